@@ -1,0 +1,173 @@
+/**
+ * Incremental, bounded SMTP reply parser: bytes in (split anywhere), complete replies out.
+ *
+ * Why bounded: a server (or anything pretending to be one) can send a line that never ends or a multiline
+ * reply that never finishes; both are rejected as soon as they pass the limits, so memory stays at about
+ * maxLineBytes for a partial line and maxLines * maxLineBytes for a reply.
+ * Why strict: a line that is not "ddd" + (' ' | '-' | end) means we are out of sync with the server, and
+ * guessing would pair the wrong reply with the wrong command. After an error the parser stays poisoned
+ * until reset(), so a caller cannot accidentally keep reading from a broken stream.
+ */
+
+import { SmtpError } from '../errors.js';
+import { createReply, type Reply } from './reply.js';
+import { quoteForError } from './quote.js';
+
+export interface ReplyParserLimits {
+  /** Longest accepted line, line end included. Default 8192. */
+  maxLineBytes?: number;
+  /** Most lines in one reply. Default 512. */
+  maxLines?: number;
+}
+
+const LF = 0x0a;
+const CR = 0x0d;
+const SP = 0x20;
+const DASH = 0x2d;
+const ZERO = 0x30;
+
+function toBuffer(chunk: Uint8Array): Buffer {
+  return Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+}
+
+function positiveLimit(name: string, value: number | undefined, fallback: number, min: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isSafeInteger(value) || value < min) {
+    throw new SmtpError('ECONFIG', `ReplyParser: ${name} must be an integer >= ${min}`, { transient: false });
+  }
+  return value;
+}
+
+export class ReplyParser {
+  readonly #maxLineBytes: number;
+  readonly #maxLines: number;
+  /** Pieces of an unfinished line (copies: the caller may reuse its chunk). */
+  #partial: Buffer[] = [];
+  #partialBytes = 0;
+  /** Code and texts of an unfinished multiline reply; code 0 = none. */
+  #code = 0;
+  #lines: string[] = [];
+  #poison: string | undefined;
+
+  constructor(limits: ReplyParserLimits = {}) {
+    // 5 = "ddd" + CRLF: anything smaller could never hold a reply line.
+    this.#maxLineBytes = positiveLimit('maxLineBytes', limits.maxLineBytes, 8192, 5);
+    this.#maxLines = positiveLimit('maxLines', limits.maxLines, 512, 1);
+  }
+
+  /** Bytes held of an unfinished line. */
+  get bufferedBytes(): number {
+    return this.#partialBytes;
+  }
+
+  /** True while a partial line or an unfinished multiline reply is held. */
+  get pending(): boolean {
+    return this.#partialBytes > 0 || this.#code !== 0;
+  }
+
+  /** Forget everything, including a previous error. */
+  reset(): void {
+    this.#partial = [];
+    this.#partialBytes = 0;
+    this.#code = 0;
+    this.#lines = [];
+    this.#poison = undefined;
+  }
+
+  /** Every reply completed by this chunk, in order. Throws SmtpError EPROTOCOL on malformed input. */
+  push(chunk: Uint8Array): Reply[] {
+    if (this.#poison !== undefined) {
+      throw new SmtpError('EPROTOCOL', `reply parser stopped after an earlier error (${this.#poison}); reset() first`, {
+        transient: false,
+      });
+    }
+    const buf = toBuffer(chunk);
+    const out: Reply[] = [];
+    const end = buf.length;
+    let start = 0;
+    while (start < end) {
+      const lf = buf.indexOf(LF, start);
+      if (lf === -1) {
+        this.#hold(buf, start, end);
+        break;
+      }
+      if (this.#partialBytes === 0) {
+        // Fast path: the whole line is inside this chunk, parse it in place.
+        if (lf + 1 - start > this.#maxLineBytes) this.#tooLong();
+        this.#line(buf, start, lf, out);
+      } else {
+        const total = this.#partialBytes + (lf + 1 - start);
+        if (total > this.#maxLineBytes) this.#tooLong();
+        this.#partial.push(buf.subarray(start, lf + 1));
+        const line = Buffer.concat(this.#partial, total);
+        this.#partial = [];
+        this.#partialBytes = 0;
+        this.#line(line, 0, total - 1, out);
+      }
+      start = lf + 1;
+    }
+    return out;
+  }
+
+  #hold(buf: Buffer, start: number, end: number): void {
+    const n = end - start;
+    // Reject as soon as a line end can no longer fit, without waiting for it (or for memory to run out).
+    if (this.#partialBytes + n >= this.#maxLineBytes) this.#tooLong();
+    this.#partial.push(Buffer.from(buf.subarray(start, end)));
+    this.#partialBytes += n;
+  }
+
+  /** One line, `lf` is the index of its LF; a CR before it is dropped. */
+  #line(buf: Buffer, start: number, lf: number, out: Reply[]): void {
+    const end = lf > start && buf[lf - 1] === CR ? lf - 1 : lf;
+    const len = end - start;
+    const d0 = (buf[start] ?? 0) - ZERO;
+    const d1 = (buf[start + 1] ?? 0) - ZERO;
+    const d2 = (buf[start + 2] ?? 0) - ZERO;
+    const sep = len > 3 ? buf[start + 3] : SP;
+    if (len < 3 || d0 < 2 || d0 > 5 || d1 < 0 || d1 > 9 || d2 < 0 || d2 > 9 || (sep !== SP && sep !== DASH)) {
+      this.#malformed('malformed reply line', buf, start, end);
+    }
+    const code = d0 * 100 + d1 * 10 + d2;
+    if (this.#code !== 0 && code !== this.#code) {
+      this.#malformed(`reply code changed from ${this.#code} inside a multiline reply`, buf, start, end);
+    }
+    // Non-fatal UTF-8: SMTPUTF8 servers send UTF-8; anything invalid becomes U+FFFD rather than an error.
+    const text = len > 4 ? buf.toString('utf8', start + 4, end) : '';
+    if (sep === DASH) {
+      if (this.#lines.length + 1 >= this.#maxLines) {
+        this.#fail(`multiline reply longer than ${this.#maxLines} lines`);
+      }
+      this.#code = code;
+      this.#lines.push(text);
+      return;
+    }
+    if (this.#code === 0) {
+      out.push(createReply(code, [text]));
+      return;
+    }
+    this.#lines.push(text);
+    out.push(createReply(code, this.#lines));
+    this.#code = 0;
+    this.#lines = [];
+  }
+
+  #tooLong(): never {
+    this.#fail(`reply line longer than ${this.#maxLineBytes} bytes`);
+  }
+
+  #malformed(what: string, buf: Buffer, start: number, end: number): never {
+    // Decode only what we quote: the line may be up to maxLineBytes of junk.
+    const sample = buf.toString('utf8', start, Math.min(end, start + 400));
+    this.#fail(`${what}: ${quoteForError(sample, 100)}`);
+  }
+
+  #fail(message: string): never {
+    this.#poison = message;
+    this.#partial = [];
+    this.#partialBytes = 0;
+    this.#code = 0;
+    this.#lines = [];
+    throw new SmtpError('EPROTOCOL', message, { transient: false });
+  }
+}
