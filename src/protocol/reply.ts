@@ -38,7 +38,7 @@ export function createReply(code: number, lines: readonly string[]): Reply {
   let message = '';
   for (let i = 0; i < copy.length; i++) {
     const text = copy[i] ?? '';
-    const ec = leadingEnhancedCode(code, text);
+    const ec = i === 0 ? enhancedCode : leadingEnhancedCode(code, text);
     // Strip "x.y.z" and the one space after it: that is the RFC 2034 layout.
     const stripped = ec === undefined ? text : text.slice(Math.min(text.length, ec.length + 1));
     message += i === 0 ? stripped : '\n' + stripped;
