@@ -33,7 +33,7 @@ export class CramMd5Mechanism implements SaslMechanism {
     return Buffer.from(`${this.#user} ${digest}`, 'utf8');
   }
 
-  finish(): void {
+  finish(_successData: Buffer | undefined): void {
     // Nothing to verify: CRAM-MD5 has no server authentication.
   }
 }

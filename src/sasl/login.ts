@@ -50,7 +50,7 @@ export class LoginMechanism implements SaslMechanism {
     return Buffer.from(this.#pass, 'utf8');
   }
 
-  finish(): void {
+  finish(_successData: Buffer | undefined): void {
     // Nothing to verify: LOGIN has no server authentication.
   }
 }

@@ -37,7 +37,7 @@ export class PlainMechanism implements SaslMechanism {
     throw authError('PLAIN: the server sent an unexpected challenge (PLAIN is a single message)');
   }
 
-  finish(): void {
+  finish(_successData: Buffer | undefined): void {
     // Nothing to verify: PLAIN has no server authentication.
   }
 

@@ -61,7 +61,7 @@ export class XOAuth2Mechanism implements SaslMechanism {
     return Buffer.alloc(0);
   }
 
-  finish(): void {
+  finish(_successData: Buffer | undefined): void {
     // Nothing to verify: XOAUTH2 has no server authentication beyond TLS.
   }
 
