@@ -1,0 +1,70 @@
+import { describe, it, expect } from 'vitest';
+import fc from 'fast-check';
+import { assertEnvelopeAddress, normalizeAddress } from '../../src/guards/address.js';
+import { SmtpError } from '../../src/errors.js';
+
+describe('envelope addresses', () => {
+  it('accepts ordinary addresses and normalizes the domain', () => {
+    expect(normalizeAddress('John.Doe+tag@Example.COM', 'to')).toEqual({ address: 'John.Doe+tag@example.com', utf8: false });
+    expect(normalizeAddress("o'hara!#$%&*=?^_`{|}~@x.io", 'to').address).toBe("o'hara!#$%&*=?^_`{|}~@x.io");
+    expect(normalizeAddress('a@localhost', 'to').address).toBe('a@localhost');
+    expect(normalizeAddress('a@[192.0.2.1]', 'to').address).toBe('a@[192.0.2.1]');
+    expect(normalizeAddress('a@[ipv6:2001:db8::1]', 'to').address).toBe('a@[IPv6:2001:db8::1]');
+  });
+  it('converts IDN domains to punycode', () => {
+    expect(normalizeAddress('user@bücher.example', 'to').address).toBe('user@xn--bcher-kva.example');
+    expect(normalizeAddress('user@例え.テスト', 'to').address).toBe('user@xn--r8jz45g.xn--zckzah');
+  });
+  it('refuses non-ASCII local parts unless SMTPUTF8', () => {
+    expect(() => assertEnvelopeAddress('jöhn@example.com', 'from')).toThrow(/needs SMTPUTF8/);
+    expect(normalizeAddress('jöhn@bücher.example', 'from', { smtpUtf8: true })).toEqual({
+      address: 'jöhn@xn--bcher-kva.example',
+      utf8: true,
+    });
+  });
+  it('refuses parameter smuggling, source routes, lists and garbage', () => {
+    const bad = [
+      'a@b> SIZE=1',
+      'a@b SIZE=1',
+      '<a@b>',
+      'a@b>',
+      '@relay.example:a@b.example',
+      'a@b,c@d',
+      'a@b\r\nRCPT TO:<c@d>',
+      'a@b\0',
+      '"a b"@example.com',
+      'a b@example.com',
+      'a@exa mple.com',
+      'a..b@example.com',
+      '.a@example.com',
+      'a.@example.com',
+      'a@-example.com',
+      'a@example-.com',
+      'a@exa_mple.com',
+      'a@',
+      '@b',
+      'ab',
+      '',
+      `${'x'.repeat(65)}@example.com`,
+      `a@${'x'.repeat(64)}.com`,
+      'a@[300.1.1.1]',
+      'a@[1.2.3.4',
+      'a\u00a0b@example.com',
+      'a@b\u2028',
+    ];
+    for (const addr of bad) {
+      expect(() => assertEnvelopeAddress(addr, 'to[0]'), addr).toThrow(SmtpError);
+    }
+    expect(() => assertEnvelopeAddress('@a:b@c', 'from')).toThrow(/source routes/);
+    expect(() => assertEnvelopeAddress('a@b> SIZE=1', 'from')).toThrow(/^from: /);
+  });
+  it('property: an address with a space, <, >, CR, LF or NUL inserted is always refused', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 15 }), fc.constantFrom(' ', '<', '>', '\r', '\n', '\0', ',', ':', ';', '"'), (pos, ch) => {
+        const base = 'someone@example.com';
+        const addr = base.slice(0, pos) + ch + base.slice(pos);
+        expect(() => assertEnvelopeAddress(addr, 'to')).toThrow(SmtpError);
+      }),
+    );
+  });
+});
