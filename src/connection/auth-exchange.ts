@@ -1,0 +1,108 @@
+/**
+ * The AUTH exchange (RFC 4954) over the reply channel: the wire side of a SASL mechanism.
+ *
+ * The mechanism produces raw bytes; this file base64-encodes them, reads 334 challenges, cancels with "*"
+ * when the mechanism rejects a challenge, and maps the final reply. Every client line and every challenge
+ * is hidden from the transcript while the exchange runs, and no error carries anything the client sent.
+ */
+import { SmtpError } from '../errors.js';
+import * as cmd from '../protocol/commands.js';
+import type { Capabilities } from '../protocol/capabilities.js';
+import type { Reply } from '../protocol/reply.js';
+import { selectMechanism } from '../sasl/select.js';
+import type { SaslMechanism } from '../sasl/mechanism.js';
+import type { ReplyChannel } from './reply-channel.js';
+import type { Transcript } from './transcript.js';
+import type { AuthOptions } from './options.js';
+import { replyError } from './reply-errors.js';
+
+/** A server that keeps challenging forever must not keep us in the loop forever. */
+const MAX_ROUNDS = 10;
+
+export interface AuthContext {
+  channel: ReplyChannel;
+  transcript: Transcript;
+  capabilities: Capabilities;
+  credentials: AuthOptions;
+  secure: boolean;
+  loopback: boolean;
+  allowInsecureAuth: boolean;
+  timeoutMs: number;
+}
+
+/** Runs the exchange; resolves with the mechanism name, or throws EAUTH / the channel's error. */
+export async function authenticate(ctx: AuthContext): Promise<string> {
+  const mechanism = selectMechanism({
+    offered: ctx.capabilities.auth,
+    method: ctx.credentials.method ?? 'auto',
+    credentials: ctx.credentials,
+    secure: ctx.secure,
+    loopback: ctx.loopback,
+    allowInsecureAuth: ctx.allowInsecureAuth,
+  });
+  ctx.transcript.info(`authenticating as ${ctx.credentials.user} with ${mechanism.name}`);
+  const initial = await mechanism.start();
+  ctx.transcript.saslActive = true;
+  try {
+    const line = cmd.auth(mechanism.name, initial === undefined ? undefined : initial.toString('base64'));
+    let reply = await send(ctx, line);
+    for (let round = 0; reply.code === 334; round += 1) {
+      if (round >= MAX_ROUNDS) {
+        await cancel(ctx);
+        throw new SmtpError('EAUTH', `The server sent more than ${MAX_ROUNDS} AUTH challenges`, { phase: 'auth', transient: false });
+      }
+      const challenge = decodeChallenge(reply);
+      let response: Buffer;
+      try {
+        if (challenge === undefined) throw new SmtpError('EPROTOCOL', 'The server sent a challenge that is not valid base64', { phase: 'auth' });
+        response = await mechanism.next(challenge);
+      } catch (error) {
+        await cancel(ctx);
+        throw error;
+      }
+      reply = await send(ctx, cmd.authResponse(response.toString('base64')));
+    }
+    if (reply.code === 235) {
+      // RFC 4954 lets a server carry final success data (SCRAM's server signature) in the 235 itself.
+      mechanism.finish(mechanism.name.startsWith('SCRAM') ? successData(reply) : undefined);
+      return mechanism.name;
+    }
+    throw failure(reply, mechanism, ctx);
+  } finally {
+    ctx.transcript.saslActive = false;
+  }
+}
+
+async function send(ctx: AuthContext, line: string): Promise<Reply> {
+  ctx.transcript.client(line);
+  await ctx.channel.write(line, 1);
+  return ctx.channel.read('auth', ctx.timeoutMs);
+}
+
+/** RFC 4954: a client that gives up sends "*"; the server answers 501. */
+async function cancel(ctx: AuthContext): Promise<void> {
+  try {
+    await send(ctx, '*\r\n');
+  } catch {
+    // The session may already be gone; the original error is what matters.
+  }
+}
+
+function decodeChallenge(reply: Reply): Buffer | undefined {
+  const text = (reply.lines[0] ?? '').trim();
+  if (text === '') return Buffer.alloc(0);
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(text) || text.length % 4 !== 0) return undefined;
+  return Buffer.from(text, 'base64');
+}
+
+function successData(reply: Reply): Buffer | undefined {
+  const text = reply.message.trim();
+  if (text === '' || !/^[A-Za-z0-9+/]+={0,2}$/.test(text) || text.length % 4 !== 0) return undefined;
+  return Buffer.from(text, 'base64');
+}
+
+function failure(reply: Reply, mechanism: SaslMechanism, ctx: AuthContext): SmtpError {
+  const detail = mechanism.failureDetail ? ` [${mechanism.failureDetail}]` : '';
+  const base = replyError(reply, 'auth', `Authentication as ${ctx.credentials.user} with ${mechanism.name} failed${detail}`, 'EAUTH');
+  return base;
+}

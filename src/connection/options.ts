@@ -1,0 +1,77 @@
+import os from 'node:os';
+import net from 'node:net';
+import type { Connector } from '../tls/connector.js';
+import type { TlsSettings } from '../tls/policy.js';
+import type { TranscriptHook } from './transcript.js';
+import type { SaslCredentials } from '../sasl/mechanism.js';
+import type { AuthMethod } from '../sasl/select.js';
+import { SmtpError } from '../errors.js';
+
+export type Security = 'starttls' | 'tls' | 'opportunistic' | 'none';
+
+export interface Timeouts {
+  connectMs: number;
+  greetingMs: number;
+  commandMs: number;
+  /** For the reply to the final dot / BDAT LAST, and for a stalled body write. */
+  dataMs: number;
+}
+
+export const DEFAULT_TIMEOUTS: Timeouts = { connectMs: 10_000, greetingMs: 30_000, commandMs: 30_000, dataMs: 120_000 };
+
+export interface AuthOptions extends SaslCredentials {
+  method?: AuthMethod;
+}
+
+export interface ConnectionOptions {
+  host: string;
+  /** Default from security: tls 465, starttls/opportunistic 587, none 25. */
+  port?: number;
+  security?: Security;
+  /** A vetted IP to connect to instead of resolving host (destination pinning); TLS still checks host. */
+  address?: string;
+  tls?: TlsSettings;
+  /** EHLO identity; default os.hostname() made safe. */
+  clientName?: string;
+  timeouts?: Partial<Timeouts>;
+  auth?: AuthOptions;
+  /** Permit PLAIN/LOGIN/XOAUTH2 without TLS to a non-loopback host. */
+  allowInsecureAuth?: boolean;
+  connector?: Connector;
+  onTranscript?: TranscriptHook;
+  /** Use BDAT when the server offers CHUNKING (default true). */
+  useChunking?: boolean;
+  /** Pipeline MAIL/RCPT/DATA when the server offers PIPELINING (default true). */
+  usePipelining?: boolean;
+}
+
+export function defaultPort(security: Security): number {
+  if (security === 'tls') return 465;
+  if (security === 'none') return 25;
+  return 587;
+}
+
+/**
+ * os.hostname() is often a bare label ("laptop") or holds characters EHLO does not allow. RFC 5321 wants a
+ * FQDN or an address literal; a bare label is accepted by nearly every server, but junk is not.
+ */
+export function defaultClientName(): string {
+  const name = os.hostname().trim().toLowerCase();
+  if (/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/.test(name)) return name;
+  return '[127.0.0.1]';
+}
+
+export function isLoopbackHost(host: string, address?: string): boolean {
+  const candidate = (address ?? host).toLowerCase();
+  if (candidate === 'localhost' || candidate.endsWith('.localhost')) return true;
+  if (net.isIPv4(candidate)) return candidate.startsWith('127.');
+  if (net.isIPv6(candidate)) return candidate === '::1' || candidate.startsWith('::ffff:127.');
+  return false;
+}
+
+export function validatePort(port: number): number {
+  if (!Number.isInteger(port) || port < 1 || port > 65535) {
+    throw new SmtpError('ECONFIG', `Invalid port ${String(port)}: expected an integer from 1 to 65535`, { phase: 'config' });
+  }
+  return port;
+}

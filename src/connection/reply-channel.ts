@@ -1,0 +1,219 @@
+/**
+ * The reply channel pairs commands with replies through a FIFO.
+ *
+ * Every write declares how many replies it expects; replies that arrive are queued until read, in order.
+ * Pipelining is therefore just "write N commands, then read N replies". A reply nobody asked for, a framing
+ * error, a timeout or a dead socket breaks the channel for good: the byte stream is out of sync and nothing
+ * it says afterwards can be trusted, so every pending and future read fails with the same error.
+ */
+import type { Duplex } from 'node:stream';
+import { SmtpError, type SmtpPhase } from '../errors.js';
+import { ReplyParser } from '../protocol/reply-parser.js';
+import type { Reply } from '../protocol/reply.js';
+
+interface Waiter {
+  resolve: (reply: Reply) => void;
+  reject: (error: SmtpError) => void;
+  timer: NodeJS.Timeout | undefined;
+}
+
+export interface ChannelEvents {
+  onReply?: (reply: Reply) => void;
+}
+
+export class ReplyChannel {
+  #stream: Duplex;
+  readonly #parser = new ReplyParser();
+  readonly #arrived: Reply[] = [];
+  readonly #waiters: Waiter[] = [];
+  #expected = 0;
+  #broken: SmtpError | undefined;
+  /** Set while the last reply may legitimately be followed by the peer closing (after QUIT). */
+  #closingExpected = false;
+  readonly #events: ChannelEvents;
+
+  constructor(stream: Duplex, events: ChannelEvents = {}) {
+    this.#stream = stream;
+    this.#events = events;
+    this.#attach(stream);
+  }
+
+  get broken(): SmtpError | undefined {
+    return this.#broken;
+  }
+
+  get stream(): Duplex {
+    return this.#stream;
+  }
+
+  /** Replies still owed by the server for commands already written. */
+  get outstanding(): number {
+    return this.#expected + this.#arrived.length;
+  }
+
+  /** True when bytes of an unfinished reply are buffered (used to detect STARTTLS response injection). */
+  get hasBufferedInput(): boolean {
+    return this.#parser.pending || this.#arrived.length > 0;
+  }
+
+  /** Declares replies owed without writing (the greeting). */
+  expect(count: number): void {
+    this.#expected += count;
+  }
+
+  /**
+   * Writes bytes that will be answered by `replies` replies. Resolves when the bytes are handed to the socket
+   * (after 'drain' when the socket buffer is full, so a large body streams with backpressure).
+   */
+  write(data: string | Uint8Array, replies: number, drainTimeoutMs = 120_000): Promise<void> {
+    if (this.#broken) return Promise.reject(this.#broken);
+    this.#expected += replies;
+    const flushed = this.#stream.write(data);
+    if (flushed) return Promise.resolve();
+    return this.#waitDrain(drainTimeoutMs);
+  }
+
+  /** Reads the next reply in FIFO order; a timeout breaks the channel (the stream is out of sync). */
+  read(phase: SmtpPhase, timeoutMs: number): Promise<Reply> {
+    const ready = this.#arrived.shift();
+    if (ready) return Promise.resolve(ready);
+    if (this.#broken) return Promise.reject(this.#broken);
+    return new Promise<Reply>((resolve, reject) => {
+      const waiter: Waiter = { resolve, reject, timer: undefined };
+      waiter.timer = setTimeout(() => {
+        this.breakWith(
+          new SmtpError('ETIMEDOUT', `No reply from the server within ${timeoutMs} ms (${phase})`, { phase, transient: true }),
+        );
+      }, timeoutMs);
+      waiter.timer.unref?.();
+      this.#waiters.push(waiter);
+    });
+  }
+
+  /** Marks that the server may close after the next reply (QUIT, or a 421 we already read). */
+  expectClose(): void {
+    this.#closingExpected = true;
+  }
+
+  /**
+   * Stops listening to the current stream (before STARTTLS hands it to node:tls) and returns it.
+   * The caller must have checked hasBufferedInput first.
+   */
+  detach(): Duplex {
+    this.#stream.off('data', this.#onData);
+    this.#stream.off('error', this.#onError);
+    this.#stream.off('close', this.#onClose);
+    this.#stream.off('end', this.#onEnd);
+    return this.#stream;
+  }
+
+  /** Continues on a new stream (the TLS socket after STARTTLS) with a fresh parser state. */
+  reattach(stream: Duplex): void {
+    this.#stream = stream;
+    this.#parser.reset();
+    this.#attach(stream);
+  }
+
+  /** Breaks the channel: rejects every pending read and destroys the socket. Idempotent. */
+  breakWith(error: SmtpError): void {
+    if (this.#broken) return;
+    this.#broken = error;
+    for (const waiter of this.#waiters.splice(0)) {
+      clearTimeout(waiter.timer);
+      waiter.reject(error);
+    }
+    this.#stream.destroy();
+  }
+
+  #attach(stream: Duplex): void {
+    stream.on('data', this.#onData);
+    stream.on('error', this.#onError);
+    stream.on('close', this.#onClose);
+    stream.on('end', this.#onEnd);
+  }
+
+  #onData = (chunk: Buffer): void => {
+    if (this.#broken) return;
+    let replies: Reply[];
+    try {
+      replies = this.#parser.push(chunk);
+    } catch (error) {
+      // The parser does not know the phase; stamp 'connect' so the session restamps it with its own.
+      const message = SmtpError.is(error) ? error.message : String(error);
+      this.breakWith(new SmtpError('EPROTOCOL', message, { phase: 'connect', transient: false, cause: error }));
+      return;
+    }
+    for (const reply of replies) {
+      if (this.#expected === 0) {
+        this.breakWith(
+          new SmtpError('EPROTOCOL', `Unexpected reply with no command pending: ${reply.code} ${truncate(reply.message)}`, {
+            phase: 'connect',
+            replyCode: reply.code,
+            response: truncate(reply.message),
+            transient: false,
+          }),
+        );
+        return;
+      }
+      this.#expected -= 1;
+      this.#events.onReply?.(reply);
+      const waiter = this.#waiters.shift();
+      if (waiter) {
+        clearTimeout(waiter.timer);
+        waiter.resolve(reply);
+      } else {
+        this.#arrived.push(reply);
+      }
+    }
+  };
+
+  #onError = (err: Error): void => {
+    this.breakWith(
+      new SmtpError('ECONNECTION', `Connection error: ${(err as NodeJS.ErrnoException).code ?? err.message}`, {
+        phase: 'connect',
+        transient: true,
+        cause: err,
+      }),
+    );
+  };
+
+  #onEnd = (): void => this.#onClose();
+
+  #onClose = (): void => {
+    if (this.#broken) return;
+    const message = this.#closingExpected ? 'Connection closed' : 'Connection closed by the server unexpectedly';
+    this.breakWith(new SmtpError('ECONNECTION', message, { phase: 'connect', transient: true }));
+  };
+
+  #waitDrain(timeoutMs: number): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      // A server that stops reading would otherwise leave us waiting for 'drain' forever.
+      const timer = setTimeout(() => {
+        cleanup();
+        const error = new SmtpError('ETIMEDOUT', `The server stopped reading for ${timeoutMs} ms`, { phase: 'data', transient: true });
+        this.breakWith(error);
+        reject(error);
+      }, timeoutMs);
+      timer.unref?.();
+      const cleanup = (): void => {
+        clearTimeout(timer);
+        this.#stream.off('drain', onDrain);
+        this.#stream.off('close', onClose);
+      };
+      const onDrain = (): void => {
+        cleanup();
+        resolve();
+      };
+      const onClose = (): void => {
+        cleanup();
+        reject(this.#broken ?? new SmtpError('ECONNECTION', 'Connection closed while writing', { phase: 'data', transient: true }));
+      };
+      this.#stream.on('drain', onDrain);
+      this.#stream.on('close', onClose);
+    });
+  }
+}
+
+function truncate(text: string, max = 200): string {
+  return text.length > max ? `${text.slice(0, max)}...` : text;
+}

@@ -1,0 +1,47 @@
+/** Turning negative replies and channel failures into SmtpErrors with the contract's fields. */
+import { SmtpError, type SmtpErrorCode, type SmtpPhase, type DeliveryState } from '../errors.js';
+import { formatReply, isTransient, type Reply } from '../protocol/reply.js';
+
+export function replyError(
+  reply: Reply,
+  phase: SmtpPhase,
+  what: string,
+  code: SmtpErrorCode,
+  command?: string,
+  delivery: DeliveryState = 'none',
+): SmtpError {
+  const response = formatReply(reply);
+  return new SmtpError(code, `${what}: ${oneLine(response)}`, {
+    phase,
+    replyCode: reply.code,
+    ...(reply.enhancedCode !== undefined ? { enhancedCode: reply.enhancedCode } : {}),
+    response,
+    ...(command !== undefined ? { command } : {}),
+    transient: isTransient(reply),
+    delivery,
+  });
+}
+
+/**
+ * The channel does not know which phase a read belongs to, so its errors say 'connect'; the session knows
+ * and restamps them. Errors that already carry a precise phase are kept as they are.
+ */
+export function rephase(error: SmtpError, phase: SmtpPhase, delivery?: DeliveryState): SmtpError {
+  const samePhase = error.phase === phase || error.phase !== 'connect';
+  if (samePhase && (delivery === undefined || delivery === error.delivery)) return error;
+  return new SmtpError(error.code, error.message, {
+    phase: samePhase ? error.phase : phase,
+    ...(error.replyCode !== undefined ? { replyCode: error.replyCode } : {}),
+    ...(error.enhancedCode !== undefined ? { enhancedCode: error.enhancedCode } : {}),
+    ...(error.response !== undefined ? { response: error.response } : {}),
+    ...(error.command !== undefined ? { command: error.command } : {}),
+    transient: error.transient,
+    delivery: delivery ?? error.delivery,
+    cause: error.cause,
+  });
+}
+
+function oneLine(text: string): string {
+  const flat = text.replace(/\s*\n\s*/g, ' | ');
+  return flat.length > 300 ? `${flat.slice(0, 300)}...` : flat;
+}

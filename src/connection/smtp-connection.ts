@@ -1,0 +1,405 @@
+/**
+ * SmtpConnection: one SMTP session over one socket, read as the protocol reads.
+ *
+ *   await connect(); await ehlo(); if (policy wants TLS) await startTls(); await auth(); ...send()...; await quit();
+ *
+ * `state` exists for guards and pool health only; the flow itself is plain async/await. Replies are paired
+ * with commands through the ReplyChannel FIFO, which is what makes pipelining a matter of writing N commands
+ * and reading N replies.
+ */
+import type tls from 'node:tls';
+import { SmtpError, type SmtpPhase } from '../errors.js';
+import * as cmd from '../protocol/commands.js';
+import { parseCapabilities, heloCapabilities, type Capabilities } from '../protocol/capabilities.js';
+import { isPositive, type Reply } from '../protocol/reply.js';
+import { defaultConnector } from '../tls/connector.js';
+import { upgradeToTls, describeTls, type TlsInfo } from '../tls/upgrade.js';
+import { ReplyChannel } from './reply-channel.js';
+import { Transcript } from './transcript.js';
+import { replyError, rephase } from './reply-errors.js';
+import { authenticate } from './auth-exchange.js';
+import {
+  DEFAULT_TIMEOUTS,
+  defaultClientName,
+  defaultPort,
+  isLoopbackHost,
+  validatePort,
+  type AuthOptions,
+  type ConnectionOptions,
+  type Security,
+  type Timeouts,
+} from './options.js';
+import { TransactionRunner, type Envelope, type MessageBody, type SendOptions, type SendResult } from './transaction.js';
+
+export type ConnectionState = 'new' | 'connecting' | 'ready' | 'busy' | 'broken' | 'closed';
+
+export interface SessionTimings {
+  connectMs?: number;
+  greetingMs?: number;
+  tlsMs?: number;
+  authMs?: number;
+}
+
+export class SmtpConnection {
+  readonly host: string;
+  readonly port: number;
+  readonly security: Security;
+  readonly clientName: string;
+  readonly timeouts: Timeouts;
+  readonly timings: SessionTimings = {};
+  readonly #options: ConnectionOptions;
+  readonly #transcript: Transcript;
+  #channel: ReplyChannel | undefined;
+  #state: ConnectionState = 'new';
+  #secure = false;
+  #tlsSocket: tls.TLSSocket | undefined;
+  #greeting: Reply | undefined;
+  #capabilities: Capabilities | undefined;
+  #authenticatedAs: string | undefined;
+  #authMethod: string | undefined;
+  #remoteAddress: string | undefined;
+  #transactions: TransactionRunner | undefined;
+  /** Capabilities learned before STARTTLS; kept only to report them (probe), never used after TLS. */
+  #plaintextCapabilities: Capabilities | undefined;
+
+  constructor(options: ConnectionOptions) {
+    if (!options.host) throw new SmtpError('ECONFIG', 'host is required', { phase: 'config' });
+    this.#options = options;
+    this.host = options.host;
+    this.security = options.security ?? 'starttls';
+    if (!['starttls', 'tls', 'opportunistic', 'none'].includes(this.security)) {
+      throw new SmtpError('ECONFIG', `Unknown security mode "${String(this.security)}": use starttls, tls, opportunistic or none`, { phase: 'config' });
+    }
+    this.port = validatePort(options.port ?? defaultPort(this.security));
+    this.clientName = options.clientName ?? defaultClientName();
+    cmd.ehlo(this.clientName); // validates the name now, not at the first EHLO
+    this.timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
+    this.#transcript = new Transcript(options.onTranscript);
+  }
+
+  get state(): ConnectionState {
+    return this.#channel?.broken && this.#state !== 'closed' ? 'broken' : this.#state;
+  }
+  get secure(): boolean {
+    return this.#secure;
+  }
+  get greeting(): Reply | undefined {
+    return this.#greeting;
+  }
+  get capabilities(): Capabilities | undefined {
+    return this.#capabilities;
+  }
+  get plaintextCapabilities(): Capabilities | undefined {
+    return this.#plaintextCapabilities;
+  }
+  get authenticatedAs(): string | undefined {
+    return this.#authenticatedAs;
+  }
+  get authMethod(): string | undefined {
+    return this.#authMethod;
+  }
+  get tlsInfo(): TlsInfo | undefined {
+    return this.#tlsSocket ? describeTls(this.#tlsSocket) : undefined;
+  }
+  get remoteAddress(): string | undefined {
+    return this.#remoteAddress;
+  }
+  /** True while the session can take a new transaction. */
+  get usable(): boolean {
+    return this.state === 'ready' || this.state === 'busy';
+  }
+
+  /**
+   * Opens the session as the security mode says: connect, greeting, EHLO, STARTTLS (required, opportunistic or
+   * never), EHLO again, AUTH when credentials are configured.
+   */
+  async open(signal?: AbortSignal): Promise<this> {
+    await this.connect(signal);
+    await this.ehlo();
+    if (this.security === 'starttls' || this.security === 'opportunistic') {
+      const caps = this.#requireCapabilities();
+      if (caps.starttls) {
+        await this.startTls({ optional: this.security === 'opportunistic' });
+      } else if (this.security === 'starttls') {
+        const error = new SmtpError(
+          'ETLS',
+          'The server does not offer STARTTLS, and security "starttls" requires it (refusing to continue in plaintext)',
+          { phase: 'starttls', transient: false },
+        );
+        this.#fail(error);
+        throw error;
+      } else {
+        this.#transcript.info('STARTTLS not offered; continuing without TLS (opportunistic)');
+      }
+    }
+    if (this.#options.auth) await this.auth(this.#options.auth);
+    return this;
+  }
+
+  /** Opens the socket (TLS first for implicit TLS) and reads the greeting. */
+  async connect(signal?: AbortSignal): Promise<Reply> {
+    if (this.#state !== 'new') throw new SmtpError('ECLOSED', `connect() called in state ${this.#state}`, { phase: 'connect' });
+    this.#state = 'connecting';
+    const started = performance.now();
+    const connector = this.#options.connector ?? defaultConnector;
+    const implicitTls = this.security === 'tls';
+    this.#transcript.info(`connecting to ${this.host}:${this.port}${implicitTls ? ' (implicit TLS)' : ''}`);
+    let socket;
+    try {
+      socket = await connector({
+        host: this.host,
+        port: this.port,
+        implicitTls,
+        tls: this.#options.tls ?? {},
+        timeoutMs: this.timeouts.connectMs,
+        ...(this.#options.address !== undefined ? { address: this.#options.address } : {}),
+        ...(signal ? { signal } : {}),
+      });
+    } catch (error) {
+      this.#state = 'closed';
+      throw SmtpError.is(error) ? error : new SmtpError('ECONNECTION', String(error), { phase: 'connect', cause: error });
+    }
+    this.timings.connectMs = performance.now() - started;
+    this.#secure = socket.encrypted;
+    this.#remoteAddress = socket.remoteAddress;
+    if (socket.encrypted) this.#tlsSocket = socket.stream as tls.TLSSocket;
+    this.#channel = new ReplyChannel(socket.stream, { onReply: (reply) => this.#transcript.server(reply) });
+    this.#channel.expect(1);
+    const greeting = await this.#read('greeting', this.timeouts.greetingMs);
+    this.timings.greetingMs = performance.now() - started - this.timings.connectMs;
+    this.#greeting = greeting;
+    if (greeting.code !== 220) {
+      // 554 means "no service here"; 421 means "try later". Either way the session is over.
+      const error = replyError(greeting, 'greeting', 'The server refused the connection', 'ECONNECTION');
+      this.#channel.expectClose();
+      this.#fail(error);
+      throw error;
+    }
+    this.#state = 'ready';
+    return greeting;
+  }
+
+  /** EHLO, falling back to HELO when the server does not know EHLO (500/502). */
+  async ehlo(): Promise<Capabilities> {
+    const reply = await this.#exchange(cmd.ehlo(this.clientName), 'ehlo', this.timeouts.commandMs);
+    if (isPositive(reply)) {
+      this.#capabilities = parseCapabilities(reply);
+      return this.#capabilities;
+    }
+    if (reply.code === 500 || reply.code === 502 || reply.code === 504) {
+      const helo = await this.#exchange(cmd.helo(this.clientName), 'ehlo', this.timeouts.commandMs);
+      if (isPositive(helo)) {
+        this.#capabilities = heloCapabilities(helo);
+        return this.#capabilities;
+      }
+      throw this.#negative(helo, 'ehlo', 'HELO was refused', 'EPROTOCOL');
+    }
+    throw this.#negative(reply, 'ehlo', 'EHLO was refused', 'EPROTOCOL');
+  }
+
+  /**
+   * STARTTLS (RFC 3207). With `optional`, a 4xx/5xx answer leaves the session in plaintext (opportunistic);
+   * otherwise it is ETLS. A handshake failure is always fatal: the socket is in an unknown state.
+   */
+  async startTls(options: { optional?: boolean } = {}): Promise<Capabilities> {
+    const channel = this.#requireChannel();
+    if (this.#secure) throw new SmtpError('EPROTOCOL', 'STARTTLS on a connection that is already encrypted', { phase: 'starttls' });
+    const reply = await this.#exchange(cmd.startTls(), 'starttls', this.timeouts.commandMs);
+    if (reply.code !== 220) {
+      if (options.optional) {
+        this.#transcript.info(`STARTTLS refused (${reply.code}); continuing without TLS (opportunistic)`);
+        return this.#requireCapabilities();
+      }
+      const error = replyError(reply, 'starttls', 'The server refused STARTTLS', 'ETLS');
+      this.#fail(error);
+      throw error;
+    }
+    // Anything that arrived with the 220 was sent before the handshake and is attacker-controllable
+    // plaintext (response injection, CVE-2011-0411 style). It must never be read as a post-TLS reply.
+    if (channel.broken || channel.hasBufferedInput) {
+      const error = new SmtpError('EPROTOCOL', 'The server sent data after its STARTTLS 220 reply (possible response injection); closing', {
+        phase: 'starttls',
+        transient: false,
+      });
+      this.#fail(error);
+      throw error;
+    }
+    const started = performance.now();
+    const plain = channel.detach();
+    let secureSocket: tls.TLSSocket;
+    try {
+      secureSocket = await upgradeToTls(plain, this.host, this.#options.tls ?? {}, this.timeouts.commandMs);
+    } catch (error) {
+      const failure = SmtpError.is(error) ? error : new SmtpError('ETLS', String(error), { phase: 'starttls' });
+      this.#fail(failure);
+      throw failure;
+    }
+    this.timings.tlsMs = performance.now() - started;
+    channel.reattach(secureSocket);
+    this.#tlsSocket = secureSocket;
+    this.#secure = true;
+    this.#transcript.info(`TLS established: ${secureSocket.getProtocol() ?? '?'} ${secureSocket.getCipher()?.name ?? ''}`);
+    // RFC 3207 section 4.2: forget everything learned before TLS, and ask again.
+    this.#plaintextCapabilities = this.#capabilities;
+    this.#capabilities = undefined;
+    return this.ehlo();
+  }
+
+  /** AUTH with the configured (or given) credentials; the mechanism is chosen by sasl/select. */
+  async auth(credentials: AuthOptions | undefined = this.#options.auth): Promise<string> {
+    if (!credentials) throw new SmtpError('ECONFIG', 'auth() needs credentials', { phase: 'auth' });
+    const channel = this.#requireChannel();
+    const started = performance.now();
+    try {
+      const mechanism = await authenticate({
+        channel,
+        transcript: this.#transcript,
+        capabilities: this.#requireCapabilities(),
+        credentials,
+        secure: this.#secure,
+        loopback: isLoopbackHost(this.host, this.#remoteAddress),
+        allowInsecureAuth: this.#options.allowInsecureAuth ?? false,
+        timeoutMs: this.timeouts.commandMs,
+      });
+      this.#authenticatedAs = credentials.user;
+      this.#authMethod = mechanism;
+      this.timings.authMs = performance.now() - started;
+      return mechanism;
+    } catch (error) {
+      throw this.#settle(error, 'auth');
+    }
+  }
+
+  /**
+   * Sends one message: MAIL, RCPT..., DATA or BDAT, pipelined when the server allows it. Several send() calls
+   * may be in flight on one connection; the next transaction's commands follow the previous body without
+   * waiting for its final reply when PIPELINING is offered.
+   */
+  send(envelope: Envelope, body: MessageBody, options: SendOptions = {}): Promise<SendResult> {
+    this.#requireChannel();
+    if (!this.usable) return Promise.reject(this.#channel?.broken ?? new SmtpError('ECLOSED', 'Connection is not open', { phase: 'mail' }));
+    this.#transactions ??= new TransactionRunner({
+      channel: this.#requireChannel(),
+      transcript: this.#transcript,
+      capabilities: () => this.#requireCapabilities(),
+      timeouts: this.timeouts,
+      useChunking: this.#options.useChunking ?? true,
+      usePipelining: this.#options.usePipelining ?? true,
+      onBusy: (busy) => {
+        if (this.#state === 'ready' || this.#state === 'busy') this.#state = busy ? 'busy' : 'ready';
+      },
+    });
+    return this.#transactions.run(envelope, body, options);
+  }
+
+  /** Transactions accepted by send() and not yet settled. */
+  get inFlight(): number {
+    return this.#transactions?.inFlight ?? 0;
+  }
+
+  // ---- single commands (conformance users and the pool's health checks) ----
+
+  async mail(from: string, params?: cmd.MailParams): Promise<Reply> {
+    return this.#expectPositive(cmd.mailFrom(from, params), 'mail', 'EENVELOPE', 'Sender refused');
+  }
+  async rcpt(to: string, params?: cmd.RcptParams): Promise<Reply> {
+    return this.#expectPositive(cmd.rcptTo(to, params), 'rcpt', 'EENVELOPE', 'Recipient refused');
+  }
+  async rset(): Promise<Reply> {
+    return this.#expectPositive(cmd.rset(), 'mail', 'EPROTOCOL', 'RSET failed');
+  }
+  async noop(): Promise<Reply> {
+    return this.#expectPositive(cmd.noop(), 'mail', 'EPROTOCOL', 'NOOP failed');
+  }
+  /** Sends any single-line command and returns the reply as it is, positive or not. */
+  async command(line: string, phase: SmtpPhase = 'mail'): Promise<Reply> {
+    return this.#exchange(cmd.raw(line), phase, this.timeouts.commandMs);
+  }
+
+  /** Polite close: QUIT, wait briefly for 221, then close the socket. Never throws. */
+  async quit(): Promise<void> {
+    const channel = this.#channel;
+    if (!channel || this.#state === 'closed') return;
+    if (!channel.broken) {
+      try {
+        channel.expectClose();
+        await this.#exchange(cmd.quit(), 'quit', Math.min(this.timeouts.commandMs, 5_000));
+      } catch {
+        // The server hanging up instead of answering QUIT is common and harmless.
+      }
+    }
+    this.close();
+  }
+
+  /** Immediate close without QUIT. */
+  close(): void {
+    if (this.#state === 'closed') return;
+    this.#state = 'closed';
+    this.#channel?.breakWith(new SmtpError('ECLOSED', 'Connection closed', { phase: 'quit', transient: false }));
+  }
+
+  // ---- internals ----
+
+  async #expectPositive(line: string, phase: SmtpPhase, code: 'EENVELOPE' | 'EPROTOCOL', what: string): Promise<Reply> {
+    const reply = await this.#exchange(line, phase, this.timeouts.commandMs);
+    if (!isPositive(reply)) throw replyError(reply, phase, what, code, redactedCommand(line));
+    return reply;
+  }
+
+  async #exchange(line: string, phase: SmtpPhase, timeoutMs: number): Promise<Reply> {
+    const channel = this.#requireChannel();
+    this.#transcript.client(line);
+    try {
+      await channel.write(line, 1);
+      return await this.#read(phase, timeoutMs);
+    } catch (error) {
+      throw this.#settle(error, phase);
+    }
+  }
+
+  async #read(phase: SmtpPhase, timeoutMs: number): Promise<Reply> {
+    try {
+      const reply = await this.#requireChannel().read(phase, timeoutMs);
+      if (reply.code === 421) {
+        // 421: the server is shutting this session down; it may reply 421 to any command (RFC 5321 3.8).
+        this.#channel?.expectClose();
+        const error = replyError(reply, phase, 'The server is closing the connection', 'ECONNECTION');
+        this.#fail(error);
+        throw error;
+      }
+      return reply;
+    } catch (error) {
+      throw this.#settle(error, phase);
+    }
+  }
+
+  #negative(reply: Reply, phase: SmtpPhase, what: string, code: 'EPROTOCOL'): SmtpError {
+    return replyError(reply, phase, what, code);
+  }
+
+  /** Normalises a failure into an SmtpError stamped with the phase it happened in. */
+  #settle(error: unknown, phase: SmtpPhase): SmtpError {
+    const failure = SmtpError.is(error) ? error : new SmtpError('EPROTOCOL', String(error), { phase, cause: error });
+    if (this.#channel?.broken) this.#state = this.#state === 'closed' ? 'closed' : 'broken';
+    return rephase(failure, phase);
+  }
+
+  #fail(error: SmtpError): void {
+    this.#channel?.breakWith(error);
+    this.#state = 'broken';
+  }
+
+  #requireChannel(): ReplyChannel {
+    if (!this.#channel) throw new SmtpError('ECLOSED', 'Not connected: call connect() or open() first', { phase: 'connect' });
+    return this.#channel;
+  }
+
+  #requireCapabilities(): Capabilities {
+    if (!this.#capabilities) throw new SmtpError('EPROTOCOL', 'EHLO has not been done on this connection', { phase: 'ehlo' });
+    return this.#capabilities;
+  }
+}
+
+function redactedCommand(line: string): string {
+  return line.replace(/\r\n$/, '');
+}

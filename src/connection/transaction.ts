@@ -1,0 +1,496 @@
+/**
+ * One mail transaction (MAIL, RCPT..., DATA or BDAT) and the queue of transactions on one connection.
+ *
+ * Ordering is kept by a write gate: a transaction writes its envelope only when the one before it will write
+ * nothing more (its body's terminator is on the wire, or it is finished). With PIPELINING that lets the next
+ * MAIL follow the previous dot without waiting for the dot's reply (RFC 2920 allows the message content to
+ * start a group), so a pooled stream of messages costs about one round trip each. Reads are issued in write
+ * order, and the ReplyChannel FIFO pairs them.
+ *
+ * Delivery accounting: until the final terminator is written, any failure means the server did not take the
+ * message ('none'); between that write and the final reply, a dead connection means 'unknown'.
+ */
+import { SmtpError, type SmtpPhase } from '../errors.js';
+import * as cmd from '../protocol/commands.js';
+import type { Capabilities } from '../protocol/capabilities.js';
+import { formatReply, isPositive, type Reply } from '../protocol/reply.js';
+import { DotStuffer, LineEndingNormalizer } from '../protocol/dot-stuffer.js';
+import type { ReplyChannel } from './reply-channel.js';
+import type { Transcript } from './transcript.js';
+import type { Timeouts } from './options.js';
+import { replyError, rephase } from './reply-errors.js';
+import { describeBody, type BodyInfo, type MessageBody } from './body-source.js';
+
+export type { MessageBody } from './body-source.js';
+
+export interface Envelope {
+  from: string;
+  to: string[];
+}
+
+export interface DsnOptions {
+  notify?: 'NEVER' | Array<'SUCCESS' | 'FAILURE' | 'DELAY'>;
+  ret?: 'FULL' | 'HDRS';
+  envid?: string;
+  orcpt?: string;
+}
+
+export interface SendOptions {
+  signal?: AbortSignal;
+  /** Exact size for SIZE= when the body is a stream the connection cannot measure. */
+  size?: number;
+  /** The body has 8-bit bytes (BODY=8BITMIME); detected automatically for in-memory bodies. */
+  eightBit?: boolean;
+  /** Force SMTPUTF8 (it is used automatically when an envelope address is not ASCII). */
+  smtpUtf8?: boolean;
+  dsn?: DsnOptions;
+}
+
+export interface RejectedRecipient {
+  address: string;
+  code: number;
+  enhancedCode?: string;
+  message: string;
+}
+
+export interface SendResult {
+  accepted: string[];
+  rejected: RejectedRecipient[];
+  /** The server's reply to the end of the message. */
+  response: string;
+  replyCode: number;
+  /** Bytes of message content written (after normalisation, before dot-stuffing). */
+  messageBytes: number;
+  /** 'DATA' or 'BDAT'. */
+  method: 'DATA' | 'BDAT';
+}
+
+export interface RunnerContext {
+  channel: ReplyChannel;
+  transcript: Transcript;
+  capabilities: () => Capabilities;
+  timeouts: Timeouts;
+  useChunking: boolean;
+  usePipelining: boolean;
+  onBusy: (busy: boolean) => void;
+}
+
+/** Bodies up to this size, already in memory, go out with MAIL/RCPT/BDAT in a single write. */
+const ONE_FLIGHT_LIMIT = 1024 * 1024;
+/** BDAT chunk size for streamed bodies. */
+const BDAT_CHUNK = 256 * 1024;
+
+interface TransactionState {
+  terminatorWritten: boolean;
+}
+
+type InternalOptions = SendOptions & { state: TransactionState };
+
+interface Gate {
+  opened: Promise<void>;
+  open: () => void;
+}
+
+export class TransactionRunner {
+  readonly #ctx: RunnerContext;
+  #tail: Promise<void> = Promise.resolve();
+  #inFlight = 0;
+  /** Set when a transaction may have left the server mid-transaction; the next one starts with RSET. */
+  #resetBeforeNext = false;
+
+  constructor(ctx: RunnerContext) {
+    this.#ctx = ctx;
+  }
+
+  get inFlight(): number {
+    return this.#inFlight;
+  }
+
+  /** True when the server may still hold a half-open transaction (the pool RSETs before reuse). */
+  get needsReset(): boolean {
+    return this.#resetBeforeNext;
+  }
+
+  run(envelope: Envelope, body: MessageBody, options: SendOptions): Promise<SendResult> {
+    const gate = makeGate();
+    const previous = this.#tail;
+    this.#tail = gate.opened;
+    this.#inFlight += 1;
+    this.#ctx.onBusy(true);
+    const signal = options.signal;
+    const state: TransactionState = { terminatorWritten: false };
+    // Until the terminator is on the wire, an abort drops the session at once (a half-sent message must not
+    // be completed); after it, the outcome is reported as it is.
+    const onAbort = (): void => {
+      if (state.terminatorWritten) return;
+      this.#ctx.channel.breakWith(new SmtpError('EABORT', 'The send was aborted before the message was complete', { phase: 'data', transient: false }));
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+    return this.#execute(previous, gate, envelope, body, { ...options, state }).finally(() => {
+      signal?.removeEventListener('abort', onAbort);
+      gate.open(); // idempotent; makes sure nobody waits forever behind a failed transaction
+      this.#inFlight -= 1;
+      if (this.#inFlight === 0) this.#ctx.onBusy(false);
+    });
+  }
+
+  async #execute(previous: Promise<void>, gate: Gate, envelope: Envelope, body: MessageBody, options: InternalOptions): Promise<SendResult> {
+    const { channel } = this.#ctx;
+    await previous;
+    if (channel.broken) throw rephase(channel.broken, 'mail');
+    throwIfAborted(options.signal, 'mail');
+    const caps = this.#ctx.capabilities();
+    const info = describeBody(body);
+    const plan = planEnvelope(envelope, info, options, caps, this.#ctx.transcript);
+    const pipelining = this.#ctx.usePipelining && caps.pipelining;
+    const chunking = this.#ctx.useChunking && caps.chunking;
+
+    const reset = this.#resetBeforeNext ? cmd.rset() : '';
+    this.#resetBeforeNext = false;
+    if (chunking && pipelining && info.bytes && info.bytes.byteLength <= ONE_FLIGHT_LIMIT) {
+      return this.#oneFlightBdat(gate, reset, plan, info.bytes, options);
+    }
+    if (reset) await this.#simple(reset, 'mail');
+    const outcome = await this.#envelopeReplies(plan, pipelining, chunking ? '' : cmd.data());
+    if (!outcome.ok) {
+      await this.#recover(outcome.needsReset, outcome.dataAccepted);
+      gate.open();
+      throw outcome.error;
+    }
+    throwIfAborted(options.signal, 'data', channel);
+    return chunking
+      ? this.#streamBdat(gate, info, outcome, options)
+      : this.#streamData(gate, info, outcome, options);
+  }
+
+  /** MAIL + RCPTs (+ DATA), pipelined or one by one; sorts the replies into accepted and refused. */
+  async #envelopeReplies(plan: EnvelopePlan, pipelining: boolean, dataLine: string): Promise<EnvelopeOutcome> {
+    const { channel, transcript, timeouts } = this.#ctx;
+    const lines = [plan.mailLine, ...plan.rcptLines.map((r) => r.line)];
+    if (dataLine) lines.push(dataLine);
+    let replies: Reply[];
+    if (pipelining) {
+      const wire = lines.join('');
+      transcript.client(wire);
+      await channel.write(wire, lines.length);
+      replies = await readSettled(channel, lines.length, 'mail', timeouts.commandMs);
+    } else {
+      // Without PIPELINING, stop at the first reply that makes the rest pointless.
+      replies = [];
+      for (const [i, line] of lines.entries()) {
+        if (i === lines.length - 1 && dataLine && !replies.slice(1).some(isPositive)) break;
+        transcript.client(line);
+        await channel.write(line, 1);
+        const reply = await channel.read(i === 0 ? 'mail' : 'rcpt', timeouts.commandMs);
+        replies.push(reply);
+        if (i === 0 && !isPositive(reply)) break;
+      }
+    }
+    return classify(plan, replies, dataLine !== '');
+  }
+
+  async #streamData(gate: Gate, info: BodyInfo, outcome: EnvelopeAccepted, options: InternalOptions): Promise<SendResult> {
+    const { channel, transcript, timeouts } = this.#ctx;
+    const stuffer = new DotStuffer();
+    let written = 0;
+    try {
+      for await (const chunk of info.chunks()) {
+        throwIfAborted(options.signal, 'data', channel);
+        written += chunk.byteLength;
+        const out = stuffer.push(chunk);
+        if (out.byteLength > 0) await channel.write(out, 0, timeouts.dataMs);
+      }
+    } catch (error) {
+      throw this.#abandon(error, 'data');
+    }
+    throwIfAborted(options.signal, 'data', channel);
+    transcript.info(`<${written} bytes of message content>`);
+    transcript.client('.\r\n');
+    const final = channel.read('data', timeouts.dataMs);
+    final.catch(() => undefined);
+    options.state.terminatorWritten = true;
+    await channel.write(stuffer.end(), 1, timeouts.dataMs).catch(() => undefined);
+    gate.open();
+    return this.#finish(final, outcome, written, 'DATA');
+  }
+
+  async #streamBdat(gate: Gate, info: BodyInfo, outcome: EnvelopeAccepted, options: InternalOptions): Promise<SendResult> {
+    const { channel, transcript, timeouts } = this.#ctx;
+    const normalizer = new LineEndingNormalizer();
+    const pending: Array<Promise<Reply>> = [];
+    let written = 0;
+    let buffered: Uint8Array[] = [];
+    let bufferedBytes = 0;
+    const flush = async (last: boolean): Promise<void> => {
+      const payload = Buffer.concat(buffered, bufferedBytes);
+      buffered = [];
+      bufferedBytes = 0;
+      const line = cmd.bdat(payload.byteLength, last);
+      transcript.client(line);
+      const reply = channel.read('data', last ? timeouts.dataMs : timeouts.commandMs);
+      reply.catch(() => undefined);
+      pending.push(reply);
+      await channel.write(payload.byteLength ? Buffer.concat([Buffer.from(line, 'latin1'), payload]) : line, 1, timeouts.dataMs);
+    };
+    try {
+      for await (const chunk of info.chunks()) {
+        throwIfAborted(options.signal, 'data', channel);
+        written += chunk.byteLength;
+        const out = normalizer.push(chunk);
+        if (out.byteLength === 0) continue;
+        buffered.push(out);
+        bufferedBytes += out.byteLength;
+        if (bufferedBytes >= BDAT_CHUNK) await flush(false);
+      }
+      throwIfAborted(options.signal, 'data', channel);
+      const tail = normalizer.end();
+      if (tail.byteLength) {
+        buffered.push(tail);
+        bufferedBytes += tail.byteLength;
+      }
+    } catch (error) {
+      throw this.#abandon(error, 'data');
+    }
+    transcript.info(`<${written} bytes of message content in BDAT chunks>`);
+    options.state.terminatorWritten = true;
+    await flush(true).catch(() => undefined);
+    gate.open();
+    const last = pending.pop() as Promise<Reply>;
+    for (const chunkReply of pending) {
+      const reply = await chunkReply.catch((error: unknown) => {
+        throw rephase(asSmtpError(error, 'data'), 'data', 'unknown');
+      });
+      if (!isPositive(reply)) {
+        // The server refused a chunk; it discards the rest and the final reply says so too.
+        await last.catch(() => undefined);
+        this.#resetBeforeNext = true;
+        throw replyError(reply, 'data', 'The server refused the message', 'EMESSAGE');
+      }
+    }
+    return this.#finish(last, outcome, written, 'BDAT');
+  }
+
+  /** MAIL, RCPTs and BDAT LAST with the whole body in one write: one round trip for the whole message. */
+  async #oneFlightBdat(gate: Gate, reset: string, plan: EnvelopePlan, bytes: Uint8Array, options: InternalOptions): Promise<SendResult> {
+    const { channel, transcript, timeouts } = this.#ctx;
+    // describeBody already normalised in-memory bodies to CRLF, so the bytes go out as they are.
+    const size = bytes.byteLength;
+    const commands = reset + plan.mailLine + plan.rcptLines.map((r) => r.line).join('') + cmd.bdat(size, true);
+    const count = (reset ? 1 : 0) + 1 + plan.rcptLines.length + 1;
+    transcript.client(commands);
+    transcript.info(`<${bytes.byteLength} bytes of message content>`);
+    throwIfAborted(options.signal, 'mail');
+    const replies = readAll(channel, count, 'mail', timeouts.commandMs, timeouts.dataMs);
+    // Until we learn otherwise, the server may be left mid-transaction (all RCPTs refused -> BDAT refused).
+    this.#resetBeforeNext = true;
+    options.state.terminatorWritten = true;
+    await channel.write(Buffer.concat([Buffer.from(commands, 'utf8'), bytes]), count, timeouts.dataMs).catch(() => undefined);
+    gate.open();
+    const all = replies.slice(reset ? 1 : 0);
+    if (reset) await replies[0]?.catch(() => undefined);
+    const envelopeReplies: Reply[] = [];
+    for (const p of all.slice(0, -1)) {
+      envelopeReplies.push(await p.catch((error: unknown) => { throw rephase(asSmtpError(error, 'mail'), 'mail', 'unknown'); }));
+    }
+    const outcome = classify(plan, envelopeReplies, false);
+    const last = all[all.length - 1] as Promise<Reply>;
+    if (!outcome.ok) {
+      await last.catch(() => undefined);
+      throw outcome.error;
+    }
+    const result = await this.#finish(last, outcome, bytes.byteLength, 'BDAT');
+    this.#resetBeforeNext = false;
+    return result;
+  }
+
+  async #finish(final: Promise<Reply>, outcome: EnvelopeAccepted, written: number, method: 'DATA' | 'BDAT'): Promise<SendResult> {
+    let reply: Reply;
+    try {
+      reply = await final;
+    } catch (error) {
+      // The terminator is on the wire; the server may have taken the message. Never retried automatically.
+      throw rephase(asSmtpError(error, 'data'), 'data', 'unknown');
+    }
+    if (!isPositive(reply)) throw replyError(reply, 'data', 'The server refused the message', 'EMESSAGE');
+    return {
+      accepted: outcome.accepted,
+      rejected: outcome.rejected,
+      response: formatReply(reply),
+      replyCode: reply.code,
+      messageBytes: written,
+      method,
+    };
+  }
+
+  /** After a refusal inside a transaction: end a 354 we did not want, then RSET so the session stays usable. */
+  async #recover(needsReset: boolean, dataAccepted: boolean): Promise<void> {
+    const { channel } = this.#ctx;
+    if (channel.broken) return;
+    try {
+      // RFC 2920 3.1: if DATA was accepted though every RCPT failed, send an empty message's terminator.
+      if (dataAccepted) await this.#simple('.\r\n', 'data');
+      if (needsReset) await this.#simple(cmd.rset(), 'mail');
+    } catch {
+      // A session that cannot even RSET is broken; the channel already knows.
+    }
+  }
+
+  async #simple(line: string, phase: SmtpPhase): Promise<Reply> {
+    this.#ctx.transcript.client(line);
+    await this.#ctx.channel.write(line, 1);
+    return this.#ctx.channel.read(phase, this.#ctx.timeouts.commandMs);
+  }
+
+  /** A failure while streaming the body: the server is mid-DATA, so the session cannot continue. */
+  #abandon(error: unknown, phase: SmtpPhase): SmtpError {
+    const failure = asSmtpError(error, phase);
+    this.#ctx.channel.breakWith(failure);
+    return failure;
+  }
+}
+
+// ---- envelope planning and reply classification ----
+
+interface EnvelopePlan {
+  mailLine: string;
+  rcptLines: Array<{ address: string; line: string }>;
+}
+
+interface EnvelopeAccepted {
+  ok: true;
+  accepted: string[];
+  rejected: RejectedRecipient[];
+}
+interface EnvelopeRefused {
+  ok: false;
+  error: SmtpError;
+  needsReset: boolean;
+  dataAccepted: boolean;
+}
+type EnvelopeOutcome = EnvelopeAccepted | EnvelopeRefused;
+
+function planEnvelope(envelope: Envelope, info: BodyInfo, options: SendOptions, caps: Capabilities, transcript: Transcript): EnvelopePlan {
+  if (envelope.to.length === 0) {
+    throw new SmtpError('EENVELOPE', 'No recipients: the envelope needs at least one address', { phase: 'rcpt', transient: false });
+  }
+  const size = options.size ?? info.size;
+  if (size !== undefined && caps.size !== undefined && caps.size > 0 && size > caps.size) {
+    throw new SmtpError('ESIZE', `The message is ${size} bytes; the server accepts at most ${caps.size} (SIZE)`, {
+      phase: 'mail',
+      transient: false,
+    });
+  }
+  const eightBit = options.eightBit ?? info.eightBit;
+  if (eightBit && !caps.eightBitMime) {
+    throw new SmtpError('EMESSAGE', 'The message has 8-bit content but the server does not offer 8BITMIME; encode it as 7-bit (quoted-printable/base64)', {
+      phase: 'mail',
+      transient: false,
+    });
+  }
+  const addresses = [envelope.from, ...envelope.to];
+  const smtpUtf8 = options.smtpUtf8 === true || addresses.some((a) => /[^\x00-\x7f]/.test(a));
+  if (smtpUtf8 && !caps.smtpUtf8) {
+    throw new SmtpError('EENVELOPE', 'An envelope address is not ASCII and the server does not offer SMTPUTF8', {
+      phase: 'mail',
+      transient: false,
+    });
+  }
+  const dsn = options.dsn && caps.dsn ? options.dsn : undefined;
+  if (options.dsn && !caps.dsn) transcript.info('DSN parameters dropped: the server does not offer DSN');
+  const mailParams: cmd.MailParams = {};
+  if (size !== undefined && caps.size !== undefined) mailParams.size = size;
+  if (eightBit) mailParams.body = '8BITMIME';
+  if (smtpUtf8) mailParams.smtpUtf8 = true;
+  if (dsn?.ret) mailParams.ret = dsn.ret;
+  if (dsn?.envid) mailParams.envid = dsn.envid;
+  const rcptParams: cmd.RcptParams = {};
+  if (dsn?.notify) rcptParams.notify = dsn.notify;
+  return {
+    mailLine: cmd.mailFrom(envelope.from, mailParams),
+    rcptLines: envelope.to.map((address) => ({
+      address,
+      line: cmd.rcptTo(address, dsn?.orcpt || dsn?.notify ? { ...rcptParams, ...(dsn?.orcpt ? { orcpt: address } : {}) } : {}),
+    })),
+  };
+}
+
+function classify(plan: EnvelopePlan, replies: Reply[], withData: boolean): EnvelopeOutcome {
+  const [mailReply, ...rest] = replies;
+  const rcptReplies = rest.slice(0, plan.rcptLines.length);
+  const dataReply = withData ? rest[plan.rcptLines.length] : undefined;
+  const dataAccepted = dataReply?.code === 354;
+  if (!mailReply || !isPositive(mailReply)) {
+    const error = mailReply
+      ? replyError(mailReply, 'mail', 'The server refused the sender', 'EENVELOPE', plan.mailLine.trimEnd())
+      : new SmtpError('EPROTOCOL', 'No reply to MAIL', { phase: 'mail' });
+    return { ok: false, error, needsReset: false, dataAccepted };
+  }
+  const accepted: string[] = [];
+  const rejected: RejectedRecipient[] = [];
+  plan.rcptLines.forEach(({ address }, i) => {
+    const reply = rcptReplies[i];
+    if (reply && isPositive(reply)) accepted.push(address);
+    else if (reply) {
+      rejected.push({
+        address,
+        code: reply.code,
+        ...(reply.enhancedCode !== undefined ? { enhancedCode: reply.enhancedCode } : {}),
+        message: reply.message,
+      });
+    } else rejected.push({ address, code: 0, message: 'not attempted' });
+  });
+  if (accepted.length === 0) {
+    const first = rcptReplies.find((r) => !isPositive(r));
+    const error = first
+      ? replyError(first, 'rcpt', `Every recipient was refused (${rejected.length})`, 'EENVELOPE')
+      : new SmtpError('EENVELOPE', 'Every recipient was refused', { phase: 'rcpt', transient: false });
+    Object.defineProperty(error, 'rejected', { value: rejected, enumerable: true });
+    return { ok: false, error, needsReset: true, dataAccepted };
+  }
+  if (withData && !dataAccepted) {
+    const error = dataReply
+      ? replyError(dataReply, 'data', 'The server refused DATA', 'EMESSAGE')
+      : new SmtpError('EPROTOCOL', 'No reply to DATA', { phase: 'data' });
+    return { ok: false, error, needsReset: true, dataAccepted: false };
+  }
+  return { ok: true, accepted, rejected };
+}
+
+// ---- small helpers ----
+
+function makeGate(): Gate {
+  let open!: () => void;
+  const opened = new Promise<void>((resolve) => (open = resolve));
+  return { opened, open };
+}
+
+/** Reads n replies in order; a failure part-way rejects with the channel's error. */
+async function readSettled(channel: ReplyChannel, n: number, phase: SmtpPhase, timeoutMs: number): Promise<Reply[]> {
+  const reads = readAll(channel, n, phase, timeoutMs, timeoutMs);
+  const replies: Reply[] = [];
+  for (const read of reads) replies.push(await read);
+  return replies;
+}
+
+/** Registers n reads at once (so later transactions queue behind them); the last may get a longer timeout. */
+function readAll(channel: ReplyChannel, n: number, phase: SmtpPhase, timeoutMs: number, lastTimeoutMs: number): Array<Promise<Reply>> {
+  const reads: Array<Promise<Reply>> = [];
+  for (let i = 0; i < n; i += 1) {
+    const read = channel.read(phase, i === n - 1 ? lastTimeoutMs : timeoutMs);
+    read.catch(() => undefined); // awaited later, in order; this only silences the unhandled-rejection report
+    reads.push(read);
+  }
+  return reads;
+}
+
+function throwIfAborted(signal: AbortSignal | undefined, phase: SmtpPhase, channel?: ReplyChannel): void {
+  if (!signal?.aborted) return;
+  const error = new SmtpError('EABORT', 'The send was aborted before the message was complete', { phase, transient: false });
+  // Mid-transaction the only safe way out is to drop the session.
+  channel?.breakWith(error);
+  throw error;
+}
+
+function asSmtpError(error: unknown, phase: SmtpPhase): SmtpError {
+  return SmtpError.is(error) ? error : new SmtpError('ECONNECTION', String(error), { phase, cause: error });
+}

@@ -1,0 +1,93 @@
+/**
+ * Opening the byte stream an SMTP session runs over.
+ *
+ * The connector is a plain replaceable function (as in undici): the connection never calls net/tls itself,
+ * so tests hand in in-memory sockets and the destination guards can hand in a pinned address.
+ */
+import net from 'node:net';
+import tls from 'node:tls';
+import type { Duplex } from 'node:stream';
+import { SmtpError } from '../errors.js';
+import { buildTlsOptions, mapTlsError, type TlsSettings } from './policy.js';
+
+export interface ConnectRequest {
+  host: string;
+  port: number;
+  /** An already resolved and vetted IP to connect to instead of resolving `host` (destination pinning). */
+  address?: string;
+  /** Implicit TLS (port 465, RFC 8314): the handshake happens before the greeting. */
+  implicitTls: boolean;
+  tls: TlsSettings;
+  timeoutMs: number;
+  signal?: AbortSignal;
+}
+
+/** What a connector hands back: any duplex byte stream. `encrypted` tells the session whether it is TLS. */
+export interface ConnectedSocket {
+  stream: Duplex;
+  encrypted: boolean;
+  remoteAddress?: string;
+}
+
+export type Connector = (request: ConnectRequest) => Promise<ConnectedSocket>;
+
+/** The default connector: node:net, and node:tls for implicit TLS. */
+export const defaultConnector: Connector = (request) =>
+  new Promise<ConnectedSocket>((resolve, reject) => {
+    const target = request.address ?? request.host;
+    let settled = false;
+    const socket: net.Socket = request.implicitTls
+      ? tls.connect({ ...buildTlsOptions(request.host, request.tls), host: target, port: request.port })
+      : net.connect({ host: target, port: request.port });
+    const readyEvent = request.implicitTls ? 'secureConnect' : 'connect';
+
+    const finish = (error?: SmtpError): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      request.signal?.removeEventListener('abort', onAbort);
+      socket.off('error', onError);
+      socket.off(readyEvent, onReady);
+      if (error) {
+        socket.destroy();
+        reject(error);
+      } else {
+        socket.setNoDelay(true);
+        resolve({ stream: socket, encrypted: request.implicitTls, remoteAddress: socket.remoteAddress });
+      }
+    };
+    const onReady = (): void => finish();
+    const onError = (err: Error): void =>
+      finish(request.implicitTls && isTlsFailure(err) ? mapTlsError(err, 'connect') : connectError(err, request));
+    const onAbort = (): void =>
+      finish(new SmtpError('EABORT', 'Connection attempt aborted', { phase: 'connect', transient: false }));
+    const timer = setTimeout(
+      () =>
+        finish(
+          new SmtpError('ETIMEDOUT', `Connection to ${request.host}:${request.port} timed out after ${request.timeoutMs} ms`, {
+            phase: 'connect',
+            transient: true,
+          }),
+        ),
+      request.timeoutMs,
+    );
+    timer.unref?.();
+    if (request.signal?.aborted) return onAbort();
+    request.signal?.addEventListener('abort', onAbort, { once: true });
+    socket.once(readyEvent, onReady);
+    socket.on('error', onError);
+  });
+
+function isTlsFailure(err: Error): boolean {
+  const code = (err as NodeJS.ErrnoException).code ?? '';
+  return code.startsWith('ERR_SSL') || code.startsWith('ERR_TLS') || /certificate|self.signed|SSL|TLS/i.test(code + err.message) || code === 'CERT_HAS_EXPIRED' || code === 'DEPTH_ZERO_SELF_SIGNED_CERT' || code === 'UNABLE_TO_VERIFY_LEAF_SIGNATURE';
+}
+
+function connectError(err: Error, request: ConnectRequest): SmtpError {
+  const code = (err as NodeJS.ErrnoException).code;
+  return new SmtpError('ECONNECTION', `Could not connect to ${request.host}:${request.port}: ${code ?? err.message}`, {
+    phase: 'connect',
+    transient: true,
+    cause: err,
+  });
+}
