@@ -1,0 +1,142 @@
+/**
+ * Parsing of the MAIL FROM / RCPT TO arguments (RFC 5321 4.1.2) and their ESMTP parameters (SIZE, BODY,
+ * SMTPUTF8 from RFC 1870/6152/6531; RET, ENVID, NOTIFY, ORCPT from RFC 3461; AUTH from RFC 4954).
+ * Pure: a string in, a value or the exact error reply out.
+ */
+
+import { R } from './replies.js';
+
+export interface PathArgument {
+  /** Without the angle brackets; '' for `<>`. */
+  address: string;
+  /** Parameters as sent, e.g. 'SIZE=1234'. */
+  params: string[];
+}
+
+export interface MailParams {
+  /** The declared SIZE=, if any. */
+  size: number | undefined;
+  smtputf8: boolean;
+}
+
+const PARAM = /^[A-Za-z0-9][A-Za-z0-9-]*(=[^\s=]+)?$/;
+const NON_ASCII = /[^\x00-\x7f]/;
+const CONTROL = /[\x00-\x1f\x7f]/;
+
+/**
+ * `FROM:<a@b> SIZE=10` -> { address: 'a@b', params: ['SIZE=10'] }, or an error reply line.
+ * One space after the colon is tolerated (many clients send it), source routes are dropped (RFC 5321 C).
+ */
+export function parsePathArgument(arg: string, keyword: 'FROM' | 'TO'): PathArgument | string {
+  const syntaxReply = keyword === 'FROM' ? R.syntaxMail : R.syntaxRcpt;
+  if (arg.length < keyword.length + 3 || arg.slice(0, keyword.length + 1).toUpperCase() !== `${keyword}:`) {
+    return syntaxReply;
+  }
+  let i = keyword.length + 1;
+  while (arg.charCodeAt(i) === 0x20) i++;
+  if (arg[i] !== '<') return syntaxReply;
+  const close = closingBracket(arg, i + 1);
+  if (close === -1) return syntaxReply;
+  let address = arg.slice(i + 1, close);
+  const rest = arg.slice(close + 1);
+  if (rest !== '' && rest[0] !== ' ') return syntaxReply;
+  if (address.startsWith('@')) {
+    const colon = address.indexOf(':');
+    if (colon === -1) return R.badAddress;
+    address = address.slice(colon + 1);
+  }
+  if (!validAddress(address, keyword)) return R.badAddress;
+  const params = rest.split(' ').filter((p) => p !== '');
+  for (const p of params) if (!PARAM.test(p)) return R.syntax;
+  return { address, params };
+}
+
+/** Index of the '>' that closes the path, skipping quoted strings and quoted-pairs. */
+function closingBracket(s: string, from: number): number {
+  let quoted = false;
+  for (let i = from; i < s.length; i++) {
+    const c = s[i];
+    if (c === '\\') i++;
+    else if (c === '"') quoted = !quoted;
+    else if (c === '>' && !quoted) return i;
+  }
+  return -1;
+}
+
+function validAddress(address: string, keyword: 'FROM' | 'TO'): boolean {
+  if (address === '') return keyword === 'FROM';
+  if (CONTROL.test(address)) return false;
+  if (keyword === 'TO' && address.toLowerCase() === 'postmaster') return true;
+  const at = address.lastIndexOf('@');
+  if (at <= 0 || at === address.length - 1) return false;
+  const domain = address.slice(at + 1);
+  if (domain.startsWith('[')) return domain.endsWith(']');
+  return !/[\s@<>()[\]\\,;:"]/.test(domain);
+}
+
+export function isNonAscii(address: string): boolean {
+  return NON_ASCII.test(address);
+}
+
+function splitParam(p: string): [string, string | undefined] {
+  const eq = p.indexOf('=');
+  return eq === -1 ? [p.toUpperCase(), undefined] : [p.slice(0, eq).toUpperCase(), p.slice(eq + 1)];
+}
+
+/** Checks the MAIL FROM parameters we advertise; returns the facts the session needs or an error reply. */
+export function checkMailParams(params: readonly string[], maxBytes: number): MailParams | string {
+  const result: MailParams = { size: undefined, smtputf8: false };
+  const seen = new Set<string>();
+  for (const p of params) {
+    const [key, value] = splitParam(p);
+    if (seen.has(key)) return R.syntax;
+    seen.add(key);
+    switch (key) {
+      case 'SIZE':
+        if (value === undefined || !/^\d{1,20}$/.test(value)) return R.syntax;
+        result.size = Number(value);
+        if (result.size > maxBytes) return R.tooBig;
+        break;
+      case 'BODY':
+        if (value === undefined || !/^(7BIT|8BITMIME)$/i.test(value)) return R.syntax;
+        break;
+      case 'SMTPUTF8':
+        if (value !== undefined) return R.syntax;
+        result.smtputf8 = true;
+        break;
+      case 'RET':
+        if (value === undefined || !/^(FULL|HDRS)$/i.test(value)) return R.syntax;
+        break;
+      case 'ENVID':
+      case 'AUTH':
+        if (value === undefined) return R.syntax;
+        break;
+      default:
+        return R.unknownParam;
+    }
+  }
+  return result;
+}
+
+/** Checks the RCPT TO parameters (DSN NOTIFY and ORCPT); returns null when fine, else an error reply. */
+export function checkRcptParams(params: readonly string[]): string | null {
+  const seen = new Set<string>();
+  for (const p of params) {
+    const [key, value] = splitParam(p);
+    if (seen.has(key)) return R.syntax;
+    seen.add(key);
+    if (key === 'NOTIFY') {
+      if (value === undefined) return R.syntax;
+      const parts = value.toUpperCase().split(',');
+      const never = parts.includes('NEVER');
+      if ((never && parts.length > 1) || !parts.every((x) => x === 'NEVER' || x === 'SUCCESS' || x === 'FAILURE' || x === 'DELAY')) {
+        return R.syntax;
+      }
+    } else if (key === 'ORCPT') {
+      if (value === undefined || !value.includes(';')) return R.syntax;
+    } else {
+      return R.unknownParam;
+    }
+  }
+  return null;
+}

@@ -1,0 +1,156 @@
+/**
+ * Where the bytes of one message go: counted and dropped (discard), kept in memory (tests), or saved to
+ * `<dir>/<timestamp>-<id>.eml`.
+ *
+ * Files: a small message is collected in memory (slices of the socket chunks, no copy) and written with one
+ * `writeFile`, because opening a write stream per 2 KB message costs more than the whole SMTP exchange.
+ * Past SPILL_BYTES the collected slices go to an `fs.WriteStream` and the rest streams after them, so a
+ * 25 MB message is never held in memory. Over the size limit, bytes are no longer kept at all.
+ */
+
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { unlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+
+export type BodyKind = 'discard' | 'memory' | 'file';
+
+export interface BodyResult {
+  raw?: Buffer;
+  path?: string;
+}
+
+const SPILL_BYTES = 256 * 1024;
+const STREAM_HIGH_WATER = 1024 * 1024;
+
+/** '20261121T132234123Z': sortable, and safe in file names on every OS. */
+function fileTimestamp(now: Date): string {
+  return now.toISOString().replace(/[-:.]/g, '');
+}
+
+export class MessageBody {
+  /** Bytes received so far (stops growing once over the limit). */
+  size = 0;
+  /** True once the message exceeded the limit; its bytes are dropped from then on. */
+  overflow = false;
+  readonly id: string;
+  readonly path: string | undefined;
+  readonly #kind: BodyKind;
+  readonly #limit: number;
+  #chunks: Buffer[] = [];
+  #held = 0;
+  #stream: WriteStream | undefined;
+  #streamError: Error | undefined;
+  #blocked = false;
+
+  constructor(kind: BodyKind, limit: number, dir: string | undefined, id: string) {
+    this.id = id;
+    this.#kind = kind;
+    this.#limit = limit;
+    this.path = kind === 'file' && dir !== undefined ? join(dir, `${fileTimestamp(new Date())}-${id}.eml`) : undefined;
+  }
+
+  /** True when the file stream asked us to stop reading the socket until it drains. */
+  get blocked(): boolean {
+    return this.#blocked;
+  }
+
+  /** Calls `cb` once the file stream has drained (or failed). */
+  onDrain(cb: () => void): void {
+    const stream = this.#stream;
+    if (!stream || !this.#blocked) return cb();
+    const done = (): void => {
+      stream.off('drain', done);
+      stream.off('close', done);
+      this.#blocked = false;
+      cb();
+    };
+    stream.on('drain', done);
+    stream.on('close', done);
+  }
+
+  /** A ContentSink: takes buf[start, end). Arrow function so it can be handed around unbound. */
+  readonly write = (buf: Buffer, start: number, end: number): void => {
+    if (this.overflow) return;
+    const n = end - start;
+    if (this.size + n > this.#limit) {
+      this.overflow = true;
+      this.#release();
+      return;
+    }
+    this.size += n;
+    if (this.#kind === 'discard') return;
+    const slice = buf.subarray(start, end);
+    if (this.#stream) {
+      if (!this.#stream.write(slice)) this.#blocked = true;
+      return;
+    }
+    this.#chunks.push(slice);
+    this.#held += n;
+    if (this.#kind === 'file' && this.#held > SPILL_BYTES) this.#spill();
+  };
+
+  #spill(): void {
+    const stream = createWriteStream(this.path as string, { flags: 'wx', highWaterMark: STREAM_HIGH_WATER });
+    stream.on('error', (err) => {
+      this.#streamError ??= err;
+    });
+    this.#stream = stream;
+    stream.cork();
+    for (const chunk of this.#chunks) stream.write(chunk);
+    stream.uncork();
+    if (stream.writableNeedDrain) this.#blocked = true;
+    this.#chunks = [];
+    this.#held = 0;
+  }
+
+  /** Drop what we hold once the message is known to be refused. */
+  #release(): void {
+    this.#chunks = [];
+    this.#held = 0;
+  }
+
+  /**
+   * Complete the message. Synchronous for discard and memory; a promise when a file must be written.
+   * Rejects (file system errors) so the session can answer 451.
+   */
+  finish(): BodyResult | Promise<BodyResult> {
+    if (this.#kind === 'discard') return {};
+    if (this.#kind === 'memory') {
+      const raw = this.#chunks.length === 1 ? Buffer.from(this.#chunks[0] as Buffer) : Buffer.concat(this.#chunks, this.#held);
+      this.#release();
+      return { raw };
+    }
+    const path = this.path as string;
+    const stream = this.#stream;
+    if (!stream) {
+      const data = Buffer.concat(this.#chunks, this.#held);
+      this.#release();
+      return writeFile(path, data, { flag: 'wx' }).then(() => ({ path }));
+    }
+    return new Promise<BodyResult>((resolve, reject) => {
+      stream.end(() => {
+        if (this.#streamError) reject(this.#streamError);
+        else resolve({ path });
+      });
+      stream.once('error', reject);
+    });
+  }
+
+  /** Throw the message away (refused, RSET, connection lost): close and delete a partly written file. */
+  abort(): Promise<void> {
+    this.#release();
+    const stream = this.#stream;
+    if (!stream) return Promise.resolve();
+    this.#stream = undefined;
+    return new Promise<void>((resolve) => {
+      const remove = (): void => {
+        unlink(stream.path as string).then(resolve, () => resolve());
+      };
+      if (stream.closed) remove();
+      else {
+        stream.once('close', remove);
+        stream.destroy();
+      }
+    });
+  }
+}

@@ -1,0 +1,98 @@
+/**
+ * The SMTP mail transaction as the sink sees it: MAIL, RCPT, and the checks that decide whether DATA or
+ * BDAT may start. Pure state plus reply strings; the session owns sockets and bodies.
+ */
+
+import { checkMailParams, checkRcptParams, isNonAscii, parsePathArgument } from './envelope.js';
+import type { MessageBody } from './message-body.js';
+import type { SinkConfig } from './options.js';
+import { R } from './replies.js';
+
+export interface Transaction {
+  from: string;
+  mailParams: string[];
+  smtputf8: boolean;
+  to: string[];
+  /** Set once DATA or the first BDAT starts. */
+  transport: 'DATA' | 'BDAT' | null;
+  body: MessageBody | null;
+}
+
+/** Who is asking, as far as MAIL cares. */
+export interface SessionFacts {
+  helo: string;
+  secure: boolean;
+  authUser: string | undefined;
+}
+
+/** Result of MAIL/RCPT: the reply, and whether it counts as a refusal (stats) or a protocol error (limits). */
+export interface Outcome {
+  reply: string;
+  refused?: boolean;
+  protocolError?: boolean;
+}
+
+export function mail(
+  arg: string,
+  current: Transaction | null,
+  facts: SessionFacts,
+  cfg: SinkConfig,
+): { outcome: Outcome; tx?: Transaction } {
+  if (facts.helo === '') return { outcome: { reply: R.needHelo, protocolError: true } };
+  if (cfg.requireTls && !facts.secure) return { outcome: { reply: R.needTls, refused: true } };
+  if (cfg.auth && facts.authUser === undefined) return { outcome: { reply: R.needAuth, refused: true } };
+  if (current) return { outcome: { reply: R.nestedMail, protocolError: true } };
+  const path = parsePathArgument(arg, 'FROM');
+  if (typeof path === 'string') return { outcome: { reply: path, refused: true, protocolError: true } };
+  const params = checkMailParams(path.params, cfg.maxMessageBytes);
+  if (typeof params === 'string') return { outcome: { reply: params, refused: true } };
+  if (!params.smtputf8 && isNonAscii(path.address)) return { outcome: { reply: R.needSmtputf8, refused: true } };
+  const tx: Transaction = {
+    from: path.address,
+    mailParams: path.params,
+    smtputf8: params.smtputf8,
+    to: [],
+    transport: null,
+    body: null,
+  };
+  return { outcome: { reply: R.senderOk }, tx };
+}
+
+export function rcpt(arg: string, tx: Transaction | null, cfg: SinkConfig): Outcome {
+  if (!tx) return { reply: R.needMail, protocolError: true };
+  if (tx.transport !== null) return { reply: R.inTransaction, protocolError: true };
+  const path = parsePathArgument(arg, 'TO');
+  if (typeof path === 'string') return { reply: path, refused: true, protocolError: true };
+  const bad = checkRcptParams(path.params);
+  if (bad !== null) return { reply: bad, refused: true };
+  if (!tx.smtputf8 && isNonAscii(path.address)) return { reply: R.needSmtputf8, refused: true };
+  if (tx.to.length >= cfg.rcptLimit) return { reply: R.tooManyRecipients, refused: true };
+  if (cfg.refuseRecipients?.(path.address)) return { reply: R.recipientRefused, refused: true };
+  tx.to.push(path.address);
+  return { reply: R.recipientOk };
+}
+
+/** Why DATA cannot start now, or null when it can. */
+export function dataRefusal(arg: string, tx: Transaction | null): Outcome | null {
+  if (arg !== '') return { reply: R.syntax, protocolError: true };
+  if (!tx) return { reply: R.needMail, protocolError: true, refused: true };
+  if (tx.transport === 'BDAT') return { reply: R.bdatInProgress, protocolError: true, refused: true };
+  if (tx.to.length === 0) return { reply: R.noValidRecipients, refused: true };
+  return null;
+}
+
+const BDAT_ARGS = /^(\d{1,15})(?: +(LAST))? *$/i;
+
+/** Parses `BDAT <size> [LAST]`; undefined when malformed (the byte count is then unknown). */
+export function parseBdat(arg: string): { size: number; last: boolean } | undefined {
+  const m = BDAT_ARGS.exec(arg);
+  if (!m) return undefined;
+  return { size: Number(m[1]), last: m[2] !== undefined };
+}
+
+/** Why a BDAT chunk will be refused once its bytes are read, or null when it is welcome. */
+export function bdatRefusal(tx: Transaction | null): Outcome | null {
+  if (!tx) return { reply: R.needMail, protocolError: true, refused: true };
+  if (tx.to.length === 0) return { reply: R.noValidRecipients, refused: true };
+  return null;
+}
