@@ -292,6 +292,18 @@ export class SmtpConnection {
     return this.#transactions.run(envelope, body, options);
   }
 
+  /** True when a failed transaction may have left the server mid-transaction (RSET before reuse). */
+  get needsReset(): boolean {
+    return this.#transactions?.needsReset ?? false;
+  }
+
+  /** Lets an idle pooled socket stop keeping the process alive (and takes that back when busy). */
+  setKeepAlive(active: boolean): void {
+    const stream = this.#channel?.stream as { ref?: () => void; unref?: () => void } | undefined;
+    if (active) stream?.ref?.();
+    else stream?.unref?.();
+  }
+
   /** Transactions accepted by send() and not yet settled. */
   get inFlight(): number {
     return this.#transactions?.inFlight ?? 0;

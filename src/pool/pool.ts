@@ -1,0 +1,284 @@
+/**
+ * ConnectionPool: many sessions to one server identity, reused across sends.
+ *
+ * The pool knows a connection only through the small PooledConnection contract and creates them through a
+ * factory (undici's shape), so tests hand in fakes. Policy, in order of preference for a new send:
+ *   1. an idle, healthy connection (checked with NOOP or RSET when it was parked a while or left dirty);
+ *   2. a new connection, while fewer than maxConnections exist;
+ *   3. a second transaction on a busy connection that offers PIPELINING (its MAIL follows the previous dot);
+ *   4. otherwise wait, first come first served.
+ * A broken connection is dropped, never reused. Idle connections are closed after idleTimeoutMs, and an
+ * idle socket is unref'd so the pool never keeps the process alive.
+ */
+import { SmtpError } from '../errors.js';
+import type { Envelope, MessageBody, SendOptions, SendResult } from '../connection/transaction.js';
+
+/** What the pool needs from a session (SmtpConnection satisfies it). */
+export interface PooledConnection {
+  readonly usable: boolean;
+  readonly inFlight: number;
+  readonly needsReset: boolean;
+  readonly capabilities?: { pipelining: boolean } | undefined;
+  send(envelope: Envelope, body: MessageBody, options?: SendOptions): Promise<SendResult>;
+  noop(): Promise<unknown>;
+  rset(): Promise<unknown>;
+  quit(): Promise<void>;
+  close(): void;
+  setKeepAlive(active: boolean): void;
+}
+
+export interface PoolOptions {
+  maxConnections: number;
+  maxMessagesPerConnection: number;
+  idleTimeoutMs: number;
+  /** Transactions in flight per PIPELINING connection (2 lets the next MAIL follow the previous dot). */
+  pipelineDepth: number;
+  /** A connection parked longer than this is checked with NOOP before reuse. */
+  checkAfterIdleMs: number;
+}
+
+export const DEFAULT_POOL_OPTIONS: PoolOptions = {
+  maxConnections: 5,
+  maxMessagesPerConnection: 100,
+  idleTimeoutMs: 30_000,
+  pipelineDepth: 2,
+  checkAfterIdleMs: 5_000,
+};
+
+export interface PoolEvents {
+  onOpen?: (id: number) => void;
+  onClose?: (id: number, reason: string) => void;
+}
+
+export type ConnectionFactory = (signal?: AbortSignal) => Promise<PooledConnection>;
+
+interface Slot {
+  id: number;
+  conn: PooledConnection;
+  started: number; // transactions started on it
+  parkedAt: number;
+  idleTimer: NodeJS.Timeout | undefined;
+  retiring: boolean;
+}
+
+interface Waiter {
+  resolve: (slot: Slot | undefined) => void;
+  signal: AbortSignal | undefined;
+}
+
+export interface PoolSendResult extends SendResult {
+  connectionId: number;
+  /** True when the connection was opened for this send (no reuse). */
+  newConnection: boolean;
+}
+
+export class ConnectionPool {
+  readonly #factory: ConnectionFactory;
+  readonly #options: PoolOptions;
+  readonly #events: PoolEvents;
+  readonly #slots = new Set<Slot>();
+  readonly #waiters: Waiter[] = [];
+  #opening = 0;
+  #nextId = 1;
+  #closed = false;
+  #active = 0;
+  #drained: (() => void) | undefined;
+
+  constructor(factory: ConnectionFactory, options: Partial<PoolOptions> = {}, events: PoolEvents = {}) {
+    this.#factory = factory;
+    this.#options = { ...DEFAULT_POOL_OPTIONS, ...options };
+    this.#events = events;
+    if (this.#options.maxConnections < 1) throw new SmtpError('ECONFIG', 'pool.maxConnections must be at least 1', { phase: 'config' });
+  }
+
+  get size(): number {
+    return this.#slots.size;
+  }
+
+  get pending(): number {
+    return this.#waiters.length;
+  }
+
+  /**
+   * Sends through a pooled connection. `fresh` forces a new connection (a retry after a network failure must
+   * not land on a sibling of the connection that just died).
+   */
+  async send(envelope: Envelope, body: MessageBody, options: SendOptions = {}, fresh = false): Promise<PoolSendResult> {
+    if (this.#closed) throw new SmtpError('ECLOSED', 'The transport is closed', { phase: 'connect', transient: false });
+    this.#active += 1;
+    try {
+      const { slot, isNew } = await this.#acquire(options.signal, fresh);
+      slot.started += 1;
+      if (slot.started >= this.#options.maxMessagesPerConnection) slot.retiring = true;
+      try {
+        const sending = slot.conn.send(envelope, body, options);
+        // A PIPELINING connection with room can take the next waiter's transaction right behind this one.
+        if (this.#waiters.length > 0 && this.#canPipeline(slot)) this.#nextWaiter()?.resolve(undefined);
+        const result = await sending;
+        return { ...result, connectionId: slot.id, newConnection: isNew };
+      } finally {
+        this.#release(slot);
+      }
+    } finally {
+      this.#active -= 1;
+      if (this.#active === 0) this.#drained?.();
+    }
+  }
+
+  /** Waits for every queued and running send, then QUITs every connection. */
+  async close(): Promise<void> {
+    if (this.#active > 0) await new Promise<void>((resolve) => (this.#drained = resolve));
+    this.#closed = true;
+    for (const waiter of this.#waiters.splice(0)) waiter.resolve(undefined);
+    await Promise.all([...this.#slots].map((slot) => this.#drop(slot, 'pool closed', true)));
+  }
+
+  async #acquire(signal: AbortSignal | undefined, fresh: boolean): Promise<{ slot: Slot; isNew: boolean }> {
+    let waited = false;
+    for (;;) {
+      if (signal?.aborted) throw abortError();
+      this.#sweep();
+      if (!fresh) {
+        const idle = this.#findIdle();
+        if (idle) {
+          if (await this.#healthy(idle)) return { slot: idle, isNew: false };
+          continue;
+        }
+      }
+      if (this.#slots.size + this.#opening < this.#options.maxConnections) return { slot: await this.#open(signal), isNew: true };
+      if (!fresh) {
+        const shared = this.#findPipelined();
+        if (shared) return { slot: shared, isNew: false };
+      }
+      const slot = await new Promise<Slot | undefined>((resolve) => {
+        const waiter: Waiter = { resolve, signal };
+        // A waiter woken without a slot keeps its place at the head of the queue (fairness).
+        if (waited) this.#waiters.unshift(waiter);
+        else this.#waiters.push(waiter);
+        signal?.addEventListener('abort', () => {
+          const i = this.#waiters.indexOf(waiter);
+          if (i >= 0) this.#waiters.splice(i, 1);
+          resolve(undefined);
+        }, { once: true });
+      });
+      waited = true;
+      if (this.#closed) throw new SmtpError('ECLOSED', 'The transport is closed', { phase: 'connect', transient: false });
+      if (slot && slot.conn.usable && !slot.retiring && slot.conn.inFlight === 0) {
+        if (await this.#healthy(slot)) return { slot, isNew: false };
+      }
+      // Woken without a usable slot (it broke, or capacity freed up): go round again.
+    }
+  }
+
+  #findIdle(): Slot | undefined {
+    for (const slot of this.#slots) {
+      if (slot.conn.usable && !slot.retiring && slot.conn.inFlight === 0) return slot;
+    }
+    return undefined;
+  }
+
+  #findPipelined(): Slot | undefined {
+    let best: Slot | undefined;
+    for (const slot of this.#slots) {
+      if (!this.#canPipeline(slot)) continue;
+      if (!best || slot.conn.inFlight < best.conn.inFlight) best = slot;
+    }
+    return best;
+  }
+
+  #canPipeline(slot: Slot): boolean {
+    const { conn } = slot;
+    return (
+      conn.usable &&
+      !slot.retiring &&
+      conn.capabilities?.pipelining === true &&
+      conn.inFlight < this.#options.pipelineDepth &&
+      slot.started < this.#options.maxMessagesPerConnection
+    );
+  }
+
+  /** Parked connections can die while idle (server timeout, network): drop them so their place frees up. */
+  #sweep(): void {
+    for (const slot of this.#slots) {
+      if (!slot.conn.usable && slot.conn.inFlight === 0) void this.#drop(slot, 'connection broken', false);
+    }
+  }
+
+  async #open(signal: AbortSignal | undefined): Promise<Slot> {
+    this.#opening += 1;
+    try {
+      const conn = await this.#factory(signal);
+      const slot: Slot = { id: this.#nextId++, conn, started: 0, parkedAt: Date.now(), idleTimer: undefined, retiring: false };
+      this.#slots.add(slot);
+      this.#events.onOpen?.(slot.id);
+      return slot;
+    } finally {
+      this.#opening -= 1;
+    }
+  }
+
+  /** NOOP a connection parked for a while, RSET one a failed transaction left dirty; drop it if that fails. */
+  async #healthy(slot: Slot): Promise<boolean> {
+    this.#claim(slot);
+    const { conn } = slot;
+    const stale = Date.now() - slot.parkedAt > this.#options.checkAfterIdleMs;
+    if (!conn.needsReset && !stale) return true;
+    try {
+      await (conn.needsReset ? conn.rset() : conn.noop());
+      return true;
+    } catch {
+      await this.#drop(slot, 'failed its health check', false);
+      return false;
+    }
+  }
+
+  #claim(slot: Slot): void {
+    clearTimeout(slot.idleTimer);
+    slot.idleTimer = undefined;
+    slot.conn.setKeepAlive(true);
+  }
+
+  #release(slot: Slot): void {
+    const { conn } = slot;
+    if (!conn.usable) {
+      void this.#drop(slot, 'connection broken', false);
+    } else if (slot.retiring && conn.inFlight === 0) {
+      void this.#drop(slot, 'maxMessagesPerConnection reached', true);
+    } else if (conn.inFlight === 0) {
+      slot.parkedAt = Date.now();
+      const waiter = this.#nextWaiter();
+      if (waiter) {
+        waiter.resolve(slot);
+        return;
+      }
+      conn.setKeepAlive(false);
+      slot.idleTimer = setTimeout(() => void this.#drop(slot, 'idle timeout', true), this.#options.idleTimeoutMs);
+      slot.idleTimer.unref?.();
+      return;
+    }
+    // Capacity changed (a slot was dropped or freed): let one waiter look again.
+    this.#nextWaiter()?.resolve(undefined);
+  }
+
+  #nextWaiter(): Waiter | undefined {
+    while (this.#waiters.length > 0) {
+      const waiter = this.#waiters.shift();
+      if (waiter && !waiter.signal?.aborted) return waiter;
+    }
+    return undefined;
+  }
+
+  async #drop(slot: Slot, reason: string, polite: boolean): Promise<void> {
+    if (!this.#slots.delete(slot)) return;
+    clearTimeout(slot.idleTimer);
+    this.#events.onClose?.(slot.id, reason);
+    // A freed place may let a waiter open a new connection.
+    this.#nextWaiter()?.resolve(undefined);
+    if (polite && slot.conn.usable) await slot.conn.quit();
+    else slot.conn.close();
+  }
+}
+
+function abortError(): SmtpError {
+  return new SmtpError('EABORT', 'The send was aborted while waiting for a connection', { phase: 'connect', transient: false });
+}

@@ -1,0 +1,197 @@
+import { describe, expect, it } from 'vitest';
+import { ConnectionPool, type PooledConnection, type PoolOptions } from '../../src/pool/pool.js';
+import type { SendResult } from '../../src/connection/transaction.js';
+import { SmtpError } from '../../src/errors.js';
+
+class FakeConnection implements PooledConnection {
+  usable = true;
+  inFlight = 0;
+  needsReset = false;
+  capabilities = { pipelining: false };
+  sent: string[] = [];
+  noops = 0;
+  rsets = 0;
+  quits = 0;
+  keepAlive = true;
+  maxConcurrent = 0;
+  failNoop = false;
+  /** When set, send waits for release() instead of resolving at once. */
+  hold = false;
+  #held: Array<() => void> = [];
+
+  constructor(readonly id: number) {}
+
+  async send(envelope: { to: string[] }): Promise<SendResult> {
+    this.inFlight += 1;
+    this.maxConcurrent = Math.max(this.maxConcurrent, this.inFlight);
+    try {
+      if (this.hold) await new Promise<void>((r) => this.#held.push(r));
+      else await new Promise((r) => setImmediate(r));
+      if (!this.usable) throw new SmtpError('ECONNECTION', 'died', { phase: 'data' });
+      this.sent.push(envelope.to[0] ?? '');
+      return { accepted: envelope.to, rejected: [], response: '250 ok', replyCode: 250, messageBytes: 1, method: 'DATA' };
+    } finally {
+      this.inFlight -= 1;
+    }
+  }
+  releaseAll(): void {
+    for (const r of this.#held.splice(0)) r();
+  }
+  async noop(): Promise<void> {
+    this.noops += 1;
+    if (this.failNoop) {
+      this.usable = false;
+      throw new SmtpError('ECONNECTION', 'gone', { phase: 'mail' });
+    }
+  }
+  async rset(): Promise<void> {
+    this.rsets += 1;
+    this.needsReset = false;
+  }
+  async quit(): Promise<void> {
+    this.quits += 1;
+    this.usable = false;
+  }
+  close(): void {
+    this.usable = false;
+  }
+  setKeepAlive(active: boolean): void {
+    this.keepAlive = active;
+  }
+}
+
+function makePool(options: Partial<PoolOptions> = {}, setup?: (c: FakeConnection) => void) {
+  const made: FakeConnection[] = [];
+  const events: string[] = [];
+  const pool = new ConnectionPool(
+    async () => {
+      const conn = new FakeConnection(made.length + 1);
+      setup?.(conn);
+      made.push(conn);
+      return conn;
+    },
+    { maxConnections: 2, idleTimeoutMs: 60_000, ...options },
+    { onOpen: (id) => events.push(`open ${id}`), onClose: (id, reason) => events.push(`close ${id} ${reason}`) },
+  );
+  return { pool, made, events };
+}
+
+const env = (to: string) => ({ from: 'a@example.com', to: [to] });
+
+describe('ConnectionPool', () => {
+  it('reuses one connection for sends in sequence and parks it unref-ed', async () => {
+    const { pool, made } = makePool();
+    for (let i = 0; i < 5; i += 1) await pool.send(env(`r${i}@x`), 'body');
+    expect(made).toHaveLength(1);
+    expect(made[0]?.sent).toHaveLength(5);
+    expect(made[0]?.keepAlive).toBe(false);
+    await pool.close();
+  });
+
+  it('never opens more than maxConnections and serves waiters in arrival order', async () => {
+    const { pool, made } = makePool({ maxConnections: 2, pipelineDepth: 1 });
+    const order: string[] = [];
+    const sends = Array.from({ length: 10 }, (_, i) => pool.send(env(`r${i}@x`), 'b').then(() => order.push(`r${i}@x`)));
+    await Promise.all(sends);
+    expect(made).toHaveLength(2);
+    expect(made.every((c) => c.maxConcurrent === 1)).toBe(true);
+    expect(order).toEqual(Array.from({ length: 10 }, (_, i) => `r${i}@x`));
+    await pool.close();
+  });
+
+  it('stacks a second transaction on a PIPELINING connection when every connection is busy', async () => {
+    const { pool, made } = makePool({ maxConnections: 1, pipelineDepth: 2 }, (c) => {
+      c.capabilities.pipelining = true;
+      c.hold = true;
+    });
+    const a = pool.send(env('a@x'), 'b');
+    const b = pool.send(env('b@x'), 'b');
+    const c = pool.send(env('c@x'), 'b');
+    await new Promise((r) => setTimeout(r, 20));
+    expect(made).toHaveLength(1);
+    expect(made[0]?.inFlight).toBe(2);
+    expect(pool.pending).toBe(1);
+    made[0]?.releaseAll();
+    await Promise.all([a, b]);
+    await new Promise((r) => setTimeout(r, 5));
+    made[0]?.releaseAll();
+    await c;
+    expect(made[0]?.sent).toEqual(['a@x', 'b@x', 'c@x']);
+    await pool.close();
+  });
+
+  it('drops a broken connection and opens a new one for the next send', async () => {
+    const { pool, made, events } = makePool({ maxConnections: 1 });
+    await pool.send(env('a@x'), 'b');
+    made[0]!.usable = false;
+    await pool.send(env('b@x'), 'b');
+    expect(made).toHaveLength(2);
+    expect(events).toContain('close 1 connection broken');
+    await pool.close();
+  });
+
+  it('retires a connection after maxMessagesPerConnection with QUIT', async () => {
+    const { pool, made } = makePool({ maxConnections: 1, maxMessagesPerConnection: 3 });
+    for (let i = 0; i < 7; i += 1) await pool.send(env(`r${i}@x`), 'b');
+    expect(made.map((c) => c.sent.length)).toEqual([3, 3, 1]);
+    expect(made[0]?.quits).toBe(1);
+    await pool.close();
+  });
+
+  it('NOOPs a connection parked longer than checkAfterIdleMs and replaces it, without failing the send', async () => {
+    const { pool, made } = makePool({ maxConnections: 1, checkAfterIdleMs: 10 });
+    await pool.send(env('a@x'), 'b');
+    made[0]!.failNoop = true;
+    await new Promise((r) => setTimeout(r, 30));
+    const result = await pool.send(env('b@x'), 'b');
+    expect(result.accepted).toEqual(['b@x']);
+    expect(made[0]?.noops).toBe(1);
+    expect(made).toHaveLength(2);
+    await pool.close();
+  });
+
+  it('RSETs a connection a failed transaction left dirty before reuse', async () => {
+    const { pool, made } = makePool({ maxConnections: 1 });
+    await pool.send(env('a@x'), 'b');
+    made[0]!.needsReset = true;
+    await pool.send(env('b@x'), 'b');
+    expect(made[0]?.rsets).toBe(1);
+    expect(made).toHaveLength(1);
+    await pool.close();
+  });
+
+  it('closes idle connections after idleTimeoutMs', async () => {
+    const { pool, made, events } = makePool({ idleTimeoutMs: 20 });
+    await pool.send(env('a@x'), 'b');
+    await new Promise((r) => setTimeout(r, 60));
+    expect(made[0]?.quits).toBe(1);
+    expect(events).toContain('close 1 idle timeout');
+    expect(pool.size).toBe(0);
+    await pool.close();
+  });
+
+  it('close() drains queued sends, QUITs everything, and later sends fail with ECLOSED', async () => {
+    const { pool, made } = makePool({ maxConnections: 1, pipelineDepth: 1 });
+    const sends = [pool.send(env('a@x'), 'b'), pool.send(env('b@x'), 'b'), pool.send(env('c@x'), 'b')];
+    const closing = pool.close();
+    await Promise.all(sends);
+    await closing;
+    expect(made[0]?.sent).toEqual(['a@x', 'b@x', 'c@x']);
+    expect(made[0]?.quits).toBe(1);
+    await expect(pool.send(env('d@x'), 'b')).rejects.toMatchObject({ code: 'ECLOSED' });
+  });
+
+  it('an aborted waiter leaves the queue with EABORT', async () => {
+    const { pool, made } = makePool({ maxConnections: 1, pipelineDepth: 1 }, (c) => (c.hold = true));
+    const first = pool.send(env('a@x'), 'b');
+    await new Promise((r) => setTimeout(r, 5));
+    const controller = new AbortController();
+    const second = pool.send(env('b@x'), 'b', { signal: controller.signal });
+    controller.abort();
+    await expect(second).rejects.toMatchObject({ code: 'EABORT' });
+    made[0]?.releaseAll();
+    await first;
+    expect(made[0]?.sent).toEqual(['a@x']);
+    await pool.close();
+  });
+});
