@@ -53,14 +53,17 @@ if [ ${#missing[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
   # No system daemon may start while packages install (dovecot's postinst would start one).
+  policy=""
   if [ ! -e /usr/sbin/policy-rc.d ]; then
-    printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod 755 /usr/sbin/policy-rc.d
-    trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+    policy=/usr/sbin/policy-rc.d
+    printf '#!/bin/sh\nexit 101\n' > $policy && chmod 755 $policy
+    trap 'rm -f $policy' EXIT
   fi
-  install_pkgs() { apt-get install -y -q --no-install-recommends "${missing[@]}" >"$HOME/.mw-interop-apt.log" 2>&1; }
-  install_pkgs || { apt-get update -q >/dev/null && install_pkgs; } \
-    || { tail -20 "$HOME/.mw-interop-apt.log" >&2; die "apt-get install failed"; }
-  rm -f "$HOME/.mw-interop-apt.log"
+  apt_log=$(mktemp)
+  install_pkgs() { apt-get install -y -q --no-install-recommends "${missing[@]}" >>"$apt_log" 2>&1; }
+  install_pkgs || { apt-get update -q >>"$apt_log" 2>&1 && install_pkgs; } \
+    || { tail -20 "$apt_log" >&2; die "apt-get install failed (log: $apt_log)"; }
+  rm -f "$apt_log" $policy
   if [ -d /run/systemd/system ]; then systemctl disable --now dovecot.service >/dev/null 2>&1 || true; fi
   say "packages installed in $(since "$ta")s"
 fi
@@ -123,7 +126,7 @@ if ! openssl x509 -in "$D/tls/server.crt" -noout -checkend 86400 >/dev/null 2>&1
     chmod 600 ca.key server.key
   )
 fi
-CERT_FP=$(cat "$D/tls/server.crt" | sha256sum | cut -c1-16)
+CERT_FP=$(sha256sum < "$D/tls/server.crt" | cut -c1-16)
 
 # ---- Dovecot: only the SASL service Postfix asks (no IMAP/POP) -------------------------------------
 put "$D/etc/dovecot/users" <<EOF || true
@@ -159,7 +162,7 @@ service auth {
 }
 EOF
 if pid_of "$D/run/dovecot/master.pid" /usr/sbin/dovecot >/dev/null; then
-  [ $dc_changed = 0 ] || { say "dovecot: config changed, reloading"; dovecot -c "$DC" reload; }
+  [ $dc_changed = 0 ] || { say "dovecot: config changed, reloading"; dovecot -c "$DC" reload || die "dovecot reload failed"; }
 else
   say "starting dovecot"
   dovecot -c "$DC" </dev/null >>"$D/log/dovecot.log" 2>&1 || die "dovecot did not start (see $D/log/dovecot.log)"
@@ -242,10 +245,10 @@ showq     unix n - n - - showq
 postlog   unix-dgram n - n - 1 postlogd
 EOF
 if postfix -c "$PF" status >/dev/null 2>&1; then
-  [ $pf_changed = 0 ] || { say "postfix: config changed, reloading"; postfix -c "$PF" reload 2>/dev/null; }
+  [ $pf_changed = 0 ] || { say "postfix: config changed, reloading"
+  postfix -c "$PF" reload >>"$D/log/postfix.stderr" 2>&1 || die "postfix reload failed (see $D/log/postfix.log)"; }
 else
   say "starting postfix"
-  postfix -c "$PF" check </dev/null
   postfix -c "$PF" start </dev/null >>"$D/log/postfix.stderr" 2>&1 || die "postfix did not start (see $D/log/postfix.log)"
 fi
 
