@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Readable } from 'node:stream';
 import { SmtpConnection } from '../../src/connection/smtp-connection.js';
 import { SmtpError } from '../../src/errors.js';
+import { TEST_CERTIFICATE } from '../../src/sink/test-certificate.js';
 import { sha256, startSmtpServerPeer, type SmtpServerPeer } from '../helpers/smtp-server-peer.js';
 
 let peer: SmtpServerPeer | undefined;
@@ -92,6 +93,26 @@ describe('a 10 MB body', () => {
     expect(server.messages[0]?.bytes.length).toBe(expected.length);
     expect(server.messages[0]?.sha256).toBe(sha256(expected));
     expect(result.accepted).toEqual(['b@example.com']);
+  });
+
+  it('as a stream over STARTTLS with AUTH arrives byte-exact (backpressure through the TLS socket)', async () => {
+    peer = await startSmtpServerPeer({ users: { u: 'p' } });
+    const conn = new SmtpConnection({
+      host: '127.0.0.1',
+      port: peer.port,
+      security: 'starttls',
+      tls: { ca: TEST_CERTIFICATE },
+      auth: { user: 'u', pass: 'p' },
+      clientName: 'client.test',
+      timeouts: { connectMs: 5_000, greetingMs: 5_000, commandMs: 5_000, dataMs: 15_000 },
+    });
+    open.push(conn);
+    await conn.open();
+    await conn.send({ from: 'a@example.com', to: ['b@example.com'] }, Readable.from(chunksOf(Buffer.from(text, 'latin1'), 16_411)));
+    await conn.quit();
+    expect(peer.messages[0]?.secure).toBe(true);
+    expect(peer.messages[0]?.user).toBe('u');
+    expect(peer.messages[0]?.sha256).toBe(sha256(expected));
   });
 
   // KNOWN BUG (reported, not fixed here): SendResult.messageBytes is documented as the bytes "after

@@ -256,4 +256,60 @@ describe('many messages on one connection', () => {
       expect(results[i]?.response).toBe(`250 ${message.reply}`);
     });
   });
+
+  it('in-flight sends where some are refused outright: the others still arrive, in order, on the same session', async () => {
+    const server = await start({ refuseRcpt: (a) => a.startsWith('nobody') });
+    const conn = await connect(server);
+    const doomed = new Set([2, 5, 6, 9]);
+    const sends = Array.from({ length: 10 }, (_, i) =>
+      conn.send({ from: FROM, to: doomed.has(i) ? ['nobody@example.com'] : [rcpt(i)] }, `Subject: ${i}\r\n\r\nbody ${i}\r\n`),
+    );
+    const settled = await Promise.allSettled(sends);
+    await conn.quit();
+    settled.forEach((outcome, i) => {
+      if (doomed.has(i)) {
+        expect(outcome.status).toBe('rejected');
+        const reason = (outcome as PromiseRejectedResult).reason as SmtpError;
+        expect(reason.code).toBe('EENVELOPE');
+        expect(reason.delivery).toBe('none');
+      } else {
+        expect(outcome.status).toBe('fulfilled');
+        expect((outcome as PromiseFulfilledResult<SendResult>).value.accepted).toEqual([rcpt(i)]);
+      }
+    });
+    const delivered = [...Array(10).keys()].filter((i) => !doomed.has(i));
+    expect(server.messages.map((m) => m.to)).toEqual(delivered.map((i) => [rcpt(i)]));
+    expect(server.messages.map((m) => m.bytes.toString())).toEqual(delivered.map((i) => `Subject: ${i}\r\n\r\nbody ${i}\r\n`));
+    expect(new Set(server.mails.map((m) => m.sessionId)).size).toBe(1);
+  });
+});
+
+describe('single commands', () => {
+  it('mail, rcpt, rset, noop and raw command work against a real server', async () => {
+    const server = await start({ refuseRcpt: (a) => a === 'no@example.com' });
+    const conn = await connect(server);
+    expect((await conn.mail(FROM)).code).toBe(250);
+    expect((await conn.rcpt('yes@example.com')).code).toBe(250);
+    const refused = await failure(conn.rcpt('no@example.com'));
+    expect(refused.code).toBe('EENVELOPE');
+    expect(refused.replyCode).toBe(550);
+    expect(refused.phase).toBe('rcpt');
+    // A nested MAIL is refused (503) and reported as a refused sender.
+    const nested = await failure(conn.mail(FROM));
+    expect(nested.replyCode).toBe(503);
+    expect((await conn.rset()).code).toBe(250);
+    expect((await conn.noop()).code).toBe(250);
+    const help = await conn.command('HELP');
+    expect(help.code).toBe(214);
+    expect((await conn.command('VRFY someone')).code).toBe(252);
+    // command() hands back a negative reply as it is, without throwing, and the session carries on.
+    expect((await conn.command('VRFY')).code).toBe(501);
+    // After RSET the session takes a complete transaction.
+    await conn.send({ from: FROM, to: ['yes@example.com'] }, BODY);
+    await conn.quit();
+    expect(server.mails.map((m) => m.address)).toEqual([FROM, FROM]);
+    expect(server.rcpts.map((r) => r.address)).toEqual(['yes@example.com', 'no@example.com', 'yes@example.com']);
+    expect(server.messages).toHaveLength(1);
+    await server.waitForClosed(1);
+  });
 });
