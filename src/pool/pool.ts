@@ -274,8 +274,12 @@ export class ConnectionPool {
     this.#events.onClose?.(slot.id, reason);
     // A freed place may let a waiter open a new connection.
     this.#nextWaiter()?.resolve(undefined);
-    if (polite && slot.conn.usable) await slot.conn.quit();
-    else slot.conn.close();
+    if (polite && slot.conn.usable) {
+      // An idle socket is unref'd; QUIT must keep the process alive until the server answers, or a script's
+      // `await transport.close()` never resolves because the process exits mid-QUIT.
+      slot.conn.setKeepAlive(true);
+      await slot.conn.quit();
+    } else slot.conn.close();
   }
 }
 
