@@ -1,0 +1,157 @@
+/**
+ * Turns `attachments[i]` into a leaf part: validates every field, settles where the bytes come from
+ * (memory, file, stream, or an https fetch done now), and writes the part headers.
+ */
+
+import { stat } from 'node:fs/promises';
+import { Readable } from 'node:stream';
+import { guardError } from '../errors.js';
+import { assertCustomHeaders } from '../guards/headers.js';
+import type { ResolvedLimits } from '../guards/limits.js';
+import { assertNoControls, printable } from '../guards/text.js';
+import { contentTypeFor, DEFAULT_CONTENT_TYPE, parseContentType } from './content-types.js';
+import { encodeWords } from './encoded-word.js';
+import type { HttpsFetcher } from './fetch.js';
+import { HeaderBlock } from './header-block.js';
+import type { Attachment } from './message.js';
+import type { BodySource, LeafPart } from './parts.js';
+import { formatParam, isPlainParamValue, isToken, plainParam, quoteString } from './rfc2231.js';
+
+export interface AttachmentContext {
+  limits: ResolvedLimits;
+  fetcher: HttpsFetcher;
+  disableFileAccess: boolean;
+  disableUrlAccess: boolean;
+}
+
+export interface PreparedAttachment {
+  part: LeafPart;
+  /** Has a Content-ID: goes into multipart/related next to the HTML. */
+  related: boolean;
+}
+
+function isReadable(value: unknown): value is Readable {
+  return value instanceof Readable || (typeof value === 'object' && value !== null && typeof (value as Readable).pipe === 'function' &&
+    typeof (value as Readable)[Symbol.asyncIterator] === 'function');
+}
+
+function decodeString(content: string, encoding: Attachment['encoding'], field: string): Buffer {
+  if (encoding === undefined || encoding === 'utf8') return Buffer.from(content, 'utf8');
+  if (encoding === 'base64') {
+    // Buffer.from silently skips junk; a guard should not, so check the alphabet first (white space,
+    // e.g. line breaks from a file, is allowed and ignored).
+    const compact = content.replace(/[\t\n\r ]/g, '');
+    if (!/^[A-Za-z0-9+/_-]*={0,2}$/.test(compact) || compact.length % 4 === 1) throw guardError(`${field}: invalid base64`);
+    return Buffer.from(compact, 'base64');
+  }
+  if (encoding === 'hex') {
+    if (!/^(?:[0-9a-fA-F]{2})*$/.test(content)) throw guardError(`${field}: invalid hex`);
+    return Buffer.from(content, 'hex');
+  }
+  throw guardError(`${field.replace(/\.content$/, '')}.encoding: must be base64, utf8 or hex`);
+}
+
+async function resolveSource(att: Attachment, field: string, ctx: AttachmentContext): Promise<{ body: BodySource; fetchedType?: string }> {
+  const given = [att.content !== undefined, att.path !== undefined, att.href !== undefined].filter(Boolean).length;
+  if (given !== 1) throw guardError(`${field}: give exactly one of content, path or href`);
+  const content = att.content;
+  if (content !== undefined) {
+    if (typeof content === 'string') return { body: { kind: 'base64', data: decodeString(content, att.encoding, `${field}.content`) } };
+    if (content instanceof Uint8Array) {
+      const data = Buffer.isBuffer(content) ? content : Buffer.from(content.buffer, content.byteOffset, content.byteLength);
+      return { body: { kind: 'base64', data } };
+    }
+    if (isReadable(content)) return { body: { kind: 'stream', stream: content, field: `${field}.content` } };
+    throw guardError(`${field}.content: expected a Buffer, Uint8Array, string or Readable`);
+  }
+  if (att.path !== undefined) {
+    if (ctx.disableFileAccess) throw guardError(`${field}.path: file access is disabled`);
+    if (typeof att.path !== 'string' || att.path === '') throw guardError(`${field}.path: expected a file path`);
+    assertNoControls(att.path, `${field}.path`);
+    let info;
+    try {
+      info = await stat(att.path);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code ?? 'error';
+      throw guardError(`${field}.path: cannot read "${printable(att.path)}" (${code})`);
+    }
+    if (!info.isFile()) throw guardError(`${field}.path: "${printable(att.path)}" is not a regular file`);
+    return { body: { kind: 'file', path: att.path, size: info.size, field: `${field}.path` } };
+  }
+  if (ctx.disableUrlAccess) throw guardError(`${field}.href: URL access is disabled`);
+  if (typeof att.href !== 'string') throw guardError(`${field}.href: expected a string`);
+  assertNoControls(att.href, `${field}.href`);
+  try {
+    const fetched = await ctx.fetcher(att.href, { maxBytes: ctx.limits.maxMessageBytes });
+    const body: BodySource = { kind: 'base64', data: fetched.data };
+    return fetched.contentType === undefined ? { body } : { body, fetchedType: fetched.contentType };
+  } catch (err) {
+    if (err instanceof Error && err.message.startsWith('href:')) err.message = `${field}.${err.message}`;
+    throw err;
+  }
+}
+
+function validateCid(cid: string, field: string): string {
+  if (typeof cid !== 'string') throw guardError(`${field}: expected a string`);
+  const inner = cid.startsWith('<') && cid.endsWith('>') ? cid.slice(1, -1) : cid;
+  if (inner.length === 0 || inner.length > 250) throw guardError(`${field}: invalid length`);
+  for (let i = 0; i < inner.length; i++) {
+    const c = inner.charCodeAt(i);
+    if (c <= 0x20 || c >= 0x7f || c === 0x3c || c === 0x3e || c === 0x22 || c === 0x5c) {
+      throw guardError(`${field}: "${printable(cid)}" must be printable ASCII without spaces, quotes or <>`);
+    }
+  }
+  return inner;
+}
+
+/** Content-Type `name` parameter: the pre-RFC 2231 form old clients read (encoded-words when needed). */
+function legacyName(filename: string): string {
+  if (isPlainParamValue(filename, 60)) return plainParam('name', filename);
+  return `name=${quoteString(encodeWords(filename).join(' '))}`;
+}
+
+export async function prepareAttachment(att: Attachment, index: number, ctx: AttachmentContext): Promise<PreparedAttachment> {
+  const field = `attachments[${index}]`;
+  if (typeof att !== 'object' || att === null) throw guardError(`${field}: expected an object`);
+  const { filename, cid, method } = att;
+  if (filename !== undefined) {
+    if (typeof filename !== 'string') throw guardError(`${field}.filename: expected a string`);
+    assertNoControls(filename, `${field}.filename`);
+    if (filename.length > 1024) throw guardError(`${field}.filename: longer than 1024 characters`);
+  }
+  const contentId = cid === undefined ? undefined : validateCid(cid, `${field}.cid`);
+  const disposition = att.contentDisposition ?? (contentId !== undefined ? 'inline' : 'attachment');
+  if (disposition !== 'attachment' && disposition !== 'inline') throw guardError(`${field}.contentDisposition: must be attachment or inline`);
+  if (method !== undefined && (typeof method !== 'string' || !isToken(method) || method.length > 32)) {
+    throw guardError(`${field}.method: must be a token such as REQUEST`);
+  }
+  const custom = assertCustomHeaders(att.headers, ctx.limits, `${field}.headers`);
+
+  const { body, fetchedType } = await resolveSource(att, field, ctx);
+
+  let type: { type: string; params: string } | undefined;
+  if (att.contentType !== undefined) {
+    if (typeof att.contentType !== 'string') throw guardError(`${field}.contentType: expected a string`);
+    assertNoControls(att.contentType, `${field}.contentType`);
+    type = parseContentType(att.contentType);
+    if (type === undefined) throw guardError(`${field}.contentType: "${printable(att.contentType)}" is not type/subtype`);
+  } else {
+    const fromName = contentTypeFor(filename);
+    const fromFetch = fetchedType === undefined ? undefined : parseContentType(fetchedType);
+    type = fromName !== undefined ? { type: fromName, params: '' } : fromFetch !== undefined ? { type: fromFetch.type, params: '' } : { type: DEFAULT_CONTENT_TYPE, params: '' };
+  }
+  if (type.type.startsWith('multipart/')) throw guardError(`${field}.contentType: multipart types cannot be attached`);
+
+  const ctParams = [type.type, ...(type.params === '' ? [] : [type.params])];
+  if (method !== undefined) ctParams.push(`method=${method.toUpperCase()}`);
+  if (filename !== undefined && filename !== '') ctParams.push(legacyName(filename));
+  const dispParams = [disposition, ...(filename !== undefined && filename !== '' ? formatParam('filename', filename) : [])];
+
+  const headers = new HeaderBlock(ctx.limits.maxHeaderLineOctets)
+    .structured('Content-Type', ctParams.join('; '))
+    .structured('Content-Transfer-Encoding', 'base64')
+    .structured('Content-Disposition', dispParams.join('; '));
+  if (contentId !== undefined) headers.structured('Content-ID', `<${contentId}>`);
+  for (const [name, value] of custom) headers.text(name, value);
+  return { part: { kind: 'leaf', headers: headers.toBuffer(), body }, related: contentId !== undefined };
+}

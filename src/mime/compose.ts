@@ -1,0 +1,262 @@
+/**
+ * compose: message object -> RFC 5322 / MIME bytes.
+ *
+ * prepareMessage does ALL validation and every slow lookup (file sizes, https fetches) up front and
+ * throws EGUARD naming the field before a byte exists. The result can be opened as a stream as many
+ * times as a retry needs (same Message-ID, Date, boundaries and bytes each time), unless a caller's
+ * Readable is attached, which can only be read once.
+ */
+
+import { randomBytes, randomUUID } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { PassThrough, Readable, pipeline } from 'node:stream';
+import { SmtpError, guardError } from '../errors.js';
+import { assertCustomHeaders } from '../guards/headers.js';
+import { assertDsn, normalizeMessageId, normalizeMessageIdList } from '../guards/ids.js';
+import { assertBodySize, assertMessageSize, assertSubject, resolveLimits, type GuardLimits, type ResolvedLimits } from '../guards/limits.js';
+import { assertHeaderValue } from '../guards/text.js';
+import { formatAddress, formatAddressList } from './address.js';
+import { prepareAttachment, type AttachmentContext } from './attachments.js';
+import { formatDate, toDate } from './date.js';
+import { createHttpsFetcher, type HttpsFetcher } from './fetch.js';
+import { HeaderBlock } from './header-block.js';
+import type { AddressInput, MailMessage } from './message.js';
+import { endsWithCrlf, partSize, streamBody, writePart, type LeafPart, type MultiPart, type Part, type StreamedBody } from './parts.js';
+import { resolveRecipients } from './recipients.js';
+import { encodeText, type EncodedText } from './text-body.js';
+import { buildCalendarPart } from './calendar.js';
+
+export interface ComposeOptions {
+  /** Used when the message has no `from`. */
+  defaultFrom?: AddressInput;
+  /** Domain for generated Message-IDs when the sender's domain cannot be used. */
+  hostname?: string;
+  /** The session offers 8BITMIME: UTF-8 text may go as 8bit. Default false (every part 7bit-safe). */
+  allow8bit?: boolean;
+  /** The session offers SMTPUTF8: non-ASCII local parts are allowed. Default false (refused). */
+  smtpUtf8?: boolean;
+  limits?: GuardLimits;
+  /** Fetches `href` attachments. Default: createHttpsFetcher() (public addresses only). */
+  fetcher?: HttpsFetcher;
+  /** Refuse `path` attachments (for services that compose messages from untrusted input). */
+  disableFileAccess?: boolean;
+  /** Refuse `href` attachments. */
+  disableUrlAccess?: boolean;
+}
+
+export interface PreparedMessage {
+  /** "<...>", the same on every open(). */
+  messageId: string;
+  /** Bare addresses; `to` includes Bcc and is de-duplicated. `from` may be '' (null reverse-path). */
+  envelope: { from: string; to: string[] };
+  /** Exact byte count of open()'s output, or undefined when a Readable attachment makes it unknown. */
+  size?: number;
+  /** False when open() can only be called once (a caller's Readable is attached). */
+  replayable: boolean;
+  /** A non-ASCII address is used: the session needs SMTPUTF8. */
+  needsSmtpUtf8: boolean;
+  /** Some part (or header) is 8bit: the session needs 8BITMIME (BODY=8BITMIME). */
+  eightBit: boolean;
+  /** The message as a stream of CRLF lines, each at most 998 octets. */
+  open(): Readable;
+  /** The whole message in memory. */
+  toBuffer(): Promise<Buffer>;
+}
+
+const PRIORITY: Readonly<Record<string, readonly [string, string, string]>> = {
+  high: ['1 (Highest)', 'High', 'High'],
+  normal: ['3 (Normal)', 'Normal', 'Normal'],
+  low: ['5 (Lowest)', 'Low', 'Low'],
+};
+
+function readBody(value: unknown, field: string, limits: ResolvedLimits, allow8bit: boolean): EncodedText | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'string' && !(value instanceof Uint8Array)) throw guardError(`${field}: expected a string or a Buffer`);
+  assertBodySize(field, typeof value === 'string' ? Buffer.byteLength(value) : value.length, limits);
+  return encodeText(value, { allow8bit });
+}
+
+class Tree {
+  readonly #base = randomBytes(12).toString('hex');
+  #count = 0;
+  readonly #hard: number;
+  constructor(hard: number) {
+    this.#hard = hard;
+  }
+  text(type: string, enc: EncodedText): LeafPart {
+    const headers = new HeaderBlock(this.#hard).structured('Content-Type', type).structured('Content-Transfer-Encoding', enc.encoding);
+    return { kind: 'leaf', headers: headers.toBuffer(), body: { kind: 'encoded', data: enc.body } };
+  }
+  multi(subtype: string, children: Part[], extra = ''): MultiPart {
+    // "=_" cannot occur in quoted-printable or base64 output, and the random part in 7bit text.
+    const boundary = `=_mw_${this.#base}_${this.#count++}`;
+    const headers = new HeaderBlock(this.#hard).structured('Content-Type', `multipart/${subtype};${extra} boundary="${boundary}"`);
+    return { kind: 'multipart', headers: headers.toBuffer(), boundary, children };
+  }
+}
+
+export async function prepareMessage(message: MailMessage, options: ComposeOptions = {}): Promise<PreparedMessage> {
+  const limits = resolveLimits(options.limits);
+  if (typeof message !== 'object' || message === null) throw guardError('message: expected an object');
+  const allow8bit = options.allow8bit === true;
+  const rcpt = resolveRecipients(message, { defaultFrom: options.defaultFrom, smtpUtf8: options.smtpUtf8 === true }, limits);
+
+  if (message.subject !== undefined) {
+    assertHeaderValue(message.subject, 'subject');
+    assertSubject(message.subject, limits);
+  }
+  const text = readBody(message.text, 'text', limits, allow8bit);
+  const html = readBody(message.html, 'html', limits, allow8bit);
+  const custom = assertCustomHeaders(message.headers, limits);
+  if (message.priority !== undefined && !Object.hasOwn(PRIORITY, message.priority)) {
+    throw guardError('priority: must be high, normal or low');
+  }
+  const fromDomain = rcpt.from.address.slice(rcpt.from.address.lastIndexOf('@') + 1);
+  const idDomain = fromDomain.startsWith('[') && options.hostname !== undefined ? options.hostname : fromDomain;
+  const messageId = message.messageId === undefined ? normalizeMessageId(`${randomUUID()}@${idDomain}`, 'hostname') : normalizeMessageId(message.messageId, 'messageId');
+  const date = toDate(message.date);
+  const inReplyTo = message.inReplyTo === undefined ? undefined : normalizeMessageId(message.inReplyTo, 'inReplyTo');
+  const references = message.references === undefined ? [] : normalizeMessageIdList(message.references, 'references');
+  assertDsn(message.dsn);
+  const calendar = message.icalEvent === undefined ? undefined : buildCalendarPart(message.icalEvent, limits, allow8bit);
+
+  const attachments = message.attachments ?? [];
+  if (!Array.isArray(attachments)) throw guardError('attachments: expected an array');
+  if (attachments.length > limits.maxAttachments) throw guardError(`attachments: more than ${limits.maxAttachments}`);
+  const ctx: AttachmentContext = {
+    limits,
+    fetcher: options.fetcher ?? createHttpsFetcher(),
+    disableFileAccess: options.disableFileAccess === true,
+    disableUrlAccess: options.disableUrlAccess === true,
+  };
+  const prepared = [];
+  for (const [i, att] of attachments.entries()) prepared.push(await prepareAttachment(att, i, ctx));
+
+  // The tree: mixed( alternative( text, related( html, inline... ), calendar ), attachments... ).
+  const tree = new Tree(limits.maxHeaderLineOctets);
+  const related = html === undefined ? [] : prepared.filter((a) => a.related).map((a) => a.part);
+  const mixed = prepared.filter((a) => html === undefined || !a.related).map((a) => a.part);
+  const htmlLeaf = html === undefined ? undefined : tree.text('text/html; charset=utf-8', html);
+  const htmlPart = htmlLeaf !== undefined && related.length > 0 ? tree.multi('related', [htmlLeaf, ...related], ' type="text/html";') : htmlLeaf;
+  const calPart = calendar === undefined ? undefined : tree.text(calendar.contentType, calendar.encoded);
+  const alternatives = [text === undefined ? undefined : tree.text('text/plain; charset=utf-8', text), htmlPart, calPart].filter(
+    (p): p is Part => p !== undefined,
+  );
+  const body = alternatives.length > 1 ? tree.multi('alternative', alternatives) : alternatives[0];
+  let root: Part;
+  if (mixed.length > 0) root = tree.multi('mixed', body === undefined ? mixed : [body, ...mixed]);
+  else root = body ?? tree.text('text/plain; charset=utf-8', encodeText(''));
+
+  const top = new HeaderBlock(limits.maxHeaderLineOctets);
+  top.structured('From', formatAddress(rcpt.from));
+  if (rcpt.sender !== undefined) top.structured('Sender', formatAddress(rcpt.sender));
+  if (rcpt.to.length > 0) top.structured('To', formatAddressList(rcpt.to));
+  if (rcpt.cc.length > 0) top.structured('Cc', formatAddressList(rcpt.cc));
+  if (rcpt.replyTo.length > 0) top.structured('Reply-To', formatAddressList(rcpt.replyTo));
+  if (message.subject !== undefined) top.text('Subject', message.subject);
+  top.structured('Date', formatDate(date));
+  top.structured('Message-ID', messageId);
+  if (inReplyTo !== undefined) top.structured('In-Reply-To', inReplyTo);
+  if (references.length > 0) top.structured('References', references.join(' '));
+  const priority = message.priority === undefined ? undefined : PRIORITY[message.priority];
+  if (priority !== undefined) {
+    top.structured('X-Priority', priority[0]).structured('X-MSMail-Priority', priority[1]).structured('Importance', priority[2]);
+  }
+  for (const [name, value] of custom) top.text(name, value);
+  top.structured('MIME-Version', '1.0');
+  root = { ...root, headers: Buffer.concat([top.toBuffer(), root.headers]) };
+
+  const tail = endsWithCrlf(root) ? Buffer.alloc(0) : Buffer.from('\r\n');
+  const bodySize = partSize(root);
+  const size = bodySize === undefined ? undefined : bodySize + tail.length;
+  if (size !== undefined) assertMessageSize(size, limits);
+  const replayable = !prepared.some((a) => a.part.body.kind === 'stream');
+  const eightBit = rcpt.utf8 || [text, html, calendar?.encoded].some((e) => e?.encoding === '8bit');
+  const finalRoot = root;
+  let opened = false;
+
+  const open = (): Readable => {
+    if (!replayable && opened) throw new SmtpError('ECONFIG', 'this message has a stream attachment and can only be opened once', { phase: 'compose' });
+    opened = true;
+    return Readable.from(generate(finalRoot, tail, limits), { objectMode: false, highWaterMark: 64 * 1024 });
+  };
+  const toBuffer = async (): Promise<Buffer> => {
+    const chunks: Buffer[] = [];
+    let streamed = false;
+    for (const item of writePart(finalRoot)) {
+      if (!Buffer.isBuffer(item)) {
+        streamed = true;
+        break;
+      }
+      chunks.push(item);
+    }
+    if (!streamed) return Buffer.concat([...chunks, tail]);
+    const all: Buffer[] = [];
+    for await (const chunk of open()) all.push(chunk as Buffer);
+    return Buffer.concat(all);
+  };
+  const result: PreparedMessage = { messageId, envelope: rcpt.envelope, replayable, needsSmtpUtf8: rcpt.utf8, eightBit, open, toBuffer };
+  if (size !== undefined) result.size = size;
+  return result;
+}
+
+const BATCH = 64 * 1024;
+
+/** The async driver: batches small in-memory pieces and streams file/stream bodies with backpressure. */
+async function* generate(root: Part, tail: Buffer, limits: ResolvedLimits): AsyncGenerator<Buffer> {
+  let pending: Buffer[] = [];
+  let pendingLen = 0;
+  let total = 0;
+  const flush = (): Buffer => {
+    const out = pending.length === 1 ? (pending[0] as Buffer) : Buffer.concat(pending, pendingLen);
+    pending = [];
+    pendingLen = 0;
+    return out;
+  };
+  for (const item of writePart(root)) {
+    if (Buffer.isBuffer(item)) {
+      total += item.length;
+      pending.push(item);
+      pendingLen += item.length;
+      if (pendingLen >= BATCH) yield flush();
+      continue;
+    }
+    if (pendingLen > 0) yield flush();
+    yield* streamed(item, limits, () => total, (n) => {
+      total += n;
+    });
+  }
+  pending.push(tail);
+  pendingLen += tail.length;
+  yield flush();
+}
+
+async function* streamed(item: StreamedBody, limits: ResolvedLimits, sofar: () => number, add: (n: number) => void): AsyncGenerator<Buffer> {
+  let read = 0;
+  const source = item.kind === 'file' ? createReadStream(item.path, { highWaterMark: 64 * 1024 }) : item.stream;
+  for await (const chunk of streamBody(source, item.field, (n) => (read += n))) {
+    add(chunk.length);
+    // Only a stream body can exceed the cap here: every other size was checked when preparing.
+    if (sofar() > limits.maxMessageBytes) assertMessageSize(sofar(), limits);
+    yield chunk;
+  }
+  if (item.kind === 'file' && read !== item.size) {
+    throw guardError(`${item.field}: the file changed size while the message was being sent`);
+  }
+}
+
+/** The message as a stream; validation errors are emitted as 'error' on the stream. */
+export function compose(message: MailMessage, options: ComposeOptions = {}): Readable {
+  const out = new PassThrough({ highWaterMark: 64 * 1024 });
+  prepareMessage(message, options).then(
+    (prepared) => {
+      pipeline(prepared.open(), out, () => undefined);
+    },
+    (err: unknown) => out.destroy(err instanceof Error ? err : new Error(String(err))),
+  );
+  return out;
+}
+
+export async function composeToBuffer(message: MailMessage, options: ComposeOptions = {}): Promise<Buffer> {
+  return (await prepareMessage(message, options)).toBuffer();
+}

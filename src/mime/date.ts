@@ -1,0 +1,25 @@
+/** RFC 5322 date-time, always in UTC with a numeric zone: "Tue, 15 Nov 1994 08:12:31 +0000". */
+
+import { guardError } from '../errors.js';
+
+const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+const pad = (n: number): string => String(n).padStart(2, '0');
+
+export function formatDate(date: Date): string {
+  return (
+    `${DAYS[date.getUTCDay()]}, ${date.getUTCDate()} ${MONTHS[date.getUTCMonth()]} ${date.getUTCFullYear()} ` +
+    `${pad(date.getUTCHours())}:${pad(date.getUTCMinutes())}:${pad(date.getUTCSeconds())} +0000`
+  );
+}
+
+/** Accepts a Date or anything Date.parse understands; refuses invalid dates and years outside 1900-9999. */
+export function toDate(value: Date | string | undefined, field = 'date'): Date {
+  if (value === undefined) return new Date();
+  const date = value instanceof Date ? new Date(value.getTime()) : typeof value === 'string' ? new Date(value) : undefined;
+  if (date === undefined || Number.isNaN(date.getTime())) throw guardError(`${field}: not a valid date`);
+  const year = date.getUTCFullYear();
+  if (year < 1900 || year > 9999) throw guardError(`${field}: year out of range`);
+  return date;
+}

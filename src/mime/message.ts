@@ -1,0 +1,68 @@
+/**
+ * The message object users hand to `transport.send()` and `compose()` (see shared/design/API.md).
+ * Plain data: everything here is validated by prepareMessage before a byte is produced.
+ */
+
+import type { Readable } from 'node:stream';
+import type { DsnOptions } from '../guards/ids.js';
+
+/** "Name <a@example.com>", "a@example.com", a comma list of those, or an object. */
+export type AddressInput = string | { name?: string; address: string };
+
+export type AddressListInput = AddressInput | AddressInput[];
+
+export interface Attachment {
+  /** Shown to the recipient; also picks the content type when `contentType` is not given. */
+  filename?: string;
+  /** The bytes. A string is UTF-8 text unless `encoding` says base64 or hex. A Readable can be read once. */
+  content?: Buffer | Uint8Array | string | Readable;
+  encoding?: 'base64' | 'utf8' | 'hex';
+  /** `type/subtype`, optionally with parameters. Default: from the filename extension, else octet-stream. */
+  contentType?: string;
+  /** A local file, streamed at send time (its size is taken when the message is prepared). */
+  path?: string;
+  /** An https URL fetched when the message is prepared (destination-guarded, pinned, no redirects, capped). */
+  href?: string;
+  /** Content-ID for inline images referenced from the HTML as `cid:...`; makes the part inline. */
+  cid?: string;
+  contentDisposition?: 'attachment' | 'inline';
+  /** Extra headers on this part (reserved names refused, as for the message). */
+  headers?: Record<string, string> | Array<[string, string]>;
+  /** Calendar method parameter (REQUEST, CANCEL, ...) for text/calendar attachments. */
+  method?: string;
+}
+
+/** A calendar invitation sent as a text/calendar alternative (what Outlook and Gmail show as an invite). */
+export interface IcalEvent {
+  /** iTIP method: REQUEST (default), PUBLISH, REPLY, CANCEL, ... */
+  method?: string;
+  /** The iCalendar text. */
+  content: string | Buffer;
+  /** Optional filename parameter on the part. */
+  filename?: string;
+}
+
+export interface MailMessage {
+  from?: AddressInput;
+  sender?: AddressInput;
+  to?: AddressListInput;
+  cc?: AddressListInput;
+  /** Envelope only: never written into the headers. */
+  bcc?: AddressListInput;
+  replyTo?: AddressListInput;
+  subject?: string;
+  text?: string | Buffer;
+  html?: string | Buffer;
+  attachments?: Attachment[];
+  icalEvent?: IcalEvent;
+  headers?: Record<string, string> | Array<[string, string]>;
+  priority?: 'high' | 'normal' | 'low';
+  messageId?: string;
+  date?: Date | string;
+  inReplyTo?: string;
+  references?: string | string[];
+  /** Overrides the SMTP envelope (MAIL FROM / RCPT TO) derived from the headers. */
+  envelope?: { from?: string; to?: string | string[] };
+  /** Delivery status notification options (RFC 3461), used by the transport on MAIL/RCPT. */
+  dsn?: DsnOptions;
+}

@@ -1,0 +1,121 @@
+/**
+ * The message's address fields -> validated header items and the SMTP envelope.
+ *
+ * Every address goes through the envelope-address guard (one address, no smuggling, IDN to A-labels);
+ * display names through the control-character guard. Bcc is envelope-only. The envelope sender is
+ * `envelope.from`, else Sender, else From; recipients are `envelope.to`, else To + Cc + Bcc, de-duplicated.
+ */
+
+import { SmtpError, guardError } from '../errors.js';
+import { normalizeAddress } from '../guards/address.js';
+import type { ResolvedLimits } from '../guards/limits.js';
+import { assertNoControls } from '../guards/text.js';
+import { parseAddressItems, type AddressItem, type Mailbox } from './address.js';
+import type { AddressInput, AddressListInput, MailMessage } from './message.js';
+
+export interface ResolvedRecipients {
+  from: Mailbox;
+  sender: Mailbox | undefined;
+  to: AddressItem[];
+  cc: AddressItem[];
+  replyTo: AddressItem[];
+  envelope: { from: string; to: string[] };
+  /** Some address has a non-ASCII local part (only possible with smtpUtf8). */
+  utf8: boolean;
+}
+
+interface Ctx {
+  smtpUtf8: boolean;
+  utf8: boolean;
+}
+
+function mailbox(name: string, address: string, field: string, ctx: Ctx): Mailbox {
+  assertNoControls(name, `${field}.name`);
+  if (name.length > 998) throw guardError(`${field}.name: longer than 998 characters`);
+  const n = normalizeAddress(address, field, { smtpUtf8: ctx.smtpUtf8 });
+  if (n.utf8) ctx.utf8 = true;
+  return { name, address: n.address };
+}
+
+function parseString(input: string, field: string): AddressItem[] {
+  assertNoControls(input, field);
+  try {
+    return parseAddressItems(input);
+  } catch (err) {
+    if (err instanceof SmtpError) throw guardError(`${field}: ${err.message}`);
+    throw err;
+  }
+}
+
+function readOne(input: AddressInput, field: string, ctx: Ctx): AddressItem[] {
+  if (typeof input === 'string') {
+    return parseString(input, field).map((item, i) => {
+      const where = `${field}`;
+      if (item.kind === 'mailbox') return { kind: 'mailbox', ...mailbox(item.name, item.address, where, ctx) };
+      assertNoControls(item.name, `${where}.group`);
+      return { kind: 'group', name: item.name, members: item.members.map((m, j) => mailbox(m.name, m.address, `${where}[${i}].members[${j}]`, ctx)) };
+    });
+  }
+  if (typeof input === 'object' && input !== null && typeof input.address === 'string') {
+    const name = input.name ?? '';
+    if (typeof name !== 'string') throw guardError(`${field}.name: expected a string`);
+    return [{ kind: 'mailbox', ...mailbox(name, input.address, `${field}.address`, ctx) }];
+  }
+  throw guardError(`${field}: expected an address string or { name, address }`);
+}
+
+function readList(input: AddressListInput | undefined, field: string, ctx: Ctx): AddressItem[] {
+  if (input === undefined || input === null) return [];
+  if (Array.isArray(input)) return input.flatMap((one, i) => readOne(one, `${field}[${i}]`, ctx));
+  return readOne(input, field, ctx);
+}
+
+function single(input: AddressInput, field: string, ctx: Ctx): Mailbox {
+  const items = readOne(input, field, ctx);
+  const [first] = items;
+  if (items.length !== 1 || first === undefined || first.kind !== 'mailbox') throw guardError(`${field}: expected exactly one address`);
+  return { name: first.name, address: first.address };
+}
+
+function flatten(items: AddressItem[]): string[] {
+  return items.flatMap((item) => (item.kind === 'mailbox' ? [item.address] : item.members.map((m) => m.address)));
+}
+
+export function resolveRecipients(
+  message: MailMessage,
+  options: { defaultFrom?: AddressInput; smtpUtf8: boolean },
+  limits: ResolvedLimits,
+): ResolvedRecipients {
+  const ctx: Ctx = { smtpUtf8: options.smtpUtf8, utf8: false };
+  const fromInput = message.from ?? options.defaultFrom;
+  if (fromInput === undefined) throw guardError('from: a sender address is required');
+  const from = single(fromInput, 'from', ctx);
+  const sender = message.sender === undefined ? undefined : single(message.sender, 'sender', ctx);
+  const to = readList(message.to, 'to', ctx);
+  const cc = readList(message.cc, 'cc', ctx);
+  const bcc = readList(message.bcc, 'bcc', ctx);
+  const replyTo = readList(message.replyTo, 'replyTo', ctx);
+
+  let envFrom = (sender ?? from).address;
+  let envTo = [...flatten(to), ...flatten(cc), ...flatten(bcc)];
+  const env = message.envelope;
+  if (env !== undefined) {
+    if (typeof env !== 'object' || env === null) throw guardError('envelope: expected an object');
+    if (env.from !== undefined) {
+      if (typeof env.from !== 'string') throw guardError('envelope.from: expected a string');
+      // The null reverse-path <> is legitimate (bounces, auto-replies).
+      envFrom = env.from === '' ? '' : mailbox('', env.from, 'envelope.from', ctx).address;
+    }
+    if (env.to !== undefined) {
+      const list = Array.isArray(env.to) ? env.to : [env.to];
+      envTo = list.flatMap((s, i) => {
+        if (typeof s !== 'string') throw guardError(`envelope.to[${i}]: expected a string`);
+        return flatten(parseString(s, `envelope.to[${i}]`)).map((a) => mailbox('', a, `envelope.to[${i}]`, ctx).address);
+      });
+    }
+  }
+  const unique = [...new Set(envTo)];
+  if (unique.length === 0) throw guardError('to: at least one recipient (to, cc, bcc or envelope.to) is required');
+  if (unique.length > limits.maxRecipients) throw guardError(`to: more than ${limits.maxRecipients} recipients`);
+  return { from, sender, to, cc, replyTo, envelope: { from: envFrom, to: unique }, utf8: ctx.utf8 };
+}
