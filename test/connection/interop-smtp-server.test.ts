@@ -1,5 +1,6 @@
 /**
- * SmtpConnection against smtp-server, an independent implementation: TLS (STARTTLS and implicit) and every
+ * SmtpConnection against smtp-server, an independent implementation: TLS (STARTTLS, implicit, opportunistic),
+ * a 421 greeting, and every
  * AUTH mechanism both sides share. Each case asserts what the SERVER saw, not only what the client reports.
  */
 import { afterEach, describe, expect, it } from 'vitest';
@@ -109,6 +110,38 @@ describe('TLS against smtp-server', () => {
     await deliverOne(literal, server);
     await literal.quit();
     expect(server.mails.map((m) => m.servername)).toEqual(['localhost', undefined]);
+  });
+
+  it("'opportunistic' upgrades when STARTTLS is offered and stays in plaintext when it is not", async () => {
+    const server = await start({});
+    const upgraded = connection(server, { security: 'opportunistic' });
+    await upgraded.open();
+    await deliverOne(upgraded, server);
+    await upgraded.quit();
+    await peer?.close();
+    const plain = await start({ noStartTls: true });
+    const stayed = connection(plain, { security: 'opportunistic' });
+    await stayed.open();
+    expect(stayed.secure).toBe(false);
+    await deliverOne(stayed, plain);
+    await stayed.quit();
+    expect(server.mails.map((m) => m.secure)).toEqual([true]);
+    expect(plain.mails.map((m) => m.secure)).toEqual([false]);
+  });
+
+  it("a 421 greeting (smtp-server's maxClients) is a transient ECONNECTION", async () => {
+    const server = await start({ noStartTls: true, server: { maxClients: 1 } });
+    const first = connection(server, { security: 'none' });
+    await first.open();
+    const second = connection(server, { security: 'none' });
+    const error = await failure(second.open());
+    expect(error.code).toBe('ECONNECTION');
+    expect(error.phase).toBe('greeting');
+    expect(error.replyCode).toBe(421);
+    expect(error.transient).toBe(true);
+    expect(second.usable).toBe(false);
+    await deliverOne(first, server); // the first session is unaffected
+    await first.quit();
   });
 
   it('refuses implicit TLS without the test CA (verification is on by default)', async () => {
