@@ -211,7 +211,7 @@ export class TransactionRunner {
     options.state.terminatorWritten = true;
     await channel.write(stuffer.end(), 1, timeouts.dataMs).catch(() => undefined);
     gate.open();
-    return this.#finish(final, outcome, written, 'DATA');
+    return this.#finish(final, outcome, stuffer.contentBytes, 'DATA');
   }
 
   async #streamBdat(gate: Gate, info: BodyInfo, outcome: EnvelopeAccepted, options: InternalOptions): Promise<SendResult> {
@@ -267,7 +267,7 @@ export class TransactionRunner {
         throw replyError(reply, 'data', 'The server refused the message', 'EMESSAGE');
       }
     }
-    return this.#finish(last, outcome, written, 'BDAT');
+    return this.#finish(last, outcome, normalizer.bytesOut, 'BDAT');
   }
 
   /** MAIL, RCPTs and BDAT LAST with the whole body in one write: one round trip for the whole message. */

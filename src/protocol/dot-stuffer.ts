@@ -35,11 +35,17 @@ class LineTransform {
   #atLineStart = true;
   #skipLF = false;
   #bytesOut = 0;
+  #dotsAdded = 0;
   readonly #edits: number[] = [];
   readonly #stuff: boolean;
 
   constructor(stuff: boolean) {
     this.#stuff = stuff;
+  }
+
+  /** Dots inserted by stuffing (so callers can report the size of the content itself). */
+  get dotsAdded(): number {
+    return this.#dotsAdded;
   }
 
   get bytesOut(): number {
@@ -63,6 +69,7 @@ class LineTransform {
   resetAll(): void {
     this.resetLine();
     this.#bytesOut = 0;
+    this.#dotsAdded = 0;
   }
 
   push(chunk: Uint8Array): Uint8Array {
@@ -123,7 +130,10 @@ class LineTransform {
 
   #apply(buf: Buffer, edits: number[]): Buffer {
     let size = buf.length;
-    for (const e of edits) size += e % 4 === DROP ? -1 : 1;
+    for (const e of edits) {
+      size += e % 4 === DROP ? -1 : 1;
+      if (e % 4 === INSERT_DOT) this.#dotsAdded += 1;
+    }
     const out = Buffer.allocUnsafe(size);
     let src = 0;
     let dst = 0;
@@ -166,6 +176,11 @@ export class DotStuffer {
   /** Total bytes returned by push() and end() since construction or reset(). */
   get bytesOut(): number {
     return this.#t.bytesOut;
+  }
+
+  /** The CRLF-normalised content without stuffing dots and without the ".\r\n" terminator (valid after end()). */
+  get contentBytes(): number {
+    return this.#t.bytesOut - this.#t.dotsAdded - 3;
   }
 
   reset(): void {

@@ -115,11 +115,8 @@ describe('a 10 MB body', () => {
     expect(peer.messages[0]?.sha256).toBe(sha256(expected));
   });
 
-  // KNOWN BUG (reported, not fixed here): SendResult.messageBytes is documented as the bytes "after
-  // normalisation, before dot-stuffing", and that is what a string body reports (see above). For a stream,
-  // #streamData counts the raw input chunks instead, so bare LF / CR line ends are undercounted. it.fails
-  // keeps the bug visible: this starts "failing" the day it is fixed, and should then become a plain it().
-  it.fails('messageBytes of a streamed body counts the bytes after CRLF normalisation', async () => {
+  // SendResult.messageBytes is the content after CRLF normalisation, before dot-stuffing, for streams too.
+  it('messageBytes of a streamed body counts the bytes after CRLF normalisation', async () => {
     const { server, conn } = await setup();
     const input = 'Subject: lf\n\nline one\nline two\n';
     const result = await conn.send({ from: 'a@example.com', to: ['b@example.com'] }, Readable.from([Buffer.from(input)]));
