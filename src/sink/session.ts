@@ -1,17 +1,12 @@
 /**
- * One SMTP connection to the sink. Input is processed chunk by chunk: every complete command in a chunk
- * is answered, and all the replies produced by one chunk leave in ONE socket write (RFC 2920 pipelining,
- * and far fewer syscalls under `mailwire bench`). Three input modes share the loop: command lines, a DATA
- * body (dot-unstuffed on the fly), and BDAT byte counts.
- *
- * The loop only stops for something asynchronous: a message file being written (the client gets its 250
- * after the file is complete) or back-pressure from the file or the socket. Input that arrived meanwhile
- * is kept and processed in order afterwards.
+ * The SMTP side of one sink connection: three input modes share one loop (command lines, a DATA body
+ * dot-unstuffed on the fly, BDAT byte counts), and the verbs act on a small explicit state. Sockets, TLS,
+ * batching of replies and back-pressure live in connection.ts.
  */
 
 import type { Socket } from 'node:net';
-import { TLSSocket } from 'node:tls';
 import { startAuth, type AuthProgress } from './auth.js';
+import { SinkConnection } from './connection.js';
 import { DotUnstuffer } from './dot-unstuffer.js';
 import { LineReader, type LineEvent } from './line-reader.js';
 import { MessageBody } from './message-body.js';
@@ -36,23 +31,11 @@ type Mode = 'command' | 'auth' | 'data' | 'bdat' | 'upgrading' | 'closed';
 /** Protocol errors (bad syntax/sequence) tolerated per connection before we hang up. */
 const MAX_PROTOCOL_ERRORS = 50;
 
-// Reasons the socket is paused; reading resumes when none is left.
-const WAIT_FILE = 1;
-const WAIT_BODY_DRAIN = 2;
-const WAIT_SOCKET_DRAIN = 4;
-
 export class SinkSession {
   readonly #host: SessionHost;
   readonly #cfg: SinkConfig;
-  readonly #raw: Socket;
-  #socket: Socket;
-  #secure = false;
+  readonly #conn: SinkConnection;
   #mode: Mode = 'command';
-  #out = '';
-  #ending = false;
-  #gone = false;
-  #paused = 0;
-  #held: Buffer | null = null;
   #errors = 0;
   #helo = '';
   #authUser: string | undefined;
@@ -65,89 +48,23 @@ export class SinkSession {
   constructor(socket: Socket, host: SessionHost) {
     this.#host = host;
     this.#cfg = host.config;
-    this.#raw = socket;
-    this.#socket = socket;
-    socket.setNoDelay(true);
-    socket.on('error', () => {}); // 'close' follows; a reset client is not our error
-    socket.once('close', this.#onClose);
-    const hello = (): void => {
-      this.#send(greeting(this.#cfg.hostname, this.#cfg.banner));
-      this.#flush();
-    };
-    if (this.#cfg.implicitTls) {
-      this.#mode = 'upgrading'; // nothing may be said in plaintext
-      this.#wrapTls(hello);
-    } else {
-      socket.on('data', this.#onData);
-      socket.setTimeout(this.#cfg.idleTimeoutMs, this.#onIdle);
-      hello();
-    }
+    this.#conn = new SinkConnection(
+      socket,
+      host.config,
+      { consume: (buf, pos) => this.#consume(buf, pos), closed: () => this.#closed() },
+      greeting(host.config.hostname, host.config.banner),
+    );
   }
 
-  /** Server shutdown: say so (when the socket can still hear us) and hang up. */
+  /** Server shutdown. */
   shutdown(): void {
-    if (this.#mode === 'closed') return;
-    if (this.#mode !== 'upgrading') this.#out += R.shuttingDown;
-    this.#close();
-    // A client that ignores our FIN must not hold close() forever.
-    setTimeout(() => {
-      this.#socket.destroy();
-      this.#raw.destroy();
-    }, 2000).unref();
+    this.#mode = 'closed';
+    this.#conn.shutdown();
   }
 
-  /** Hand the socket to TLS (implicit TLS, or STARTTLS after its 220 left). Reading pauses until then. */
-  #wrapTls(ready: () => void): void {
-    const raw = this.#raw;
-    if (raw.destroyed) return;
-    raw.removeListener('data', this.#onData);
-    raw.setTimeout(0);
-    const tls = new TLSSocket(raw, { isServer: true, secureContext: this.#cfg.secureContext });
-    tls.on('error', () => tls.destroy());
-    tls.once('close', this.#onClose);
-    tls.setTimeout(this.#cfg.idleTimeoutMs, this.#onIdle); // also bounds the handshake
-    tls.once('secure', () => {
-      this.#secure = true;
-      this.#mode = 'command';
-      tls.on('data', this.#onData);
-      ready();
-    });
-    this.#socket = tls;
-  }
-
-  readonly #onData = (chunk: Buffer): void => {
-    if (this.#paused & WAIT_FILE) {
-      // Paused sockets can still deliver what they had already read.
-      this.#held = this.#held ? Buffer.concat([this.#held, chunk]) : chunk;
-      return;
-    }
-    this.#run(chunk);
-  };
-
-  #run(buf: Buffer): void {
-    const pos = this.#consume(buf, 0);
-    if (pos < buf.length && (this.#paused & WAIT_FILE) !== 0) this.#held = buf.subarray(pos);
-    const body = this.#tx?.body;
-    if (body?.blocked) {
-      this.#pause(WAIT_BODY_DRAIN);
-      body.onDrain(() => this.#resume(WAIT_BODY_DRAIN));
-    }
-    if (this.#mode === 'upgrading') {
-      // RFC 3207: whatever the client pipelined after STARTTLS was dropped by #consume. Stop reading now,
-      // let the 220 leave in plaintext, then wrap; bytes read meanwhile are the TLS ClientHello.
-      this.#raw.removeListener('data', this.#onData);
-      this.#raw.pause();
-      this.#flush(() => this.#wrapTls(() => {}));
-      this.#paused = 0; // pauses belonged to the plaintext socket
-      return;
-    }
-    this.#flush();
-    if (this.#ending) this.#close();
-  }
-
-  /** The loop: hand bytes to the current mode until the chunk is used up or we must wait. */
+  /** The loop: hand bytes to the current mode until the chunk is used up or the connection must wait. */
   #consume(buf: Buffer, pos: number): number {
-    while (pos < buf.length && !(this.#paused & WAIT_FILE)) {
+    while (pos < buf.length && !this.#conn.waiting) {
       switch (this.#mode) {
         case 'command':
         case 'auth': {
@@ -158,10 +75,12 @@ export class SinkSession {
         }
         case 'data': {
           const end = this.#unstuffer.push(buf, pos);
-          if (end === -1) return buf.length;
-          pos = end;
-          this.#mode = 'command';
-          this.#complete();
+          if (end === -1) pos = buf.length;
+          else {
+            pos = end;
+            this.#mode = 'command';
+            this.#complete();
+          }
           break;
         }
         case 'bdat': {
@@ -173,9 +92,11 @@ export class SinkSession {
           break;
         }
         default:
-          return buf.length; // closing, or pipelined after STARTTLS: discarded
+          return buf.length; // closing, or pipelined after STARTTLS (RFC 3207): discarded
       }
     }
+    const body = this.#tx?.body;
+    if (body?.blocked) this.#conn.throttle((cb) => body.onDrain(cb));
     return pos;
   }
 
@@ -202,7 +123,7 @@ export class SinkSession {
       case 'HELO':
         return this.#hello(verb, arg.trim());
       case 'MAIL': {
-        const facts = { helo: this.#helo, secure: this.#secure, authUser: this.#authUser };
+        const facts = { helo: this.#helo, secure: this.#conn.secure, authUser: this.#authUser };
         const { outcome, tx } = txn.mail(arg, this.#tx, facts, this.#cfg);
         if (tx) this.#tx = tx;
         return this.#answer(outcome);
@@ -220,8 +141,7 @@ export class SinkSession {
         return this.#send(R.ok);
       case 'QUIT':
         this.#send(R.bye);
-        this.#ending = true;
-        this.#mode = 'closed';
+        this.#hangUp();
         return;
       case 'VRFY':
         return arg === '' ? this.#protocolError(R.syntax) : this.#send(R.vrfy);
@@ -251,8 +171,8 @@ export class SinkSession {
         pipelining: cfg.pipelining,
         maxMessageBytes: cfg.maxMessageBytes,
         chunking: cfg.chunking,
-        startTls: cfg.secureContext !== undefined && !this.#secure,
-        auth: cfg.auth !== undefined && (this.#secure || !cfg.requireTls),
+        startTls: cfg.secureContext !== undefined && !this.#conn.secure,
+        auth: cfg.auth !== undefined && (this.#conn.secure || !cfg.requireTls),
       }),
     );
   }
@@ -319,7 +239,7 @@ export class SinkSession {
       to: tx.to,
       mailParams: tx.mailParams,
       size: body.size,
-      secure: this.#secure,
+      secure: this.#conn.secure,
       helo: this.#helo,
       transport: tx.transport ?? 'DATA',
     };
@@ -330,8 +250,8 @@ export class SinkSession {
     } catch {
       return this.#answer({ reply: R.localError, refused: true });
     }
-    if (!(result instanceof Promise)) return this.#accept(base, result.raw, undefined);
-    this.#pause(WAIT_FILE);
+    if (!(result instanceof Promise)) return this.#accept(base, result.raw, result.path);
+    // A large message still streaming to its file: the 250 waits for it, and so does later input.
     const work = result.then(
       (r) => this.#accept(base, undefined, r.path),
       () => {
@@ -339,7 +259,8 @@ export class SinkSession {
         this.#answer({ reply: R.localError, refused: true });
       },
     );
-    this.#host.track(work.finally(() => this.#resume(WAIT_FILE)));
+    this.#host.track(work);
+    this.#conn.waitFor(work);
   }
 
   #accept(m: SunkMessage, raw: Buffer | undefined, path: string | undefined): void {
@@ -357,7 +278,7 @@ export class SinkSession {
 
   #startTls(arg: string): void {
     if (this.#cfg.secureContext === undefined) return this.#send(R.notImplemented);
-    if (this.#secure) return this.#protocolError(R.alreadyTls);
+    if (this.#conn.secure) return this.#protocolError(R.alreadyTls);
     if (arg !== '') return this.#protocolError(R.syntax);
     this.#send(R.startTls);
     // RFC 3207 4.2: forget everything learnt before the handshake.
@@ -366,13 +287,16 @@ export class SinkSession {
     this.#authUser = undefined;
     this.#lines.reset();
     this.#mode = 'upgrading';
+    this.#conn.startTls(() => {
+      this.#mode = 'command';
+    });
   }
 
   #auth(arg: string): void {
     const cfg = this.#cfg;
     if (!cfg.auth) return this.#send(R.notImplemented);
     if (this.#helo === '') return this.#protocolError(R.needHelo);
-    if (cfg.requireTls && !this.#secure) return this.#answer({ reply: R.needTls, refused: true });
+    if (cfg.requireTls && !this.#conn.secure) return this.#answer({ reply: R.needTls, refused: true });
     if (this.#authUser !== undefined) return this.#protocolError(R.alreadyAuthed);
     if (this.#tx) return this.#protocolError(R.inTransaction);
     this.#authStep(startAuth(arg, cfg.auth));
@@ -405,8 +329,7 @@ export class SinkSession {
     this.#send(reply);
     if (++this.#errors >= MAX_PROTOCOL_ERRORS) {
       this.#send(R.tooManyErrors);
-      this.#ending = true;
-      this.#mode = 'closed';
+      this.#hangUp();
     }
   }
 
@@ -417,69 +340,17 @@ export class SinkSession {
   }
 
   #send(reply: string): void {
-    this.#out += reply; // flushed once per input chunk (see #run), or by whoever called from outside it
+    this.#conn.send(reply);
   }
 
-  #flush(done?: () => void): void {
-    const socket = this.#socket;
-    if (this.#out === '' || socket.destroyed || !socket.writable) {
-      this.#out = '';
-      done?.();
-      return;
-    }
-    const ok = socket.write(this.#out, done);
-    this.#out = '';
-    if (!ok) {
-      this.#pause(WAIT_SOCKET_DRAIN);
-      socket.once('drain', () => this.#resume(WAIT_SOCKET_DRAIN));
-    }
-  }
-
-  #pause(reason: number): void {
-    if (this.#paused === 0) this.#socket.pause();
-    this.#paused |= reason;
-  }
-
-  #resume(reason: number): void {
-    if (!(this.#paused & reason)) return;
-    this.#paused &= ~reason;
-    if (reason === WAIT_FILE) {
-      // Answer the finished message, then carry on with input that arrived meanwhile.
-      const held = this.#held;
-      this.#held = null;
-      if (held && this.#mode !== 'closed') this.#run(held);
-      else {
-        this.#flush();
-        if (this.#ending) this.#close();
-      }
-    }
-    if (this.#paused === 0 && this.#mode !== 'closed' && this.#mode !== 'upgrading') this.#socket.resume();
-  }
-
-  readonly #onIdle = (): void => {
-    if (this.#mode === 'closed') return;
-    if (this.#mode === 'upgrading') {
-      this.#socket.destroy(); // stalled TLS handshake: there is nobody to say goodbye to
-      return;
-    }
-    this.#out += R.idleTimeout;
-    this.#close();
-  };
-
-  #close(): void {
+  #hangUp(): void {
     this.#mode = 'closed';
-    this.#ending = false;
-    this.#flush();
-    this.#socket.end();
+    this.#conn.end();
   }
 
-  /** Runs for the raw socket and again for its TLS wrapper; only the first call counts. */
-  readonly #onClose = (): void => {
-    if (this.#gone) return;
-    this.#gone = true;
+  #closed(): void {
     this.#mode = 'closed';
-    this.#held = null;
     this.#resetTransaction();
     this.#host.closed(this);
-  };
+  }
 }
