@@ -93,6 +93,7 @@ describe('a 10 MB body', () => {
     expect(server.messages[0]?.bytes.length).toBe(expected.length);
     expect(server.messages[0]?.sha256).toBe(sha256(expected));
     expect(result.accepted).toEqual(['b@example.com']);
+    expect(result.messageBytes).toBe(expected.length);
   });
 
   it('as a stream over STARTTLS with AUTH arrives byte-exact (backpressure through the TLS socket)', async () => {

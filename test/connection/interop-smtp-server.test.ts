@@ -1,7 +1,7 @@
 /**
  * SmtpConnection against smtp-server, an independent implementation: TLS (STARTTLS, implicit, opportunistic),
- * a 421 greeting, and every
- * AUTH mechanism both sides share. Each case asserts what the SERVER saw, not only what the client reports.
+ * a 421 greeting, and every AUTH mechanism both sides share. Each case asserts what the SERVER saw, not only
+ * what the client reports.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { SmtpConnection } from '../../src/connection/smtp-connection.js';
