@@ -10,7 +10,6 @@
 /** Input bytes per 76-character output line. */
 const LINE_BYTES = 57;
 const LINE_CHARS = 76;
-const CRLF = Buffer.from('\r\n');
 
 /** Exact length of encodeBase64Lines(n bytes). */
 export function base64EncodedLength(n: number): number {
@@ -24,14 +23,27 @@ export function base64EncodedLength(n: number): number {
  * Encodes whole lines. `block.length` need not be a multiple of 57: the last line is then short and
  * padded. `leadingBreak` puts a CRLF before the first line (used when continuing a body).
  */
-function encodeLines(block: Buffer, leadingBreak: boolean): Buffer {
+function encodeLines(block: Buffer, leadingBreak: boolean, scratch?: { buf: Buffer }): Buffer {
   if (block.length === 0) return Buffer.alloc(0);
-  const encoded = Buffer.from(block.toString('base64'), 'latin1');
+  const text = block.toString('base64');
+  // The latin1 copy of the text goes into a reusable scratch buffer when streaming, so each chunk
+  // leaves only its output behind for the garbage collector.
+  let encoded: Buffer;
+  if (scratch !== undefined) {
+    if (scratch.buf.length < text.length) scratch.buf = Buffer.allocUnsafe(text.length);
+    scratch.buf.write(text, 0, 'latin1');
+    encoded = scratch.buf.subarray(0, text.length);
+  } else {
+    encoded = Buffer.from(text, 'latin1');
+  }
   const lines = Math.ceil(encoded.length / LINE_CHARS);
   const out = Buffer.allocUnsafe(encoded.length + 2 * (lines - 1) + (leadingBreak ? 2 : 0));
   let pos = 0;
   for (let i = 0; i < lines; i++) {
-    if (i > 0 || leadingBreak) pos += CRLF.copy(out, pos);
+    if (i > 0 || leadingBreak) {
+      out[pos++] = 13;
+      out[pos++] = 10;
+    }
     pos += encoded.copy(out, pos, i * LINE_CHARS, Math.min(encoded.length, (i + 1) * LINE_CHARS));
   }
   return out;
@@ -50,6 +62,7 @@ export function encodeBase64Lines(data: Uint8Array): Buffer {
 export class Base64Encoder {
   #carry: Buffer = Buffer.alloc(0);
   #started = false;
+  #scratch = { buf: Buffer.alloc(0) };
   /** Input bytes consumed so far. */
   bytesIn = 0;
 
@@ -61,7 +74,7 @@ export class Base64Encoder {
     // Copy the tail: the caller may reuse its chunk buffer after we return.
     this.#carry = Buffer.from(data.subarray(whole));
     if (whole === 0) return Buffer.alloc(0);
-    const out = encodeLines(data.subarray(0, whole), this.#started);
+    const out = encodeLines(data.subarray(0, whole), this.#started, this.#scratch);
     this.#started = true;
     return out;
   }
