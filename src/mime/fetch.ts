@@ -94,8 +94,10 @@ export function createHttpsFetcher(options: HttpsFetcherOptions = {}): HttpsFetc
       const timer = setTimeout(() => {
         fail(new SmtpError('ETIMEDOUT', `href: ${shown(url)} did not complete within ${timeoutMs} ms`, { phase: 'compose' }));
       }, timeoutMs);
-      req.on('error', (cause) => {
-        fail(new SmtpError('ECONNECTION', `href: cannot fetch ${shown(url)}: ${cause.message}`, { phase: 'compose', cause }));
+      req.on('error', (cause: NodeJS.ErrnoException) => {
+        // Certificate and handshake failures are ETLS, like everywhere else in mailwire.
+        const tls = /CERT|TLS|SSL|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)/.test(cause.code ?? '');
+        fail(new SmtpError(tls ? 'ETLS' : 'ECONNECTION', `href: cannot fetch ${shown(url)}: ${cause.message}`, { phase: 'compose', cause }));
       });
       req.on('response', (res) => {
         const status = res.statusCode ?? 0;
