@@ -59,7 +59,10 @@ export class MessageBody {
   /** Calls `cb` once the file stream has drained (or failed). */
   onDrain(cb: () => void): void {
     const stream = this.#stream;
-    if (!stream || !this.#blocked) return cb();
+    if (!stream || !this.#blocked || stream.destroyed) {
+      this.#blocked = false;
+      return cb();
+    }
     const done = (): void => {
       stream.off('drain', done);
       stream.off('close', done);
@@ -83,7 +86,8 @@ export class MessageBody {
     if (this.#kind === 'discard') return;
     const slice = buf.subarray(start, end);
     if (this.#stream) {
-      if (!this.#stream.write(slice)) this.#blocked = true;
+      // A failed stream (reported at finish) is not written to, and must not hold the socket.
+      if (!this.#stream.destroyed && !this.#stream.write(slice)) this.#blocked = true;
       return;
     }
     this.#chunks.push(slice);
@@ -130,6 +134,7 @@ export class MessageBody {
       writeFileSync(path, data, { flag: 'wx' });
       return { path };
     }
+    if (stream.destroyed) return Promise.reject(this.#streamError ?? new Error('message file stream closed'));
     return new Promise<BodyResult>((resolve, reject) => {
       stream.end(() => {
         if (this.#streamError) reject(this.#streamError);
@@ -137,6 +142,11 @@ export class MessageBody {
       });
       stream.once('error', reject);
     });
+  }
+
+  /** The message was saved but then refused (onMessage threw): remove its file. */
+  static removeSaved(path: string): Promise<void> {
+    return unlink(path).catch(() => {});
   }
 
   /** Throw the message away (refused, RSET, connection lost): close and delete a partly written file. */

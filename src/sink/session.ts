@@ -269,6 +269,8 @@ export class SinkSession {
     try {
       this.#cfg.onMessage?.(m);
     } catch {
+      // Refused after all, so it must not look delivered: no file either.
+      if (path !== undefined) this.#host.track(MessageBody.removeSaved(path));
       return this.#answer({ reply: R.localError, refused: true });
     }
     this.#host.stats.messages++;

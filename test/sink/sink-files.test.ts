@@ -71,7 +71,7 @@ describe('sink message files', () => {
     expect(readdirSync(dir)).toEqual([]);
   });
 
-  it('answers 451 when the file cannot be written, and when onMessage throws', async () => {
+  it('answers 451 and keeps no file when onMessage throws', async () => {
     const { c } = await setup({
       onMessage: () => {
         throw new Error('test says no');
@@ -79,9 +79,20 @@ describe('sink message files', () => {
     });
     c.write('BDAT 1 LAST\r\nx');
     expect((await c.reply()).lines).toEqual(['451 4.3.0 Local error in processing']);
+    await (sink as SinkServer).close(); // waits for the file removal
+    expect(readdirSync(dir)).toEqual([]);
+    expect(sink?.stats).toMatchObject({ messages: 0, rejected: 1 });
+  });
+
+  it('answers 451 when the file cannot be written, small or streamed', async () => {
+    const { c } = await setup();
     rmSync(dir, { recursive: true, force: true });
-    c.write('MAIL FROM:<a@b.c>\r\nRCPT TO:<d@e.f>\r\nBDAT 1 LAST\r\nx');
-    expect((await c.replies(3)).map((r) => r.lines[0])).toEqual(['250 2.1.0 Sender OK', '250 2.1.5 Recipient OK', '451 4.3.0 Local error in processing']);
+    c.write('BDAT 1 LAST\r\nx');
+    expect((await c.reply()).lines).toEqual(['451 4.3.0 Local error in processing']);
+    c.write(`MAIL FROM:<a@b.c>\r\nRCPT TO:<d@e.f>\r\nDATA\r\n`);
+    expect(codes(await c.replies(3))).toEqual([250, 250, 354]);
+    c.write(`${big}${big}.\r\nNOOP\r\n`);
+    expect((await c.replies(2)).map((r) => r.lines[0])).toEqual(['451 4.3.0 Local error in processing', '250 2.0.0 OK']);
     expect(existsSync(dir)).toBe(false);
     expect(sink?.stats).toMatchObject({ messages: 0, rejected: 2 });
   });
