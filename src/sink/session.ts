@@ -192,7 +192,7 @@ export class SinkSession {
     if (!this.#cfg.chunking) return this.#send(R.notImplemented);
     const parsed = txn.parseBdat(arg);
     // Without a size we cannot know where the chunk ends; treat the rest as commands, as other servers do.
-    if (!parsed) return this.#protocolError(R.syntaxBdat);
+    if (!parsed) return this.#answer({ reply: R.syntaxBdat, protocolError: true });
     const refusal = txn.bdatRefusal(this.#tx);
     if (!refusal) {
       const tx = this.#tx as Transaction;
@@ -212,7 +212,7 @@ export class SinkSession {
     const tx = this.#tx as Transaction;
     if (tx.body?.overflow) {
       this.#resetTransaction();
-      return this.#answer({ reply: R.tooBig, refused: true });
+      return this.#answer({ reply: R.tooBig });
     }
     if (last) this.#complete();
     else this.#send(chunkReceived(size));
@@ -231,7 +231,7 @@ export class SinkSession {
     this.#tx = null;
     if (body.overflow) {
       this.#host.track(body.abort());
-      return this.#answer({ reply: R.tooBig, refused: true });
+      return this.#answer({ reply: R.tooBig });
     }
     const base: SunkMessage = {
       id: body.id,
@@ -248,7 +248,7 @@ export class SinkSession {
     try {
       result = body.finish();
     } catch {
-      return this.#answer({ reply: R.localError, refused: true });
+      return this.#answer({ reply: R.localError });
     }
     if (!(result instanceof Promise)) return this.#accept(base, result.raw, result.path);
     // A large message still streaming to its file: the 250 waits for it, and so does later input.
@@ -256,7 +256,7 @@ export class SinkSession {
       (r) => this.#accept(base, undefined, r.path),
       () => {
         this.#host.track(body.abort());
-        this.#answer({ reply: R.localError, refused: true });
+        this.#answer({ reply: R.localError });
       },
     );
     this.#host.track(work);
@@ -271,7 +271,7 @@ export class SinkSession {
     } catch {
       // Refused after all, so it must not look delivered: no file either.
       if (path !== undefined) this.#host.track(MessageBody.removeSaved(path));
-      return this.#answer({ reply: R.localError, refused: true });
+      return this.#answer({ reply: R.localError });
     }
     this.#host.stats.messages++;
     this.#host.stats.bytes += m.size;
@@ -298,7 +298,10 @@ export class SinkSession {
     const cfg = this.#cfg;
     if (!cfg.auth) return this.#send(R.notImplemented);
     if (this.#helo === '') return this.#protocolError(R.needHelo);
-    if (cfg.requireTls && !this.#conn.secure) return this.#answer({ reply: R.needTls, refused: true });
+    if (cfg.requireTls && !this.#conn.secure) {
+      this.#host.stats.rejected++;
+      return this.#send(R.needTls);
+    }
     if (this.#authUser !== undefined) return this.#protocolError(R.alreadyAuthed);
     if (this.#tx) return this.#protocolError(R.inTransaction);
     this.#authStep(startAuth(arg, cfg.auth));
@@ -321,8 +324,9 @@ export class SinkSession {
     this.#mode = 'command';
   }
 
+  /** Answer MAIL, RCPT, DATA, BDAT or a finished message; every 4xx/5xx counts in stats.rejected. */
   #answer(outcome: Outcome): void {
-    if (outcome.refused) this.#host.stats.rejected++;
+    if (outcome.reply.charCodeAt(0) >= 0x34) this.#host.stats.rejected++;
     if (outcome.protocolError) this.#protocolError(outcome.reply);
     else this.#send(outcome.reply);
   }

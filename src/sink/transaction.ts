@@ -25,10 +25,9 @@ export interface SessionFacts {
   authUser: string | undefined;
 }
 
-/** Result of MAIL/RCPT: the reply, and whether it counts as a refusal (stats) or a protocol error (limits). */
+/** Result of MAIL/RCPT/DATA/BDAT checks: the reply, and whether it is a protocol error (counted for limits). */
 export interface Outcome {
   reply: string;
-  refused?: boolean;
   protocolError?: boolean;
 }
 
@@ -39,14 +38,14 @@ export function mail(
   cfg: SinkConfig,
 ): { outcome: Outcome; tx?: Transaction } {
   if (facts.helo === '') return { outcome: { reply: R.needHelo, protocolError: true } };
-  if (cfg.requireTls && !facts.secure) return { outcome: { reply: R.needTls, refused: true } };
-  if (cfg.auth && facts.authUser === undefined) return { outcome: { reply: R.needAuth, refused: true } };
+  if (cfg.requireTls && !facts.secure) return { outcome: { reply: R.needTls } };
+  if (cfg.auth && facts.authUser === undefined) return { outcome: { reply: R.needAuth } };
   if (current) return { outcome: { reply: R.nestedMail, protocolError: true } };
   const path = parsePathArgument(arg, 'FROM');
-  if (typeof path === 'string') return { outcome: { reply: path, refused: true, protocolError: true } };
+  if (typeof path === 'string') return { outcome: { reply: path, protocolError: true } };
   const params = checkMailParams(path.params, cfg.maxMessageBytes);
-  if (typeof params === 'string') return { outcome: { reply: params, refused: true } };
-  if (!params.smtputf8 && isNonAscii(path.address)) return { outcome: { reply: R.needSmtputf8, refused: true } };
+  if (typeof params === 'string') return { outcome: { reply: params } };
+  if (!params.smtputf8 && isNonAscii(path.address)) return { outcome: { reply: R.needSmtputf8 } };
   const tx: Transaction = {
     from: path.address,
     mailParams: path.params,
@@ -62,12 +61,12 @@ export function rcpt(arg: string, tx: Transaction | null, cfg: SinkConfig): Outc
   if (!tx) return { reply: R.needMail, protocolError: true };
   if (tx.transport !== null) return { reply: R.inTransaction, protocolError: true };
   const path = parsePathArgument(arg, 'TO');
-  if (typeof path === 'string') return { reply: path, refused: true, protocolError: true };
+  if (typeof path === 'string') return { reply: path, protocolError: true };
   const bad = checkRcptParams(path.params);
-  if (bad !== null) return { reply: bad, refused: true };
-  if (!tx.smtputf8 && isNonAscii(path.address)) return { reply: R.needSmtputf8, refused: true };
-  if (tx.to.length >= cfg.rcptLimit) return { reply: R.tooManyRecipients, refused: true };
-  if (cfg.refuseRecipients?.(path.address)) return { reply: R.recipientRefused, refused: true };
+  if (bad !== null) return { reply: bad };
+  if (!tx.smtputf8 && isNonAscii(path.address)) return { reply: R.needSmtputf8 };
+  if (tx.to.length >= cfg.rcptLimit) return { reply: R.tooManyRecipients };
+  if (cfg.refuseRecipients?.(path.address)) return { reply: R.recipientRefused };
   tx.to.push(path.address);
   return { reply: R.recipientOk };
 }
@@ -75,9 +74,9 @@ export function rcpt(arg: string, tx: Transaction | null, cfg: SinkConfig): Outc
 /** Why DATA cannot start now, or null when it can. */
 export function dataRefusal(arg: string, tx: Transaction | null): Outcome | null {
   if (arg !== '') return { reply: R.syntax, protocolError: true };
-  if (!tx) return { reply: R.needMail, protocolError: true, refused: true };
-  if (tx.transport === 'BDAT') return { reply: R.bdatInProgress, protocolError: true, refused: true };
-  if (tx.to.length === 0) return { reply: R.noValidRecipients, refused: true };
+  if (!tx) return { reply: R.needMail, protocolError: true };
+  if (tx.transport === 'BDAT') return { reply: R.bdatInProgress, protocolError: true };
+  if (tx.to.length === 0) return { reply: R.noValidRecipients };
   return null;
 }
 
@@ -92,7 +91,7 @@ export function parseBdat(arg: string): { size: number; last: boolean } | undefi
 
 /** Why a BDAT chunk will be refused once its bytes are read, or null when it is welcome. */
 export function bdatRefusal(tx: Transaction | null): Outcome | null {
-  if (!tx) return { reply: R.needMail, protocolError: true, refused: true };
-  if (tx.to.length === 0) return { reply: R.noValidRecipients, refused: true };
+  if (!tx) return { reply: R.needMail, protocolError: true };
+  if (tx.to.length === 0) return { reply: R.noValidRecipients };
   return null;
 }

@@ -73,7 +73,7 @@ export interface SinkStats {
   messages: number;
   /** Total size of accepted messages. */
   bytes: number;
-  /** MAIL, RCPT, DATA and BDAT commands answered with a 4xx or 5xx, plus AUTH failures. */
+  /** 4xx/5xx answers to MAIL, RCPT, DATA and BDAT (including a refused or unsaved message), plus failed AUTH. */
   rejected: number;
 }
 

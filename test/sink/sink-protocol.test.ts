@@ -95,6 +95,8 @@ describe('sink: session basics', () => {
     expect((await c.cmd('RSET')).code).toBe(250);
     expect((await c.cmd('RCPT TO:<a@b.c>')).code).toBe(503);
     expect((await c.cmd('NOOP')).lines).toEqual(['250 2.0.0 OK']);
+    // Every negative answer to MAIL/RCPT/DATA above, and nothing else.
+    expect(sink?.stats.rejected).toBe(8);
   });
 
   it('requires SMTPUTF8 for non-ASCII addresses', async () => {
