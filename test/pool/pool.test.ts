@@ -13,6 +13,8 @@ class FakeConnection implements PooledConnection {
   rsets = 0;
   quits = 0;
   keepAlive = true;
+  /** keepAlive as it was when quit() ran (a QUIT on an unref-ed socket can be cut off by process exit). */
+  keepAliveAtQuit: boolean | undefined;
   maxConcurrent = 0;
   failNoop = false;
   /** When set, send waits for release() instead of resolving at once. */
@@ -50,6 +52,7 @@ class FakeConnection implements PooledConnection {
   }
   async quit(): Promise<void> {
     this.quits += 1;
+    this.keepAliveAtQuit = this.keepAlive;
     this.usable = false;
   }
   close(): void {
@@ -179,6 +182,15 @@ describe('ConnectionPool', () => {
     expect(made[0]?.sent).toEqual(['a@x', 'b@x', 'c@x']);
     expect(made[0]?.quits).toBe(1);
     await expect(pool.send(env('d@x'), 'b')).rejects.toMatchObject({ code: 'ECLOSED' });
+  });
+
+  it('close() takes a parked (unref-ed) connection back before QUIT, so awaiting close() cannot hang the process', async () => {
+    const { pool, made } = makePool();
+    await pool.send(env('a@x'), 'b');
+    expect(made[0]?.keepAlive).toBe(false);
+    await pool.close();
+    expect(made[0]?.quits).toBe(1);
+    expect(made[0]?.keepAliveAtQuit).toBe(true);
   });
 
   it('an aborted waiter leaves the queue with EABORT', async () => {
