@@ -8,7 +8,6 @@
  */
 
 import { randomBytes, randomUUID } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { PassThrough, Readable, pipeline } from 'node:stream';
 import { SmtpError, guardError } from '../errors.js';
 import { assertCustomHeaders } from '../guards/headers.js';
@@ -21,7 +20,7 @@ import { formatDate, toDate } from './date.js';
 import { createHttpsFetcher, type HttpsFetcher } from './fetch.js';
 import { HeaderBlock } from './header-block.js';
 import type { AddressInput, MailMessage } from './message.js';
-import { endsWithCrlf, partSize, streamBody, writePart, type LeafPart, type MultiPart, type Part, type StreamedBody } from './parts.js';
+import { endsWithCrlf, partSize, readFileChunks, streamBody, writePart, type LeafPart, type MultiPart, type Part, type StreamedBody } from './parts.js';
 import { resolveRecipients } from './recipients.js';
 import { encodeText, type EncodedText } from './text-body.js';
 import { buildCalendarPart } from './calendar.js';
@@ -233,7 +232,7 @@ async function* generate(root: Part, tail: Buffer, limits: ResolvedLimits): Asyn
 
 async function* streamed(item: StreamedBody, limits: ResolvedLimits, sofar: () => number, add: (n: number) => void): AsyncGenerator<Buffer> {
   let read = 0;
-  const source = item.kind === 'file' ? createReadStream(item.path, { highWaterMark: 64 * 1024 }) : item.stream;
+  const source = item.kind === 'file' ? readFileChunks(item.path) : item.stream;
   for await (const chunk of streamBody(source, item.field, (n) => (read += n))) {
     add(chunk.length);
     // Only a stream body can exceed the cap here: every other size was checked when preparing.
