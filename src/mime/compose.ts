@@ -62,6 +62,8 @@ export interface PreparedMessage {
   toBuffer(): Promise<Buffer>;
 }
 
+const PRIORITY_HEADERS: ReadonlySet<string> = new Set(['x-priority', 'x-msmail-priority', 'importance']);
+
 const PRIORITY: Readonly<Record<string, readonly [string, string, string]>> = {
   high: ['1 (Highest)', 'High', 'High'],
   normal: ['3 (Normal)', 'Normal', 'Normal'],
@@ -107,8 +109,10 @@ export async function prepareMessage(message: MailMessage, options: ComposeOptio
   const text = readBody(message.text, 'text', limits, allow8bit);
   const html = readBody(message.html, 'html', limits, allow8bit);
   const custom = assertCustomHeaders(message.headers, limits);
-  if (message.priority !== undefined && !Object.hasOwn(PRIORITY, message.priority)) {
-    throw guardError('priority: must be high, normal or low');
+  if (message.priority !== undefined) {
+    if (!Object.hasOwn(PRIORITY, message.priority)) throw guardError('priority: must be high, normal or low');
+    const clash = custom.find(([name]) => PRIORITY_HEADERS.has(name.toLowerCase()));
+    if (clash !== undefined) throw guardError(`headers.${clash[0]}: conflicts with the priority field`);
   }
   const fromDomain = rcpt.from.address.slice(rcpt.from.address.lastIndexOf('@') + 1);
   const idDomain = fromDomain.startsWith('[') && options.hostname !== undefined ? options.hostname : fromDomain;

@@ -43,6 +43,7 @@ export function parseContentType(value: string): { type: string; params: string 
   const semi = value.indexOf(';');
   const main = (semi === -1 ? value : value.slice(0, semi)).trim().toLowerCase();
   const params = semi === -1 ? '' : value.slice(semi + 1).trim();
+  if (params.length > 200) return undefined;
   if (!/^[a-z0-9][a-z0-9!#$&^_.+-]{0,126}\/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}$/.test(main)) return undefined;
   for (let i = 0; i < params.length; i++) {
     const c = params.charCodeAt(i);

@@ -60,7 +60,17 @@ export function createHttpsFetcher(options: HttpsFetcherOptions = {}): HttpsFetc
     if (url.username !== '' || url.password !== '') throw guardError('href: credentials in the URL are not allowed');
     const port = url.port === '' ? 443 : Number(url.port);
     const host = url.hostname;
-    const pinned = await resolvePinned(host, publicOnly, resolver);
+    const deadline = Date.now() + timeoutMs;
+    const timedOut = (): SmtpError =>
+      new SmtpError('ETIMEDOUT', `href: ${shown(url)} did not complete within ${timeoutMs} ms`, { phase: 'compose' });
+    // Name resolution counts against the same deadline as the request.
+    let resolveTimer: NodeJS.Timeout | undefined;
+    const pinned = await Promise.race([
+      resolvePinned(host, publicOnly, resolver),
+      new Promise<never>((_, reject) => {
+        resolveTimer = setTimeout(() => reject(timedOut()), timeoutMs);
+      }),
+    ]).finally(() => clearTimeout(resolveTimer));
     const maxBytes = Math.min(ownMax, limits.maxBytes);
 
     const lookup: LookupFunction = (_name, opts, callback) => {
@@ -91,9 +101,7 @@ export function createHttpsFetcher(options: HttpsFetcherOptions = {}): HttpsFetc
         ca: options.ca,
         headers: { 'user-agent': 'mailwire', accept: '*/*', 'accept-encoding': 'identity' },
       });
-      const timer = setTimeout(() => {
-        fail(new SmtpError('ETIMEDOUT', `href: ${shown(url)} did not complete within ${timeoutMs} ms`, { phase: 'compose' }));
-      }, timeoutMs);
+      const timer = setTimeout(() => fail(timedOut()), Math.max(1, deadline - Date.now()));
       req.on('error', (cause: NodeJS.ErrnoException) => {
         // Certificate and handshake failures are ETLS, like everywhere else in mailwire.
         const tls = /CERT|TLS|SSL|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)/.test(cause.code ?? '');

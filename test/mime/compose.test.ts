@@ -231,6 +231,7 @@ describe('compose: guards refuse before any byte', () => {
     ['references', { ...base, references: ['a@b', 'c@d\n'] }, /^references\[1\]: control/],
     ['date', { ...base, date: 'not a date' }, /^date: not a valid date/],
     ['priority', { ...base, priority: 'urgent' as 'high' }, /^priority: /],
+    ['priority clash', { ...base, priority: 'low', headers: { 'X-Priority': '1' } }, /^headers\.X-Priority: conflicts/],
     ['filename', { ...base, attachments: [{ filename: 'a\r\nb.txt', content: 'x' }] }, /^attachments\[0\]\.filename: control/],
     ['cid', { ...base, attachments: [{ cid: 'a b', content: 'x' }] }, /^attachments\[0\]\.cid: /],
     ['contentType', { ...base, attachments: [{ contentType: 'text/plain\r\nX: y', content: 'x' }] }, /^attachments\[0\]\.contentType: control/],

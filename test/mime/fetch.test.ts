@@ -156,3 +156,11 @@ describe('href attachments in a message', () => {
     ).rejects.toMatchObject({ code: 'EGUARD' });
   });
 });
+
+describe('fetch deadline', () => {
+  it('covers a resolver that never answers', async () => {
+    const hanging: Resolver = () => new Promise(() => undefined);
+    const f = createHttpsFetcher({ resolver: hanging, timeoutMs: 100 });
+    await expect(f('https://files.mailwire.test/x', { maxBytes: 10 })).rejects.toMatchObject({ code: 'ETIMEDOUT' });
+  });
+});
