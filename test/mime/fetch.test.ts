@@ -1,10 +1,9 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { createHttpsFetcher, prepareMessage } from '../../src/mime/index.js';
 import type { Resolver } from '../../src/guards/destination.js';
 import { bytes, parse } from './helpers.js';
@@ -14,7 +13,7 @@ import { bytes, parse } from './helpers.js';
 let server: Server;
 let port: number;
 let cert: Buffer;
-let dir: string;
+const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), 'fixtures');
 const payload = Buffer.from(Array.from({ length: 20_000 }, (_, i) => (i * 31) & 255));
 const requests: string[] = [];
 
@@ -26,14 +25,13 @@ const toLoopback: Resolver = async (host) => {
 const privateAnswer = (address: string): Resolver => async () => [{ address, family: address.includes(':') ? 6 : 4 }];
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'mailwire-fetch-'));
-  execFileSync('openssl', [
-    'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1',
-    '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-subj', '/CN=files.mailwire.test',
-    '-addext', 'subjectAltName=DNS:files.mailwire.test,DNS:localhost,IP:127.0.0.1',
-  ], { stdio: 'ignore' });
-  cert = readFileSync(join(dir, 'cert.pem'));
-  server = createServer({ key: readFileSync(join(dir, 'key.pem')), cert }, (req, res) => {
+  // A self-signed test certificate (P-256, valid until 2126, SANs files.mailwire.test, localhost,
+  // 127.0.0.1), checked in so the test needs no openssl binary. It only ever guards a loopback server.
+  // Regenerate: openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 36500
+  //   -keyout fetch-key.pem -out fetch-cert.pem -subj /CN=files.mailwire.test
+  //   -addext 'subjectAltName=DNS:files.mailwire.test,DNS:localhost,IP:127.0.0.1'
+  cert = readFileSync(join(FIXTURES, 'fetch-cert.pem'));
+  server = createServer({ key: readFileSync(join(FIXTURES, 'fetch-key.pem')), cert }, (req, res) => {
     requests.push(`${req.headers.host} ${req.url}`);
     switch (req.url) {
       case '/file.bin':
@@ -71,7 +69,6 @@ beforeAll(async () => {
 afterAll(async () => {
   server.closeAllConnections();
   await new Promise((resolve) => server.close(resolve));
-  rmSync(dir, { recursive: true, force: true });
 });
 
 const fetcher = (extra: Partial<Parameters<typeof createHttpsFetcher>[0]> = {}) =>
