@@ -153,6 +153,13 @@ userdb {
   driver = static
   args = uid=$MAIL_UID gid=$MAIL_GID home=/nonexistent
 }
+# No auth penalty: anvil would delay each failed login from 127.0.0.1 more (2 s, 4 s ... 15 s), so
+# wrong-password tests would slow each other down.
+service anvil {
+  unix_listener anvil-auth-penalty {
+    mode = 0
+  }
+}
 service auth {
   unix_listener auth-postfix {
     mode = 0660
@@ -200,6 +207,8 @@ message_size_limit = $SIZE_LIMIT
 # Deliver what the client sent: no header rewriting for loopback clients, no delays, no DNS.
 local_header_rewrite_clients =
 smtpd_peername_lookup = no
+# "connect from unknown[127.0.0.1]:PORT": tests find their own session (and its command counts) by port.
+smtpd_client_port_logging = yes
 in_flow_delay = 0
 smtpd_error_sleep_time = 0
 # TLS and SASL are switched on per port in master.cf.
