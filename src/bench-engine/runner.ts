@@ -1,0 +1,128 @@
+/**
+ * One thread's share of a benchmark: N SmtpConnections, each sending messages from a shared claim counter
+ * with up to two transactions in flight (pipelining: the next MAIL follows the previous dot without
+ * waiting for its reply) or one at a time. Latency is measured per message, from send() to the final reply.
+ *
+ * A session that breaks is replaced; one that cannot be opened three times in a row gives up, so a dead
+ * server ends the run quickly instead of spinning.
+ */
+import { SmtpConnection } from '../connection/smtp-connection.js';
+import { SmtpError } from '../errors.js';
+import { makePayload } from './payload.js';
+import { LatencyRecorder } from './stats.js';
+import type { BenchOptions } from './types.js';
+
+export interface Share {
+  connections: number;
+  /** Messages for this share; undefined = until the deadline. */
+  messages?: number;
+  durationMs?: number;
+}
+
+/** Counters another thread (or a progress bar) may read while the run goes on. */
+export interface LiveCounters {
+  sent: number;
+  failed: number;
+}
+
+export interface ShareResult {
+  sent: number;
+  failed: number;
+  bytes: number;
+  latencies: Float64Array;
+  errors: Record<string, number>;
+  connectionErrors: Record<string, number>;
+  /** The first message seen for each error code (what a person needs to fix the setup). */
+  errorMessages: Record<string, string>;
+  sessionsOpened: number;
+}
+
+const MAX_CONSECUTIVE_OPEN_FAILURES = 3;
+
+export async function runShare(options: BenchOptions, share: Share, live: LiveCounters, signal?: AbortSignal): Promise<ShareResult> {
+  const payload = makePayload(options.size, options.from, options.recipients, options.recipientDomain);
+  const latencies = new LatencyRecorder();
+  const result: ShareResult = { sent: 0, failed: 0, bytes: 0, latencies: new Float64Array(0), errors: {}, connectionErrors: {}, errorMessages: {}, sessionsOpened: 0 };
+  const deadline = share.durationMs !== undefined ? performance.now() + share.durationMs : Infinity;
+  let remaining = share.messages ?? Infinity;
+  let sequence = 0;
+
+  const more = (): boolean => remaining > 0 && !signal?.aborted && performance.now() < deadline;
+  const claim = (): number => {
+    if (!more()) return -1;
+    remaining -= 1;
+    return ++sequence;
+  };
+
+  const lane = async (conn: SmtpConnection): Promise<void> => {
+    while (conn.usable) {
+      const n = claim();
+      if (n < 0) return;
+      const message = payload.message(n);
+      const started = performance.now();
+      try {
+        await conn.send(payload.envelope, message);
+        latencies.record(performance.now() - started);
+        result.sent += 1;
+        result.bytes += message.byteLength;
+        live.sent += 1;
+      } catch (error) {
+        result.failed += 1;
+        live.failed += 1;
+        count(result.errors, result.errorMessages, error);
+      }
+    }
+  };
+
+  const session = async (): Promise<void> => {
+    let failures = 0;
+    while (more()) {
+      const conn = newConnection(options);
+      try {
+        await conn.open(signal);
+      } catch (error) {
+        conn.close();
+        count(result.connectionErrors, result.errorMessages, error);
+        if (++failures >= MAX_CONSECUTIVE_OPEN_FAILURES) return;
+        await sleep(100 * failures);
+        continue;
+      }
+      failures = 0;
+      result.sessionsOpened += 1;
+      const inFlight = options.pipelining ? 2 : 1;
+      await Promise.all(Array.from({ length: inFlight }, () => lane(conn)));
+      if (conn.usable) await conn.quit();
+      else conn.close();
+    }
+  };
+
+  await Promise.all(Array.from({ length: share.connections }, session));
+  result.latencies = latencies.toArray();
+  return result;
+}
+
+function newConnection(options: BenchOptions): SmtpConnection {
+  const t = options.target;
+  const timeout = t.timeoutMs ?? 30_000;
+  return new SmtpConnection({
+    host: t.host,
+    port: t.port,
+    security: t.security,
+    tls: { ...t.tls },
+    timeouts: { connectMs: timeout, greetingMs: timeout, commandMs: timeout, dataMs: Math.max(timeout, 60_000) },
+    usePipelining: options.pipelining,
+    ...(t.auth ? { auth: t.auth } : {}),
+    ...(t.clientName !== undefined ? { clientName: t.clientName } : {}),
+  });
+}
+
+function count(into: Record<string, number>, messages: Record<string, string>, error: unknown): void {
+  const code = SmtpError.is(error) ? error.code : 'EINTERNAL';
+  into[code] = (into[code] ?? 0) + 1;
+  messages[code] ??= error instanceof Error ? error.message : String(error);
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
