@@ -8,19 +8,22 @@
  * warmer JIT / heap; we report medians over the rounds.
  *
  * Usage: node bench/compose.mjs [--messages N] [--rounds R] [--json]     (after `npm run build`)
- *        npx tsx bench/compose.mjs ...                                   (straight from src/)
+ *        MAILWIRE_FROM_SRC=1 npx tsx bench/compose.mjs ...               (straight from src/)
  * Import: const { runComposeBench } = await import('./compose.mjs');
  */
 
 import { pathToFileURL } from 'node:url';
 
 async function loadMailwire() {
-  try {
-    return await import('../dist/mime/index.js');
-  } catch {
-    // No build yet: works when run under tsx, which maps .js imports to the .ts sources.
-    return import('../src/mime/index.js');
+  // MAILWIRE_FROM_SRC=1 (under tsx) measures the sources even when an older dist/ exists.
+  if (process.env.MAILWIRE_FROM_SRC !== '1') {
+    try {
+      return await import('../dist/mime/index.js');
+    } catch {
+      // No build yet: fall through; works under tsx, which maps .js imports to the .ts sources.
+    }
   }
+  return import('../src/mime/index.js');
 }
 
 async function loadNodemailer() {
