@@ -172,16 +172,27 @@ export class TransactionRunner {
     if (pipelining) {
       const wire = lines.join('');
       transcript.client(wire);
-      await channel.write(wire, lines.length);
-      replies = await readSettled(channel, lines.length, 'mail', timeouts.commandMs);
+      try {
+        await channel.write(wire, lines.length);
+        replies = await readSettled(channel, lines.length, 'mail', timeouts.commandMs);
+      } catch (error) {
+        // Channel failures say 'connect'; a pipelined envelope is the 'mail' phase.
+        throw rephase(asSmtpError(error, 'mail'), 'mail');
+      }
     } else {
       // Without PIPELINING, stop at the first reply that makes the rest pointless.
       replies = [];
       for (const [i, line] of lines.entries()) {
         if (i === lines.length - 1 && dataLine && !replies.slice(1).some(isPositive)) break;
+        const phase: SmtpPhase = i === 0 ? 'mail' : dataLine && i === lines.length - 1 ? 'data' : 'rcpt';
         transcript.client(line);
-        await channel.write(line, 1);
-        const reply = await channel.read(i === 0 ? 'mail' : 'rcpt', timeouts.commandMs);
+        let reply: Reply;
+        try {
+          await channel.write(line, 1);
+          reply = await channel.read(phase, timeouts.commandMs);
+        } catch (error) {
+          throw rephase(asSmtpError(error, phase), phase);
+        }
         replies.push(reply);
         if (i === 0 && !isPositive(reply)) break;
       }
@@ -290,7 +301,14 @@ export class TransactionRunner {
     if (reset) await replies[0]?.catch(() => undefined);
     const envelopeReplies: Reply[] = [];
     for (const p of all.slice(0, -1)) {
-      envelopeReplies.push(await p.catch((error: unknown) => { throw rephase(asSmtpError(error, 'mail'), 'mail', 'unknown'); }));
+      envelopeReplies.push(await p.catch((error: unknown) => {
+        const failure = asSmtpError(error, 'mail');
+        // The body is on the wire, so a dead connection leaves the outcome unknown, unless the server already
+        // said it will not take this message: a refused MAIL, or a 421 (it closes and processes nothing more).
+        const mail = envelopeReplies[0];
+        const refused = failure.replyCode === 421 || envelopeReplies.some((r) => r.code === 421) || (mail !== undefined && !isPositive(mail));
+        throw rephase(failure, 'mail', refused ? 'none' : 'unknown');
+      }));
     }
     const outcome = classify(plan, envelopeReplies, false);
     const last = all[all.length - 1] as Promise<Reply>;
@@ -337,13 +355,17 @@ export class TransactionRunner {
 
   async #simple(line: string, phase: SmtpPhase): Promise<Reply> {
     this.#ctx.transcript.client(line);
-    await this.#ctx.channel.write(line, 1);
-    return this.#ctx.channel.read(phase, this.#ctx.timeouts.commandMs);
+    try {
+      await this.#ctx.channel.write(line, 1);
+      return await this.#ctx.channel.read(phase, this.#ctx.timeouts.commandMs);
+    } catch (error) {
+      throw rephase(asSmtpError(error, phase), phase);
+    }
   }
 
   /** A failure while streaming the body: the server is mid-DATA, so the session cannot continue. */
   #abandon(error: unknown, phase: SmtpPhase): SmtpError {
-    const failure = asSmtpError(error, phase);
+    const failure = rephase(asSmtpError(error, phase), phase);
     this.#ctx.channel.breakWith(failure);
     return failure;
   }
@@ -409,7 +431,8 @@ function planEnvelope(envelope: Envelope, info: BodyInfo, options: SendOptions, 
     mailLine: cmd.mailFrom(envelope.from, mailParams),
     rcptLines: envelope.to.map((address) => ({
       address,
-      line: cmd.rcptTo(address, dsn?.orcpt || dsn?.notify ? { ...rcptParams, ...(dsn?.orcpt ? { orcpt: address } : {}) } : {}),
+      // ORCPT: the caller's original recipient when given (RFC 3461 4.2), for every recipient of this envelope.
+      line: cmd.rcptTo(address, dsn?.orcpt || dsn?.notify ? { ...rcptParams, ...(dsn?.orcpt ? { orcpt: dsn.orcpt } : {}) } : {}),
     })),
   };
 }

@@ -188,14 +188,14 @@ describe('one message to 100 recipients', () => {
     expect(info.accepted).toEqual(to);
     expect(info.rejected).toEqual([]);
 
-    // The whole envelope went out before the first reply came back, then the body as BDAT.
+    // The whole envelope and BDAT LAST (with the body) went out before the first reply came back.
     const entries = client.record.transcript.filter((e) => e.dir !== 'i');
     const mailAt = entries.findIndex((e) => e.line.startsWith('MAIL FROM:'));
-    const commands = entries.slice(mailAt, mailAt + 101);
+    const commands = entries.slice(mailAt, mailAt + 102);
     expect(commands.every((e) => e.dir === 'C')).toBe(true);
     expect(commands.filter((e) => e.line.startsWith('RCPT TO:'))).toHaveLength(100);
-    expect(entries.slice(mailAt + 101, mailAt + 202).every((e) => e.dir === 'S' && e.line.startsWith('250 '))).toBe(true);
-    expect(entries[mailAt + 202]?.line).toMatch(/^BDAT \d+ LAST$/);
+    expect(commands[101]?.line).toMatch(/^BDAT \d+ LAST$/);
+    expect(entries.slice(mailAt + 102, mailAt + 203).every((e) => e.dir === 'S' && e.line.startsWith('250 '))).toBe(true);
 
     expect(got).toHaveLength(100);
     expect(got.map((d) => d.deliveredTo).sort()).toEqual(to);
@@ -239,9 +239,7 @@ describe('DSN (RFC 3461): Postfix offers it', () => {
     expect(text).not.toContain('the body, not returned'); // ...not the body
   });
 
-  // BUG (src/transport.ts): send() validates message.dsn but never passes it to the connection, so a
-  // transport user cannot request a DSN. When it is fixed this test fails: turn it into a plain `it`.
-  it.fails('transport.send passes message.dsn to MAIL/RCPT', async () => {
+  it('transport.send passes message.dsn to MAIL/RCPT', async () => {
     const token = uniqueToken('pf-dsn-transport');
     const client = interopTransport(servers, plain);
     await withTransport(client, (t) =>
@@ -280,7 +278,7 @@ describe('PIPELINING and CHUNKING as Postfix saw them', () => {
     expect(session['data']).toBeUndefined();
   });
 
-  it('a composed message (transport.send): MAIL and RCPTs pipelined, then BDAT LAST after their replies', async () => {
+  it('a small composed message (transport.send): MAIL, RCPTs and BDAT LAST in one flight, before any reply', async () => {
     const token = uniqueToken('pf-composed-flight');
     const mark = postfixLogMark(servers);
     const client = interopTransport(servers, plain);
@@ -290,10 +288,10 @@ describe('PIPELINING and CHUNKING as Postfix saw them', () => {
       expect.stringMatching(/^C MAIL FROM:<a@example\.com> SIZE=\d+$/),
       `C RCPT TO:<r1-${token}@example.org>`,
       `C RCPT TO:<r2-${token}@example.org>`,
+      'C BDAT N LAST',
       'S 250 2.1.0 Ok',
       'S 250 2.1.5 Ok',
       'S 250 2.1.5 Ok',
-      'C BDAT N LAST',
     ]);
     expect(await postfixSession(servers, client.record.localPorts[0]!, mark)).toMatchObject({ mail: '1', rcpt: '2', bdat: '1' });
   });

@@ -1,0 +1,43 @@
+/**
+ * What a transport reports while it works, for metrics and logs: a small typed emitter. Listener errors
+ * are swallowed: a broken metrics hook must never fail a send.
+ */
+import type { SmtpError } from './errors.js';
+import type { SendInfo } from './transport.js';
+
+export interface TransportEventMap {
+  'connection:open': { target: number; id: number };
+  'connection:close': { target: number; id: number; reason: string };
+  'message:sent': { info: SendInfo; durationMs: number };
+  'message:failed': { error: SmtpError; durationMs: number; messageId?: string };
+  retry: { attempt: number; error: SmtpError; target: number };
+}
+
+type Listener<K extends keyof TransportEventMap> = (event: TransportEventMap[K]) => void;
+
+export class TransportEvents {
+  readonly #listeners = new Map<keyof TransportEventMap, Set<(event: never) => void>>();
+
+  on<K extends keyof TransportEventMap>(type: K, listener: Listener<K>): () => void {
+    let set = this.#listeners.get(type);
+    if (!set) this.#listeners.set(type, (set = new Set()));
+    set.add(listener as (event: never) => void);
+    return () => this.off(type, listener);
+  }
+
+  off<K extends keyof TransportEventMap>(type: K, listener: Listener<K>): void {
+    this.#listeners.get(type)?.delete(listener as (event: never) => void);
+  }
+
+  protected emit<K extends keyof TransportEventMap>(type: K, event: TransportEventMap[K]): void {
+    const set = this.#listeners.get(type);
+    if (!set) return;
+    for (const listener of set) {
+      try {
+        (listener as Listener<K>)(event);
+      } catch {
+        // see the file comment
+      }
+    }
+  }
+}

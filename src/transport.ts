@@ -1,0 +1,385 @@
+/**
+ * createTransport: config -> guards -> compose -> pool -> result.
+ *
+ * A send is validated and composed before any socket is touched. Transient failures that certainly did not
+ * deliver (delivery 'none') are retried with exponential backoff and jitter, on a fresh connection, with the
+ * same Message-ID; with several targets the next one is tried first (failover). A failure after the final
+ * dot (delivery 'unknown') is never retried: a duplicate is worse than a question.
+ */
+import { Readable, Transform, type TransformCallback } from 'node:stream';
+import { SmtpError } from './errors.js';
+import { SmtpConnection } from './connection/smtp-connection.js';
+import type { DsnOptions, Envelope, MessageBody, RejectedRecipient, SendOptions } from './connection/transaction.js';
+import type { ReplayableBody } from './connection/body-source.js';
+import { formatReply } from './protocol/reply.js';
+import { ConnectionPool } from './pool/pool.js';
+import { poolKey } from './pool/pool-key.js';
+import { RateLimiter } from './pool/rate-limiter.js';
+import { checkDestination } from './guards/destination.js';
+import { prepareMessage, type PreparedMessage } from './mime/compose.js';
+import type { MailMessage } from './mime/message.js';
+import type { DsnOptions as MessageDsn } from './guards/ids.js';
+import { resolveConfig, type ResolvedConfig, type TransportConfig } from './transport-config.js';
+import { TransportEvents, type TransportEventMap } from './transport-events.js';
+
+export interface SendInfo {
+  messageId: string;
+  envelope: Envelope;
+  accepted: string[];
+  rejected: RejectedRecipient[];
+  /** The server's reply to the end of the message. */
+  response: string;
+  /** Tries it took (1 when the first one delivered). */
+  attempts: number;
+  /** Which configuration delivered (index into the array given to createTransport). */
+  via: { index: number; host: string; port: number };
+  messageBytes: number;
+  durationMs: number;
+}
+
+export interface VerifyReport {
+  host: string;
+  port: number;
+  security: string;
+  tls?: { protocol: string; cipher: string; authorized: boolean };
+  capabilities: Record<string, string[]>;
+  authMethod?: string;
+  greeting: string;
+  timings: { connectMs: number; tlsMs?: number; authMs?: number; totalMs: number };
+}
+
+export interface SendCallOptions {
+  signal?: AbortSignal;
+}
+
+interface Target {
+  index: number;
+  config: ResolvedConfig;
+  pool: ConnectionPool;
+  limiter: RateLimiter | undefined;
+}
+
+export class SmtpTransport extends TransportEvents {
+  readonly #targets: Target[];
+  #closed = false;
+  #closing: Promise<void> | undefined;
+
+  constructor(configs: TransportConfig | TransportConfig[]) {
+    super();
+    const list = Array.isArray(configs) ? configs : [configs];
+    if (list.length === 0) throw new SmtpError('ECONFIG', 'createTransport needs at least one configuration', { phase: 'config' });
+    this.#targets = list.map((input, index) => this.#makeTarget(resolveConfig(input), index));
+  }
+
+  /** The checked configurations, in failover order (secrets included: do not log this). */
+  get configs(): readonly ResolvedConfig[] {
+    return this.#targets.map((t) => t.config);
+  }
+
+  /** Composes and sends a message. Resolves once the server accepted it; see SendInfo. */
+  async send(message: MailMessage, options: SendCallOptions = {}): Promise<SendInfo> {
+    this.#assertOpen();
+    const started = performance.now();
+    const primary = this.#primary.config;
+    let prepared: PreparedMessage;
+    try {
+      prepared = await prepareMessage(message, {
+        ...(primary.from !== undefined ? { defaultFrom: primary.from } : {}),
+        ...(primary.clientName !== undefined ? { hostname: primary.clientName } : {}),
+        smtpUtf8: primary.smtpUtf8,
+        limits: { maxCustomHeaders: primary.guards.maxCustomHeaders, maxMessageBytes: primary.guards.maxMessageBytes },
+      });
+    } catch (error) {
+      this.emit('message:failed', { error: asError(error), durationMs: performance.now() - started });
+      throw error;
+    }
+    // Small messages go to the session as bytes: then MAIL, RCPT and BDAT LAST with the body leave in one
+    // write on CHUNKING servers (a stream has to wait for the envelope replies first).
+    const source = prepared.size !== undefined && prepared.size <= IN_MEMORY_LIMIT ? await prepared.toBuffer() : prepared;
+    const dsn = toDsnOptions(message.dsn);
+    return this.#deliver(prepared.envelope, source, prepared.messageId, { ...options, ...(dsn ? { dsn } : {}) }, started);
+  }
+
+  /**
+   * Sends a message that is already RFC 5322 bytes (benchmarks, relays). The envelope is used as given;
+   * the bytes are sent as they are, with line endings normalised and dots stuffed.
+   */
+  async sendRaw(envelope: Envelope, raw: string | Uint8Array | Readable, options: SendCallOptions = {}): Promise<SendInfo> {
+    this.#assertOpen();
+    return this.#deliver(envelope, raw, '', options, performance.now());
+  }
+
+  /** Connects, negotiates TLS, authenticates and QUITs: proves the configuration without sending mail. */
+  async verify(index = 0): Promise<VerifyReport> {
+    const target = this.#targets[index];
+    if (!target) throw new SmtpError('ECONFIG', `No configuration at index ${index}`, { phase: 'config' });
+    const started = performance.now();
+    const conn = await this.#openConnection(target.config);
+    try {
+      const tls = conn.tlsInfo;
+      const report: VerifyReport = {
+        host: conn.host,
+        port: conn.port,
+        security: conn.security,
+        capabilities: { ...conn.capabilities?.keywords },
+        greeting: conn.greeting ? formatReply(conn.greeting) : '',
+        timings: { connectMs: round(conn.timings.connectMs ?? 0), totalMs: 0 },
+      };
+      if (tls) report.tls = { protocol: tls.protocol, cipher: tls.cipher, authorized: tls.authorized };
+      if (conn.authMethod) report.authMethod = conn.authMethod;
+      if (conn.timings.tlsMs !== undefined) report.timings.tlsMs = round(conn.timings.tlsMs);
+      if (conn.timings.authMs !== undefined) report.timings.authMs = round(conn.timings.authMs);
+      await conn.quit();
+      report.timings.totalMs = round(performance.now() - started);
+      return report;
+    } finally {
+      conn.close();
+    }
+  }
+
+  /** Lets queued and running sends finish, then QUITs every pooled connection. Later sends fail (ECLOSED). */
+  close(): Promise<void> {
+    this.#closed = true;
+    this.#closing ??= Promise.all(this.#targets.map((t) => t.pool.close())).then(() => undefined);
+    return this.#closing;
+  }
+
+  get #primary(): Target {
+    return this.#targets[0] as Target;
+  }
+
+  async #deliver(
+    envelope: Envelope,
+    source: PreparedMessage | string | Uint8Array | Readable,
+    messageId: string,
+    options: SendCallOptions & { dsn?: DsnOptions },
+    started: number,
+  ): Promise<SendInfo> {
+    const retry = this.#primary.config.retry;
+    let attempts = 0;
+    let lastError: SmtpError | undefined;
+    const body = new BodyHandle(source, this.#primary.config.guards.maxMessageBytes);
+    try {
+      for (let pass = 0; pass < retry.attempts; pass += 1) {
+        if (pass > 0) await backoff(pass, retry, options.signal);
+        for (const target of this.#targets) {
+          if (attempts > 0 && !body.canReplay) throw lastError;
+          attempts += 1;
+          try {
+            await target.limiter?.take();
+            const sendOptions: SendOptions = {};
+            if (options.signal) sendOptions.signal = options.signal;
+            if (options.dsn) sendOptions.dsn = options.dsn;
+            const result = await target.pool.send(envelope, body.next(), sendOptions, lastError?.code === 'ECONNECTION' || lastError?.code === 'ETIMEDOUT');
+            const info: SendInfo = {
+              messageId,
+              envelope,
+              accepted: result.accepted,
+              rejected: result.rejected,
+              response: result.response,
+              attempts,
+              via: { index: target.index, host: target.config.host, port: target.config.port },
+              messageBytes: result.messageBytes,
+              durationMs: round(performance.now() - started),
+            };
+            this.emit('message:sent', { info, durationMs: info.durationMs });
+            return info;
+          } catch (error) {
+            const failure = withHint(asError(error), target.config);
+            lastError = failure;
+            if (!isRetryable(failure)) throw failure;
+            this.emit('retry', { attempt: attempts, error: failure, target: target.index });
+          }
+        }
+      }
+      throw lastError ?? new SmtpError('ECONNECTION', 'No attempt was made', { phase: 'connect' });
+    } catch (error) {
+      const failure = asError(error);
+      this.emit('message:failed', { error: failure, durationMs: performance.now() - started, ...(messageId ? { messageId } : {}) });
+      throw failure;
+    }
+  }
+
+  #makeTarget(config: ResolvedConfig, index: number): Target {
+    const pool = new ConnectionPool(
+      (signal) => this.#openConnection(config, signal),
+      config.pool,
+      {
+        onOpen: (id) => this.emit('connection:open', { target: index, id }),
+        onClose: (id, reason) => this.emit('connection:close', { target: index, id, reason }),
+      },
+    );
+    return { index, config, pool, limiter: config.rateLimit ? new RateLimiter(config.rateLimit) : undefined };
+  }
+
+  async #openConnection(config: ResolvedConfig, signal?: AbortSignal): Promise<SmtpConnection> {
+    const pinned = await checkDestination(config.host, config.port, config.guards, config.resolver);
+    const conn = new SmtpConnection({
+      host: config.host,
+      port: config.port,
+      security: config.security,
+      tls: config.tls,
+      timeouts: config.timeouts,
+      allowInsecureAuth: config.allowInsecureAuth,
+      ...(pinned ? { address: pinned.address } : {}),
+      ...(config.clientName !== undefined ? { clientName: config.clientName } : {}),
+      ...(config.auth ? { auth: config.auth } : {}),
+      ...(config.connector ? { connector: config.connector } : {}),
+      ...(config.onTranscript ? { onTranscript: config.onTranscript } : {}),
+    });
+    try {
+      await conn.open(signal);
+      return conn;
+    } catch (error) {
+      conn.close();
+      throw withHint(asError(error), config);
+    }
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new SmtpError('ECLOSED', 'The transport is closed: create a new one to send more', { phase: 'connect', transient: false });
+  }
+}
+
+/** The pool key of a configuration: useful to callers who keep several transports. */
+export function transportKey(config: ResolvedConfig): string {
+  const secret = config.auth?.pass ?? config.auth?.accessToken;
+  return poolKey({ host: config.host, port: config.port, security: config.security, user: config.auth?.user, secret });
+}
+
+export function createTransport(config: TransportConfig | TransportConfig[]): SmtpTransport {
+  return new SmtpTransport(config);
+}
+
+export type { TransportEventMap };
+
+/** Same bound as the session's one-flight BDAT: above it, the message streams. */
+const IN_MEMORY_LIMIT = 1024 * 1024;
+
+/** The message's DSN request (already checked by the guards) in the session's shape. */
+function toDsnOptions(dsn: MessageDsn | undefined): DsnOptions | undefined {
+  if (!dsn) return undefined;
+  const out: DsnOptions = {};
+  if (dsn.notify !== undefined) {
+    const list = (Array.isArray(dsn.notify) ? dsn.notify : String(dsn.notify).split(',')).map((n) => String(n).trim().toUpperCase());
+    out.notify = list.includes('NEVER') ? 'NEVER' : (list as Array<'SUCCESS' | 'FAILURE' | 'DELAY'>);
+  }
+  if (dsn.ret) out.ret = dsn.ret;
+  if (dsn.envid) out.envid = dsn.envid;
+  if (dsn.orcpt) out.orcpt = dsn.orcpt;
+  return out;
+}
+
+// ---- the body across attempts ----
+
+/**
+ * Hands the body to each attempt. A composed message can be opened again (same bytes, same Message-ID); a
+ * caller's stream can be used once, so a retry is possible only when the failed attempt never read it.
+ */
+class BodyHandle {
+  readonly #source: PreparedMessage | string | Uint8Array | Readable;
+  readonly #maxBytes: number;
+  #opened = false;
+
+  constructor(source: PreparedMessage | string | Uint8Array | Readable, maxBytes: number) {
+    this.#source = source;
+    this.#maxBytes = maxBytes;
+    if (isPrepared(source) && source.size !== undefined && source.size > maxBytes) {
+      throw new SmtpError('EGUARD', `The message is ${source.size} bytes, over guards.maxMessageBytes (${maxBytes})`, { phase: 'compose', transient: false });
+    }
+  }
+
+  get canReplay(): boolean {
+    if (isPrepared(this.#source)) return this.#source.replayable || !this.#opened;
+    return !(this.#source instanceof Readable) || !this.#opened;
+  }
+
+  next(): MessageBody {
+    const source = this.#source;
+    const max = this.#maxBytes;
+    if (typeof source === 'string' || source instanceof Uint8Array) {
+      const size = typeof source === 'string' ? Buffer.byteLength(source) : source.byteLength;
+      if (size > max) throw new SmtpError('EGUARD', `The message is ${size} bytes, over guards.maxMessageBytes (${max})`, { phase: 'compose', transient: false });
+      return source;
+    }
+    if (source instanceof Readable) {
+      return { open: () => this.#open(() => source) };
+    }
+    const body: ReplayableBody = { open: () => this.#open(() => source.open()), eightBit: source.eightBit, needsSmtpUtf8: source.needsSmtpUtf8 };
+    if (source.size !== undefined) body.size = source.size;
+    return body;
+  }
+
+  #open(make: () => Readable): Readable {
+    this.#opened = true;
+    return make().pipe(new ByteCap(this.#maxBytes));
+  }
+}
+
+/** Fails the stream with EGUARD once more than `max` bytes have passed (for bodies of unknown size). */
+class ByteCap extends Transform {
+  #seen = 0;
+  readonly #max: number;
+  constructor(max: number) {
+    super();
+    this.#max = max;
+  }
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    this.#seen += chunk.byteLength;
+    if (this.#seen > this.#max) {
+      callback(new SmtpError('EGUARD', `The message is over guards.maxMessageBytes (${this.#max})`, { phase: 'data', transient: false }));
+      return;
+    }
+    callback(null, chunk);
+  }
+}
+
+function isPrepared(source: unknown): source is PreparedMessage {
+  return typeof source === 'object' && source !== null && typeof (source as PreparedMessage).open === 'function' && 'messageId' in source;
+}
+
+// ---- retry policy ----
+
+function isRetryable(error: SmtpError): boolean {
+  if (!error.transient || error.delivery !== 'none') return false;
+  return !['EABORT', 'EGUARD', 'ECONFIG', 'ECLOSED', 'ESIZE'].includes(error.code);
+}
+
+async function backoff(round: number, retry: { minDelayMs: number; maxDelayMs: number }, signal?: AbortSignal): Promise<void> {
+  const ceiling = Math.min(retry.maxDelayMs, retry.minDelayMs * 2 ** (round - 1));
+  // "Equal jitter": half fixed, half random, so retries from many senders spread out but never collapse to 0.
+  const delay = ceiling / 2 + Math.random() * (ceiling / 2);
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(done, delay);
+    function done(): void {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }
+    function onAbort(): void {
+      clearTimeout(timer);
+      reject(new SmtpError('EABORT', 'The send was aborted while waiting to retry', { phase: 'connect', transient: false }));
+    }
+    if (signal?.aborted) return onAbort();
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+function withHint(error: SmtpError, config: ResolvedConfig): SmtpError {
+  if (error.code !== 'EAUTH' || !config.authHint || error.message.includes(config.authHint)) return error;
+  return new SmtpError(error.code, `${error.message} (hint: ${config.authHint})`, {
+    phase: error.phase,
+    ...(error.replyCode !== undefined ? { replyCode: error.replyCode } : {}),
+    ...(error.enhancedCode !== undefined ? { enhancedCode: error.enhancedCode } : {}),
+    ...(error.response !== undefined ? { response: error.response } : {}),
+    transient: error.transient,
+    delivery: error.delivery,
+  });
+}
+
+function asError(error: unknown): SmtpError {
+  return SmtpError.is(error) ? error : new SmtpError('EPROTOCOL', String(error), { phase: 'connect', cause: error });
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 10) / 10;
+}
