@@ -41,7 +41,22 @@ export async function buildCli(): Promise<Built> {
   } catch {
     rmSync(staging, { recursive: true, force: true }); // another test file finished first
   }
+  pruneOldBuilds(final);
   return built;
+}
+
+/** Builds of older sources pile up in the temp dir; ones untouched for a day are surely unused. */
+function pruneOldBuilds(keep: string): void {
+  const dayAgo = Date.now() - 86_400_000;
+  for (const name of readdirSync(os.tmpdir())) {
+    const dir = path.join(os.tmpdir(), name);
+    if (!/^mailwire-cli-(build|staging)-/.test(name) || dir === keep) continue;
+    try {
+      if (statSync(dir).mtimeMs < dayAgo) rmSync(dir, { recursive: true, force: true });
+    } catch {
+      // raced with another test process: fine
+    }
+  }
 }
 
 function sourceHash(): string {
