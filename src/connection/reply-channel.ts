@@ -10,6 +10,7 @@ import type { Duplex } from 'node:stream';
 import { SmtpError, type SmtpPhase } from '../errors.js';
 import { ReplyParser } from '../protocol/reply-parser.js';
 import type { Reply } from '../protocol/reply.js';
+import { replyError } from './reply-errors.js';
 
 interface Waiter {
   resolve: (reply: Reply) => void;
@@ -163,6 +164,13 @@ export class ReplyChannel {
         waiter.resolve(reply);
       } else {
         this.#arrived.push(reply);
+      }
+      if (reply.code === 421) {
+        // The server is closing the session (RFC 5321 3.8). Its reader still gets the 421; every later read
+        // fails with it too (not with a vague "closed unexpectedly"), and the session is never reused.
+        this.#closingExpected = true;
+        this.breakWith(replyError(reply, 'connect', 'The server is closing the connection', 'ECONNECTION'));
+        return;
       }
     }
   };

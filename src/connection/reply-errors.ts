@@ -11,6 +11,9 @@ export function replyError(
   delivery: DeliveryState = 'none',
 ): SmtpError {
   const response = formatReply(reply);
+  // 421 answers whatever command was pending but means the server is closing the session (RFC 5321 3.8):
+  // a connection failure, not a refusal of this sender, recipient, message or password.
+  if (reply.code === 421) code = 'ECONNECTION';
   return new SmtpError(code, `${what}: ${oneLine(response)}`, {
     phase,
     replyCode: reply.code,
