@@ -17,9 +17,13 @@ export type Step =
   | { tls: true; cert?: string; key?: string } // server side of a TLS handshake on this socket
   | { data: true } // server reads a DATA body up to CRLF.CRLF (recorded in `bodies`)
   | { bdat: number } // server reads exactly n body bytes after a BDAT line
+  | { bdatChunk: true } // server reads BDAT chunks up to the LAST one, answering each earlier chunk with 250 (body recorded in `bodies`)
   | { waitMs: number }
   | { close: true } // server closes the connection
-  | { hang: true }; // server stops answering (keeps the socket open)
+  | { hang: true } // server stops answering (keeps the socket open)
+  | { reset: true } // server resets the connection (TCP RST, no FIN)
+  | { byteByByte: boolean } // from here on, `s` and `raw` bytes go out one byte per write
+  | { spew: string | Buffer; bytes?: number }; // server repeats these bytes (up to `bytes`, else until the client goes), with backpressure
 
 export interface ScriptedServer {
   port: number;
@@ -28,6 +32,8 @@ export interface ScriptedServer {
   bodies: Buffer[];
   /** Script mismatches, per connection (empty when the client followed the script). */
   errors: string[];
+  /** Bytes written by `spew` steps, per connection. */
+  spewed: number[];
   /** Resolves when every scripted connection has finished its script. */
   done: Promise<void>;
   close(): Promise<void>;
@@ -38,6 +44,7 @@ export async function scriptedServer(...scripts: Step[][]): Promise<ScriptedServ
   const received: string[] = [];
   const bodies: Buffer[] = [];
   const errors: string[] = [];
+  const spewed: number[] = [];
   const sockets = new Set<net.Socket>();
   let connection = 0;
   let finish!: () => void;
@@ -47,6 +54,7 @@ export async function scriptedServer(...scripts: Step[][]): Promise<ScriptedServ
     sockets.add(socket);
     const index = connection++;
     received[index] = '';
+    spewed[index] = 0;
     const script = scripts[index] ?? [];
     runScript(socket, script, index)
       .catch((error: unknown) => errors.push(`#${index}: ${(error as Error).message}`))
@@ -90,12 +98,35 @@ export async function scriptedServer(...scripts: Step[][]): Promise<ScriptedServ
         waiting = undefined;
       }
     };
+    let byteByByte = false;
+    const send = async (bytes: string | Buffer): Promise<void> => {
+      if (!byteByByte) {
+        socket.write(bytes);
+        return;
+      }
+      socket.setNoDelay(true);
+      const all = Buffer.from(bytes);
+      for (let i = 0; i < all.length && !ended; i++) {
+        socket.write(all.subarray(i, i + 1));
+        // A timer (not setImmediate) so each byte leaves in its own segment and the client reads it alone.
+        await new Promise((r) => setTimeout(r, 1));
+      }
+    };
     for (const step of script) {
-      if ('s' in step) socket.write(`${step.s}\r\n`);
-      else if ('raw' in step) socket.write(step.raw);
-      else if ('waitMs' in step) await new Promise((r) => setTimeout(r, step.waitMs));
+      if ('s' in step) await send(`${step.s}\r\n`);
+      else if ('raw' in step) await send(step.raw);
+      else if ('byteByByte' in step) byteByByte = step.byteByByte;
+      else if ('reset' in step) {
+        initial.resetAndDestroy();
+        return;
+      } else if ('spew' in step) {
+        spewed[index] = await spew(socket, step.spew, step.bytes, () => ended);
+      } else if ('waitMs' in step) await new Promise((r) => setTimeout(r, step.waitMs));
       else if ('close' in step) {
-        socket.end();
+        // Like a real server: what was written goes out first (a TLS socket writes asynchronously, and an
+        // immediate destroy() would drop a final 421), then FIN; destroy() only if the client never reads.
+        const closing = new Promise<void>((resolve) => socket.end(() => resolve()));
+        await Promise.race([closing, new Promise((r) => setTimeout(r, 200))]);
         socket.destroy();
         return;
       } else if ('hang' in step) {
@@ -118,6 +149,24 @@ export async function scriptedServer(...scripts: Step[][]): Promise<ScriptedServ
           return i < 0 ? -1 : i + 5;
         });
         bodies.push(body);
+      } else if ('bdatChunk' in step) {
+        const chunks: Buffer[] = [];
+        for (let last = false; !last; ) {
+          const line = (await waitFor(() => {
+            const i = buffer.indexOf('\r\n');
+            return i < 0 ? -1 : i + 2;
+          })).toString('latin1');
+          const match = /^BDAT (\d+)( LAST)?\r\n$/.exec(line);
+          if (!match) {
+            socket.write('500 script mismatch\r\n');
+            throw new Error(`expected a BDAT command but the client sent ${JSON.stringify(line)}`);
+          }
+          const size = Number(match[1]);
+          chunks.push(Buffer.from(await waitFor(() => (buffer.length >= size ? size : -1))));
+          last = match[2] !== undefined;
+          if (!last) await send(`250 2.0.0 ${size} octets received\r\n`);
+        }
+        bodies.push(Buffer.concat(chunks));
       } else if ('bdat' in step) {
         bodies.push(await waitFor(() => (buffer.length >= step.bdat ? step.bdat : -1)));
       } else if ('tls' in step) {
@@ -147,12 +196,44 @@ export async function scriptedServer(...scripts: Step[][]): Promise<ScriptedServ
     received,
     bodies,
     errors,
+    spewed,
     done,
     close: async () => {
       for (const s of sockets) s.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+/** Upper bound for an open-ended spew, so a client that never hangs up cannot keep a test writing forever. */
+const SPEW_CAP = 256 * 1024 * 1024;
+
+/**
+ * Writes `unit` again and again, waiting for 'drain' like a well-behaved sender, until `limit` bytes are out
+ * or the client has gone. Memory on this side stays at one 64 KiB block however much is sent.
+ */
+async function spew(socket: net.Socket, unit: string | Buffer, limit: number | undefined, gone: () => boolean): Promise<number> {
+  const one = Buffer.from(unit);
+  const block = Buffer.alloc(Math.max(one.length, Math.floor((64 * 1024) / one.length) * one.length));
+  for (let i = 0; i < block.length; i += one.length) one.copy(block, i);
+  const max = limit ?? SPEW_CAP;
+  let sent = 0;
+  while (sent < max && !gone() && !socket.destroyed) {
+    const piece = block.subarray(0, Math.min(block.length, max - sent));
+    sent += piece.length;
+    if (!socket.write(piece)) {
+      await new Promise<void>((resolve) => {
+        const done = (): void => {
+          socket.off('drain', done);
+          socket.off('close', done);
+          resolve();
+        };
+        socket.on('drain', done);
+        socket.on('close', done);
+      });
+    }
+  }
+  return sent;
 }
 
 /** The usual opening: greeting and an EHLO answered with these capability lines. */
