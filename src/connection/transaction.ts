@@ -204,12 +204,20 @@ export class TransactionRunner {
     const { channel, transcript, timeouts } = this.#ctx;
     const stuffer = new DotStuffer();
     let written = 0;
+    // An in-memory body goes out with its terminator in one write (one syscall, one segment instead of two);
+    // a streamed body is written chunk by chunk as it arrives, never held back waiting for the next one.
+    let held: Uint8Array | undefined;
     try {
-      for await (const chunk of info.chunks()) {
-        throwIfAborted(options.signal, 'data', channel);
-        written += chunk.byteLength;
-        const out = stuffer.push(chunk);
-        if (out.byteLength > 0) await channel.write(out, 0, timeouts.dataMs);
+      if (info.bytes) {
+        written = info.bytes.byteLength;
+        held = stuffer.push(info.bytes);
+      } else {
+        for await (const chunk of info.chunks()) {
+          throwIfAborted(options.signal, 'data', channel);
+          written += chunk.byteLength;
+          const out = stuffer.push(chunk);
+          if (out.byteLength > 0) await channel.write(out, 0, timeouts.dataMs);
+        }
       }
     } catch (error) {
       throw this.#abandon(error, 'data');
@@ -220,7 +228,9 @@ export class TransactionRunner {
     const final = channel.read('data', timeouts.dataMs);
     final.catch(() => undefined);
     options.state.terminatorWritten = true;
-    await channel.write(stuffer.end(), 1, timeouts.dataMs).catch(() => undefined);
+    const terminator = stuffer.end();
+    const tail = held && held.byteLength > 0 ? Buffer.concat([held, terminator]) : terminator;
+    await channel.write(tail, 1, timeouts.dataMs).catch(() => undefined);
     gate.open();
     return this.#finish(final, outcome, stuffer.contentBytes, 'DATA');
   }

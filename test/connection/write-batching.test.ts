@@ -1,0 +1,129 @@
+/**
+ * Writes that belong together leave in one socket write: the ReplyChannel corks for the rest of the tick,
+ * an in-memory DATA body goes out with its terminator, and a pipelined transaction's envelope rides behind
+ * the previous message's terminator. Observed through a Duplex that records each _write/_writev call (what
+ * the socket would turn into one syscall each).
+ */
+import { Duplex } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { ReplyChannel } from '../../src/connection/reply-channel.js';
+import { SmtpConnection } from '../../src/connection/smtp-connection.js';
+import type { Connector } from '../../src/tls/connector.js';
+
+/** A Duplex that records every batch the writable side receives and lets the test push server bytes. */
+class RecordingStream extends Duplex {
+  readonly batches: string[] = [];
+  onBatch: ((text: string) => void) | undefined;
+
+  override _read(): void {}
+
+  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
+    this.#record([chunk]);
+    callback();
+  }
+
+  override _writev(chunks: Array<{ chunk: Buffer }>, callback: (error?: Error | null) => void): void {
+    this.#record(chunks.map((c) => c.chunk));
+    callback();
+  }
+
+  #record(chunks: Buffer[]): void {
+    const text = Buffer.concat(chunks).toString('latin1');
+    this.batches.push(text);
+    this.onBatch?.(text);
+  }
+}
+
+describe('ReplyChannel write batching', () => {
+  it('sends writes made in the same tick as one batch, and a later write as another', async () => {
+    const stream = new RecordingStream();
+    const channel = new ReplyChannel(stream);
+    await Promise.all([channel.write('MAIL FROM:<a@x>\r\n', 1), channel.write('RCPT TO:<b@x>\r\n', 1), channel.write(Buffer.from('DATA\r\n'), 1)]);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(stream.batches).toEqual(['MAIL FROM:<a@x>\r\nRCPT TO:<b@x>\r\nDATA\r\n']);
+
+    await channel.write('RSET\r\n', 1);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(stream.batches).toEqual(['MAIL FROM:<a@x>\r\nRCPT TO:<b@x>\r\nDATA\r\n', 'RSET\r\n']);
+
+    // Replies still pair with the commands in order.
+    stream.push('250 a\r\n250 b\r\n354 c\r\n250 d\r\n');
+    const codes = [];
+    for (let i = 0; i < 4; i += 1) codes.push((await channel.read('mail', 1000)).code);
+    expect(codes).toEqual([250, 250, 354, 250]);
+  });
+});
+
+/**
+ * A minimal PIPELINING server (no CHUNKING) behind the recording stream: it answers each command line, and
+ * in DATA waits for the terminator. Just enough protocol to observe how the client batches its writes.
+ */
+function pipeliningServer(stream: RecordingStream): void {
+  let inData = false;
+  let pending = '';
+  const reply = (line: string) => setImmediate(() => stream.push(`${line}\r\n`));
+  stream.onBatch = (text) => {
+    pending += text;
+    for (;;) {
+      if (inData) {
+        const end = pending.indexOf('\r\n.\r\n');
+        if (end < 0) return;
+        pending = pending.slice(end + 5);
+        inData = false;
+        reply('250 2.0.0 queued');
+        continue;
+      }
+      const eol = pending.indexOf('\r\n');
+      if (eol < 0) return;
+      const line = pending.slice(0, eol);
+      pending = pending.slice(eol + 2);
+      const verb = line.slice(0, 4).toUpperCase();
+      if (verb === 'EHLO') reply('250-test.local\r\n250-PIPELINING\r\n250 8BITMIME');
+      else if (verb === 'DATA') {
+        inData = true;
+        // The body may already follow in the same batch: "\r\n.\r\n" needs the CRLF that ended DATA.
+        pending = `\r\n${pending}`;
+        reply('354 go');
+      } else if (verb === 'QUIT') reply('221 bye');
+      else reply('250 ok');
+    }
+  };
+  setImmediate(() => stream.push('220 test.local ESMTP\r\n'));
+}
+
+async function connect(): Promise<{ conn: SmtpConnection; stream: RecordingStream }> {
+  const stream = new RecordingStream();
+  pipeliningServer(stream);
+  const connector: Connector = async () => ({ stream, encrypted: false, remoteAddress: '127.0.0.1' });
+  const conn = new SmtpConnection({ host: '127.0.0.1', port: 2525, security: 'none', clientName: 'client.test', connector, timeouts: { commandMs: 2000, dataMs: 2000 } });
+  await conn.open();
+  return { conn, stream };
+}
+
+describe('transaction write batching (DATA)', () => {
+  it('writes an in-memory body and its terminator as one batch', async () => {
+    const { conn, stream } = await connect();
+    const before = stream.batches.length;
+    await conn.send({ from: 'a@x.test', to: ['b@x.test'] }, Buffer.from('Subject: t\r\n\r\nhello\r\n.leading dot\r\n'));
+    const batches = stream.batches.slice(before);
+    expect(batches).toEqual([
+      'MAIL FROM:<a@x.test>\r\nRCPT TO:<b@x.test>\r\nDATA\r\n',
+      'Subject: t\r\n\r\nhello\r\n..leading dot\r\n.\r\n',
+    ]);
+    await conn.quit();
+  });
+
+  it("puts the next pipelined transaction's envelope in the same batch as the previous terminator", async () => {
+    const { conn, stream } = await connect();
+    const before = stream.batches.length;
+    const first = conn.send({ from: 'a@x.test', to: ['b@x.test'] }, 'Subject: 1\r\n\r\none\r\n');
+    const second = conn.send({ from: 'a@x.test', to: ['c@x.test'] }, 'Subject: 2\r\n\r\ntwo\r\n');
+    await Promise.all([first, second]);
+    expect(stream.batches.slice(before)).toEqual([
+      'MAIL FROM:<a@x.test>\r\nRCPT TO:<b@x.test>\r\nDATA\r\n',
+      'Subject: 1\r\n\r\none\r\n.\r\nMAIL FROM:<a@x.test>\r\nRCPT TO:<c@x.test>\r\nDATA\r\n',
+      'Subject: 2\r\n\r\ntwo\r\n.\r\n',
+    ]);
+    await conn.quit();
+  });
+});
