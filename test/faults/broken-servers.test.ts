@@ -15,7 +15,7 @@ import {
 afterEach(runCleanups);
 
 /** Short enough to keep the suite quick, long enough that a healthy loopback reply never trips them. */
-const QUICK = { connectMs: 2_000, greetingMs: 400, commandMs: 400, dataMs: 400 };
+const QUICK = { connectMs: 2_000, greetingMs: 800, commandMs: 800, dataMs: 800 };
 const envelope: Step[] = [{ c: /^MAIL FROM:<a@example\.com>/ }, { c: 'RCPT TO:<b@example.com>' }, { c: 'DATA' }];
 const toDot: Step[] = [...opening(), ...envelope, { s: '250 2.1.0 ok' }, { s: '250 2.1.5 ok' }, { s: '354 go' }, { data: true }];
 
@@ -158,11 +158,19 @@ describe('replies nobody asked for', () => {
   });
 
   it('a reply while the pooled connection is idle: the connection is dropped quietly and the next send works', async () => {
-    const server = await scriptedServer([...toDot, { s: '250 2.0.0 queued' }, { waitMs: 50 }, { s: '250 2.0.0 hello?' }, { hang: true }], healthySession({}, 1));
+    const server = await scriptedServer([...toDot, { s: '250 2.0.0 queued' }, { waitMs: 30 }, { s: '250 2.0.0 hello?' }, { hang: true }], healthySession({}, 1));
     defer(() => server.close());
-    const { transport, retries } = faultTransport(server.port);
+    // Watch the socket so the test knows when the stray reply has been read (no sleeping and hoping).
+    let strayRead!: () => void;
+    const stray = new Promise<void>((resolve) => (strayRead = resolve));
+    const connector: Connector = async (request) => {
+      const socket = await defaultConnector(request);
+      socket.stream.on('data', (chunk: Buffer) => chunk.includes('hello?') && strayRead());
+      return socket;
+    };
+    const { transport, retries } = faultTransport(server.port, { connector });
     await transport.send(message(1));
-    await new Promise((r) => setTimeout(r, 150));
+    await stray;
     const two = await transport.send(message(2));
     expect(two.attempts).toBe(1);
     expect(retries).toEqual([]);
