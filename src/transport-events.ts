@@ -10,6 +10,7 @@ export interface TransportEventMap {
   'connection:close': { target: number; id: number; reason: string };
   'message:sent': { info: SendInfo; durationMs: number };
   'message:failed': { error: SmtpError; durationMs: number; messageId?: string };
+  /** Before a retry: `attempt` is the number of the try about to start, `error` why the previous one failed. */
   retry: { attempt: number; error: SmtpError; target: number };
 }
 

@@ -164,6 +164,8 @@ export class SmtpTransport extends TransportEvents {
         if (pass > 0) await backoff(pass, retry, options.signal);
         for (const target of this.#targets) {
           if (attempts > 0 && !body.canReplay) throw lastError;
+          // Announced only now that another attempt really follows, so a hook can count retries exactly.
+          if (lastError) this.emit('retry', { attempt: attempts + 1, error: lastError, target: target.index });
           attempts += 1;
           try {
             await target.limiter?.take();
@@ -188,7 +190,6 @@ export class SmtpTransport extends TransportEvents {
             const failure = withHint(asError(error), target.config);
             lastError = failure;
             if (!isRetryable(failure)) throw failure;
-            this.emit('retry', { attempt: attempts, error: failure, target: target.index });
           }
         }
       }
