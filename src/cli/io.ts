@@ -26,8 +26,18 @@ export type Command = (argv: string[], io: CliIo) => Promise<number>;
 /** Exit codes of every command. */
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
 
+/**
+ * Writes one line of human output. Server replies, certificate names and error texts are chosen by the
+ * server, so control characters (ESC sequences can rewrite the terminal, retitle it or hide text; a bare CR
+ * can overwrite a line) are shown escaped, never passed to the terminal. JSON output escapes them itself.
+ */
 export function line(stream: OutputStream, text = ''): void {
-  stream.write(`${text}\n`);
+  stream.write(`${neutralizeControls(text)}\n`);
+}
+
+export function neutralizeControls(text: string): string {
+  // C0 controls except TAB and LF, DEL, and the C1 range (0x9b is a one-byte CSI on some terminals).
+  return text.replace(/[\x00-\x08\x0b-\x1f\x7f-\x9f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }
 
 export function printJson(stream: OutputStream, value: unknown): void {
