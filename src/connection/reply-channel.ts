@@ -194,6 +194,10 @@ export class ReplyChannel {
         return;
       }
     }
+    // Junk after whole replies in the same chunk: those replies were delivered above (a 250 to the final dot
+    // still counts), then the session ends, since nothing after the junk can be trusted.
+    const failure = this.#parser.takeFailure();
+    if (failure) this.breakWith(new SmtpError('EPROTOCOL', failure.message, { phase: 'connect', transient: false, cause: failure }));
   };
 
   #onError = (err: Error): void => {

@@ -48,6 +48,8 @@ export class ReplyParser {
   #code = 0;
   #lines: string[] = [];
   #poison: string | undefined;
+  /** An error met after some replies of the same chunk were complete; see takeFailure(). */
+  #deferred: SmtpError | undefined;
 
   constructor(limits: ReplyParserLimits = {}) {
     // 5 = "ddd" + CRLF: anything smaller could never hold a reply line.
@@ -72,17 +74,40 @@ export class ReplyParser {
     this.#code = 0;
     this.#lines = [];
     this.#poison = undefined;
+    this.#deferred = undefined;
   }
 
-  /** Every reply completed by this chunk, in order. Throws SmtpError EPROTOCOL on malformed input. */
+  /**
+   * Every reply completed by this chunk, in order. Malformed input throws SmtpError EPROTOCOL, except when
+   * replies completed earlier in the same chunk: those are returned (they were whole and well-formed before
+   * the junk, e.g. a 250 to the final dot) and the error waits in takeFailure(). Either way the parser is
+   * poisoned: the next push throws until reset().
+   */
   push(chunk: Uint8Array): Reply[] {
+    const out: Reply[] = [];
+    try {
+      this.#push(chunk, out);
+    } catch (error) {
+      if (out.length === 0 || !SmtpError.is(error)) throw error;
+      this.#deferred = error;
+    }
+    return out;
+  }
+
+  /** The error that ended the last push after it had completed some replies (then cleared), if any. */
+  takeFailure(): SmtpError | undefined {
+    const failure = this.#deferred;
+    this.#deferred = undefined;
+    return failure;
+  }
+
+  #push(chunk: Uint8Array, out: Reply[]): void {
     if (this.#poison !== undefined) {
       throw new SmtpError('EPROTOCOL', `reply parser stopped after an earlier error (${this.#poison}); reset() first`, {
         transient: false,
       });
     }
     const buf = toBuffer(chunk);
-    const out: Reply[] = [];
     const end = buf.length;
     let start = 0;
     while (start < end) {
@@ -106,7 +131,6 @@ export class ReplyParser {
       }
       start = lf + 1;
     }
-    return out;
   }
 
   #hold(buf: Buffer, start: number, end: number): void {
