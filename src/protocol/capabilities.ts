@@ -54,8 +54,9 @@ function empty(domain: string): Capabilities {
 }
 
 function firstWord(reply: Reply): string {
+  // Any white space ends the word (a Reply built by hand may hold a LF the wire parser never lets through).
   const first = (reply.lines[0] ?? '').trim();
-  return first === '' ? '' : (first.split(SEPARATORS)[0] ?? '');
+  return first === '' ? '' : (first.split(/\s+/)[0] ?? '');
 }
 
 /** After a HELO fallback: the server advertised nothing. */

@@ -211,3 +211,10 @@ describe('heloCapabilities', () => {
     expect(heloCapabilities(createReply(250, [''])).domain).toBe('');
   });
 });
+
+describe('the domain of a hand-built reply', () => {
+  it('stops at any white space, a LF included (fast-check counterexample [200, ["\\0\\n\\0", ""]])', () => {
+    expect(parseCapabilities(createReply(250, ['\0\n\0', ''])).domain).toBe('\0');
+    expect(parseCapabilities(createReply(250, ['mx.example.com\r\nX', 'PIPELINING'])).domain).toBe('mx.example.com');
+  });
+});
