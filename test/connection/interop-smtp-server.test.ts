@@ -10,6 +10,7 @@ import type { TranscriptEntry } from '../../src/connection/transcript.js';
 import { SmtpError } from '../../src/errors.js';
 import { TEST_CERTIFICATE } from '../../src/sink/test-certificate.js';
 import { recordingConnector, sha256, startSmtpServerPeer, type PeerOptions, type SmtpServerPeer } from '../helpers/smtp-server-peer.js';
+import { rejection as failure } from '../helpers/expect-error.js';
 
 const USER = 'alice@example.com';
 const PASS = 'correct horse battery staple';
@@ -42,15 +43,6 @@ function connection(server: SmtpServerPeer, options: Partial<ConnectionOptions>)
   return conn;
 }
 
-async function failure(promise: Promise<unknown>): Promise<SmtpError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(SmtpError.is(error)).toBe(true);
-    return error as SmtpError;
-  }
-  throw new Error('expected a failure');
-}
 
 /** Delivers one message and checks the server got it byte for byte. */
 async function deliverOne(conn: SmtpConnection, server: SmtpServerPeer): Promise<void> {

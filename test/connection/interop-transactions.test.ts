@@ -11,6 +11,7 @@ import type { SendResult } from '../../src/connection/transaction.js';
 import { SmtpError } from '../../src/errors.js';
 import { TEST_CERTIFICATE } from '../../src/sink/test-certificate.js';
 import { recordingConnector, sha256, startSmtpServerPeer, type PeerOptions, type SmtpServerPeer } from '../helpers/smtp-server-peer.js';
+import { rejection as failure } from '../helpers/expect-error.js';
 
 let peer: SmtpServerPeer | undefined;
 const open: SmtpConnection[] = [];
@@ -40,15 +41,6 @@ async function connect(server: SmtpServerPeer, options: Partial<ConnectionOption
   return conn;
 }
 
-async function failure(promise: Promise<unknown>): Promise<SmtpError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(SmtpError.is(error)).toBe(true);
-    return error as SmtpError;
-  }
-  throw new Error('expected a failure');
-}
 
 const FROM = 'sender@example.com';
 const BODY = 'Subject: t\r\n\r\nbody\r\n';

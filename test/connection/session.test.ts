@@ -5,6 +5,7 @@ import type { ConnectionOptions } from '../../src/connection/options.js';
 import type { TranscriptEntry } from '../../src/connection/transcript.js';
 import { TEST_CERTIFICATE } from '../../src/sink/test-certificate.js';
 import { greetAndEhlo, scriptedServer, type ScriptedServer, type Step } from '../helpers/scripted-server.js';
+import { rejection as failure } from '../helpers/expect-error.js';
 
 const NAME = 'client.test';
 let server: ScriptedServer | undefined;
@@ -26,15 +27,6 @@ async function run(steps: Step[][], options: Partial<ConnectionOptions> = {}): P
   return { conn, server };
 }
 
-async function failure(promise: Promise<unknown>): Promise<SmtpError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(SmtpError.is(error)).toBe(true);
-    return error as SmtpError;
-  }
-  throw new Error('expected a failure');
-}
 
 const quit: Step[] = [{ c: 'QUIT' }, { s: '221 bye' }];
 

@@ -1,18 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { SmtpError } from '../../src/errors.js';
 import { CramMd5Mechanism } from '../../src/sasl/cram-md5.js';
+import { rejection } from '../helpers/expect-error.js';
 
 const b = (s: string): Buffer => Buffer.from(s, 'utf8');
 
-async function rejection(p: Promise<unknown> | (() => unknown)): Promise<SmtpError> {
-  try {
-    await (typeof p === 'function' ? p() : p);
-  } catch (err) {
-    expect(SmtpError.is(err)).toBe(true);
-    return err as SmtpError;
-  }
-  throw new Error('expected a rejection');
-}
 
 describe('CRAM-MD5', () => {
   it('matches the RFC 2195 example', async () => {

@@ -1,18 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { SmtpError } from '../../src/errors.js';
 import { LoginMechanism } from '../../src/sasl/login.js';
+import { rejection } from '../helpers/expect-error.js';
 
 const b = (s: string): Buffer => Buffer.from(s, 'utf8');
 
-async function rejection(p: Promise<unknown> | (() => unknown)): Promise<SmtpError> {
-  try {
-    await (typeof p === 'function' ? p() : p);
-  } catch (err) {
-    expect(SmtpError.is(err)).toBe(true);
-    return err as SmtpError;
-  }
-  throw new Error('expected a rejection');
-}
 
 describe('LOGIN', () => {
   it('has no initial response and answers Username: then Password:', async () => {

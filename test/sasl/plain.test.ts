@@ -1,18 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { SmtpError } from '../../src/errors.js';
 import { PlainMechanism } from '../../src/sasl/plain.js';
+import { rejection } from '../helpers/expect-error.js';
 
 const b = (s: string): Buffer => Buffer.from(s, 'utf8');
 
-async function rejection(p: Promise<unknown> | (() => unknown)): Promise<SmtpError> {
-  try {
-    await (typeof p === 'function' ? p() : p);
-  } catch (err) {
-    expect(SmtpError.is(err)).toBe(true);
-    return err as SmtpError;
-  }
-  throw new Error('expected a rejection');
-}
 
 describe('PLAIN', () => {
   it('sends NUL user NUL pass as the initial response, authzid empty, UTF-8', async () => {

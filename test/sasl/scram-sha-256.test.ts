@@ -2,6 +2,7 @@ import { createHash, createHmac, pbkdf2Sync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { SmtpError } from '../../src/errors.js';
 import { ScramSha256Mechanism } from '../../src/sasl/scram-sha-256.js';
+import { rejection } from '../helpers/expect-error.js';
 
 const b = (s: string): Buffer => Buffer.from(s, 'utf8');
 
@@ -21,15 +22,6 @@ function rfcMechanism(pass = RFC.pass, user = RFC.user): ScramSha256Mechanism {
   return new ScramSha256Mechanism({ user, pass }, { clientNonce: RFC.nonce });
 }
 
-async function rejection(p: Promise<unknown> | (() => unknown)): Promise<SmtpError> {
-  try {
-    await (typeof p === 'function' ? p() : p);
-  } catch (err) {
-    expect(SmtpError.is(err)).toBe(true);
-    return err as SmtpError;
-  }
-  throw new Error('expected a rejection');
-}
 
 /** A tiny independent server side, to exercise salts and iteration counts the RFC does not print. */
 function serverFor(pass: string, salt: Buffer, iterations: number, clientFirstBare: string, serverFirst: string, clientFinal: string) {
