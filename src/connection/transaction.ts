@@ -223,6 +223,8 @@ export class TransactionRunner {
       throw this.#abandon(error, 'data');
     }
     throwIfAborted(options.signal, 'data', channel);
+    // Nothing of an in-memory body is on the wire yet: a session that died after its 354 did not get the message.
+    if (held && channel.broken) throw rephase(channel.broken, 'data');
     transcript.info(`<${written} bytes of message content>`);
     transcript.client('.\r\n');
     const final = channel.read('data', timeouts.dataMs);

@@ -127,3 +127,35 @@ describe('transaction write batching (DATA)', () => {
     await conn.quit();
   });
 });
+
+describe('delivery accounting with an in-memory DATA body', () => {
+  it("a server that hangs up right after its 354 gets nothing, and the failure says delivery 'none'", async () => {
+    const stream = new RecordingStream();
+    let inData = false;
+    stream.onBatch = (text) => {
+      for (const line of text.split('\r\n').filter(Boolean)) {
+        const verb = line.slice(0, 4).toUpperCase();
+        if (verb === 'EHLO') stream.push('250-test.local\r\n250 PIPELINING\r\n');
+        else if (verb === 'DATA') {
+          inData = true;
+          // The 354 and the end of the stream arrive together.
+          stream.push('250 ok\r\n250 ok\r\n354 go\r\n');
+          stream.push(null);
+        } else if (verb !== 'MAIL' && verb !== 'RCPT') stream.push('250 ok\r\n');
+      }
+    };
+    setImmediate(() => stream.push('220 test.local ESMTP\r\n'));
+    const connector: Connector = async () => ({ stream, encrypted: false, remoteAddress: '127.0.0.1' });
+    const conn = new SmtpConnection({ host: '127.0.0.1', port: 2525, security: 'none', clientName: 'client.test', connector, timeouts: { commandMs: 2000, dataMs: 2000 } });
+    await conn.open();
+    const before = stream.batches.length;
+    const error = await conn.send({ from: 'a@x.test', to: ['b@x.test'] }, 'Subject: t\r\n\r\nbody\r\n').then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(inData).toBe(true);
+    expect(error).toMatchObject({ code: 'ECONNECTION', delivery: 'none' });
+    // Only the envelope was written: no body, no terminator.
+    expect(stream.batches.slice(before).join('')).not.toContain('body');
+  });
+});
