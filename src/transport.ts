@@ -64,6 +64,9 @@ export class SmtpTransport extends TransportEvents {
   #closed = false;
   #closing: Promise<void> | undefined;
 
+  /** Pools by server identity (host, port, security, user, secret fingerprint): equal identities share one. */
+  readonly #pools = new Map<string, ConnectionPool>();
+
   constructor(configs: TransportConfig | TransportConfig[]) {
     super();
     const list = Array.isArray(configs) ? configs : [configs];
@@ -140,7 +143,7 @@ export class SmtpTransport extends TransportEvents {
   /** Lets queued and running sends finish, then QUITs every pooled connection. Later sends fail (ECLOSED). */
   close(): Promise<void> {
     this.#closed = true;
-    this.#closing ??= Promise.all(this.#targets.map((t) => t.pool.close())).then(() => undefined);
+    this.#closing ??= Promise.all([...this.#pools.values()].map((pool) => pool.close())).then(() => undefined);
     return this.#closing;
   }
 
@@ -202,14 +205,19 @@ export class SmtpTransport extends TransportEvents {
   }
 
   #makeTarget(config: ResolvedConfig, index: number): Target {
-    const pool = new ConnectionPool(
-      (signal) => this.#openConnection(config, signal),
-      config.pool,
-      {
-        onOpen: (id) => this.emit('connection:open', { target: index, id }),
-        onClose: (id, reason) => this.emit('connection:close', { target: index, id, reason }),
-      },
-    );
+    const key = transportKey(config);
+    let pool = this.#pools.get(key);
+    if (!pool) {
+      pool = new ConnectionPool(
+        (signal) => this.#openConnection(config, signal),
+        config.pool,
+        {
+          onOpen: (id) => this.emit('connection:open', { target: index, id }),
+          onClose: (id, reason) => this.emit('connection:close', { target: index, id, reason }),
+        },
+      );
+      this.#pools.set(key, pool);
+    }
     return { index, config, pool, limiter: config.rateLimit ? new RateLimiter(config.rateLimit) : undefined };
   }
 

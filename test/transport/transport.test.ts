@@ -224,3 +224,17 @@ describe('retries and failover', () => {
     expect(error.code).toBe('EGUARD');
   });
 });
+
+describe('connection sharing', () => {
+  it('failover entries with the same identity share one pool (keys: test/pool/pool-key.test.ts)', async () => {
+    const { server, messages } = await sink({ auth: USER });
+    const same = { host: '127.0.0.1', port: server.port, security: 'none' as const, auth: USER, pool: { maxConnections: 1 } };
+    const t = transport([same, { ...same }]);
+    let opened = 0;
+    t.on('connection:open', () => (opened += 1));
+    for (let i = 0; i < 3; i += 1) await t.send({ from: 'a@example.com', to: 'b@example.com', text: 'x' });
+    expect(opened).toBe(1);
+    expect(server.stats.connections).toBe(1);
+    expect(messages).toHaveLength(3);
+  });
+});
