@@ -1,0 +1,56 @@
+/**
+ * An idle pool must not keep the process alive: a script that sends and never calls close() still exits
+ * by itself (idle sockets are unref'd, idle timers too).
+ */
+import { spawn } from 'node:child_process';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSink, type SinkServer } from '../../src/sink/index.js';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+let server: SinkServer;
+let count = 0;
+
+beforeAll(async () => {
+  server = await startSink({ onMessage: () => (count += 1) });
+});
+afterAll(async () => {
+  await server?.close();
+});
+
+describe('process lifetime', () => {
+  it('a script that sends without close() exits on its own, long before the idle timeout', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'mailwire-exit-'));
+    const script = path.join(dir, 'send.mts');
+    const entry = path.join(root, 'src/index.ts');
+    await writeFile(
+      script,
+      `import { createTransport } from ${JSON.stringify(entry)};
+       const t = createTransport({ host: '127.0.0.1', port: Number(process.env.PORT), security: 'none', pool: { idleTimeoutMs: 600000 } });
+       await t.send({ from: 'a@example.com', to: 'b@example.com', subject: 'exit', text: 'x' });
+       console.log('sent');`,
+    );
+    const child = spawn(process.execPath, ['--import', 'tsx', script], { cwd: root, env: { ...process.env, PORT: String(server.port) } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const exit = await new Promise<number | null>((resolve) => {
+      // The bound is far below the 10-minute idle timeout: only an unref'd pool lets the child end in time.
+      const timer = setTimeout(() => {
+        child.kill('SIGKILL');
+        resolve(-1);
+      }, 15_000);
+      child.on('exit', (code) => {
+        clearTimeout(timer);
+        resolve(code);
+      });
+    });
+    expect(stdout, stderr).toContain('sent');
+    expect(exit).toBe(0);
+    expect(count).toBe(1);
+  });
+});
