@@ -172,12 +172,17 @@ export class TransactionRunner {
     if (pipelining) {
       const wire = lines.join('');
       transcript.client(wire);
+      const phaseOf = (i: number): SmtpPhase => (i === 0 ? 'mail' : dataLine && i === lines.length - 1 ? 'data' : 'rcpt');
+      replies = [];
       try {
         await channel.write(wire, lines.length);
-        replies = await readSettled(channel, lines.length, 'mail', timeouts.commandMs);
+        for (const read of readAll(channel, lines.length, 'mail', timeouts.commandMs, timeouts.commandMs)) replies.push(await read);
       } catch (error) {
-        // Channel failures say 'connect'; a pipelined envelope is the 'mail' phase.
-        throw rephase(asSmtpError(error, 'mail'), 'mail');
+        // Channel failures say 'connect'. Stamp the command that failed: the one a 421 answered (the server
+        // closed after it), else the first one left without a reply.
+        const closedAt = replies.findIndex((r) => r.code === 421);
+        const phase = phaseOf(closedAt >= 0 ? closedAt : replies.length);
+        throw rephase(asSmtpError(error, phase), phase);
       }
     } else {
       // Without PIPELINING, stop at the first reply that makes the rest pointless.
@@ -497,14 +502,6 @@ function makeGate(): Gate {
   let open!: () => void;
   const opened = new Promise<void>((resolve) => (open = resolve));
   return { opened, open };
-}
-
-/** Reads n replies in order; a failure part-way rejects with the channel's error. */
-async function readSettled(channel: ReplyChannel, n: number, phase: SmtpPhase, timeoutMs: number): Promise<Reply[]> {
-  const reads = readAll(channel, n, phase, timeoutMs, timeoutMs);
-  const replies: Reply[] = [];
-  for (const read of reads) replies.push(await read);
-  return replies;
 }
 
 /** Registers n reads at once (so later transactions queue behind them); the last may get a longer timeout. */
