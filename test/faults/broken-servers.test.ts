@@ -48,7 +48,7 @@ describe('a reply that stops half-way', () => {
   const CUTS: Array<{ name: string; script: Step[]; phase: string; delivery: 'none' | 'unknown' }> = [
     { name: 'greeting', script: [{ raw: '220 mx.test ESM' }], phase: 'greeting', delivery: 'none' },
     { name: 'EHLO reply', script: [{ s: '220 mx.test' }, { c: `EHLO ${NAME}` }, { raw: '250-mx.test\r\n250-PIPELI' }], phase: 'ehlo', delivery: 'none' },
-    { name: 'envelope replies', script: [...opening(), ...envelope, { s: '250 2.1.0 ok' }, { raw: '250 2.1' }], phase: 'mail', delivery: 'none' },
+    { name: 'envelope replies', script: [...opening(), ...envelope, { s: '250 2.1.0 ok' }, { raw: '250 2.1' }], phase: 'rcpt', delivery: 'none' }, // MAIL's reply whole, RCPT's cut
     { name: 'reply to the final dot', script: [...toDot, { raw: '250 2.0.0 queued as X' }], phase: 'data', delivery: 'unknown' },
   ];
 
