@@ -12,6 +12,7 @@
  */
 import { SmtpError } from '../errors.js';
 import type { Envelope, MessageBody, SendOptions, SendResult } from '../connection/transaction.js';
+import { WaiterQueue } from './waiter-queue.js';
 
 /** What the pool needs from a session (SmtpConnection satisfies it). */
 export interface PooledConnection {
@@ -77,7 +78,7 @@ export class ConnectionPool {
   readonly #options: PoolOptions;
   readonly #events: PoolEvents;
   readonly #slots = new Set<Slot>();
-  readonly #waiters: Waiter[] = [];
+  readonly #waiters = new WaiterQueue<Waiter>();
   #opening = 0;
   #nextId = 1;
   #closed = false;
@@ -129,7 +130,7 @@ export class ConnectionPool {
   async close(): Promise<void> {
     if (this.#active > 0) await new Promise<void>((resolve) => (this.#drained = resolve));
     this.#closed = true;
-    for (const waiter of this.#waiters.splice(0)) waiter.resolve(undefined);
+    for (const waiter of this.#waiters.drain()) waiter.resolve(undefined);
     await Promise.all([...this.#slots].map((slot) => this.#drop(slot, 'pool closed', true)));
   }
 
@@ -150,17 +151,21 @@ export class ConnectionPool {
         const shared = this.#findPipelined();
         if (shared) return { slot: shared, isNew: false };
       }
+      let onAbort: (() => void) | undefined;
       const slot = await new Promise<Slot | undefined>((resolve) => {
         const waiter: Waiter = { resolve, signal };
         // A waiter woken without a slot keeps its place at the head of the queue (fairness).
-        if (waited) this.#waiters.unshift(waiter);
-        else this.#waiters.push(waiter);
-        signal?.addEventListener('abort', () => {
-          const i = this.#waiters.indexOf(waiter);
-          if (i >= 0) this.#waiters.splice(i, 1);
-          resolve(undefined);
-        }, { once: true });
+        const entry = waited ? this.#waiters.unshift(waiter) : this.#waiters.push(waiter);
+        if (signal) {
+          onAbort = () => {
+            this.#waiters.remove(entry);
+            resolve(undefined);
+          };
+          signal.addEventListener('abort', onAbort, { once: true });
+        }
       });
+      // One signal may serve many sends: do not leave a listener behind for every time this one waited.
+      if (onAbort) signal?.removeEventListener('abort', onAbort);
       waited = true;
       if (this.#closed) throw new SmtpError('ECLOSED', 'The transport is closed', { phase: 'connect', transient: false });
       if (slot && slot.conn.usable && !slot.retiring && slot.conn.inFlight === 0) {
@@ -261,9 +266,8 @@ export class ConnectionPool {
   }
 
   #nextWaiter(): Waiter | undefined {
-    while (this.#waiters.length > 0) {
-      const waiter = this.#waiters.shift();
-      if (waiter && !waiter.signal?.aborted) return waiter;
+    for (let waiter = this.#waiters.shift(); waiter !== undefined; waiter = this.#waiters.shift()) {
+      if (!waiter.signal?.aborted) return waiter;
     }
     return undefined;
   }

@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { ConnectionPool, type PooledConnection, type PoolOptions } from '../../src/pool/pool.js';
 import type { SendResult } from '../../src/connection/transaction.js';
@@ -191,6 +192,22 @@ describe('ConnectionPool', () => {
     await pool.close();
     expect(made[0]?.quits).toBe(1);
     expect(made[0]?.keepAliveAtQuit).toBe(true);
+  });
+
+  it('a signal shared by many waiting sends keeps no abort listener once they are done', async () => {
+    const { pool, made } = makePool({ maxConnections: 1, pipelineDepth: 1 }, (c) => (c.hold = true));
+    const controller = new AbortController();
+    const sends = Array.from({ length: 5 }, (_, i) => pool.send(env(`r${i}@x`), 'b', { signal: controller.signal }));
+    await new Promise((r) => setTimeout(r, 5));
+    expect(getEventListeners(controller.signal, 'abort').length).toBe(4); // the four waiting
+    for (let i = 0; i < 5; i += 1) {
+      made[0]?.releaseAll();
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    await Promise.all(sends);
+    expect(made[0]?.sent).toHaveLength(5);
+    expect(getEventListeners(controller.signal, 'abort')).toEqual([]);
+    await pool.close();
   });
 
   it('an aborted waiter leaves the queue with EABORT', async () => {
