@@ -32,7 +32,7 @@ describe('WaiterQueue', () => {
   });
 
   it('behaves like an array model under any sequence of operations', () => {
-    type Op = { kind: 'push' | 'unshift'; value: number } | { kind: 'shift' } | { kind: 'remove'; pick: number };
+    type Op = { kind: 'push'; value: number } | { kind: 'unshift'; value: number } | { kind: 'shift' } | { kind: 'remove'; pick: number };
     const op = fc.oneof(
       fc.record({ kind: fc.constant('push' as const), value: fc.integer() }),
       fc.record({ kind: fc.constant('unshift' as const), value: fc.integer() }),
