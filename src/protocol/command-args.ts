@@ -44,20 +44,21 @@ export function checkAddress(where: string, value: unknown, allowEmpty: boolean)
     if (allowEmpty) return s;
     throw guardError(`${where} is empty`);
   }
-  const q = quoteForError(s);
-  if (s.includes('<') || s.includes('>')) throw guardError(`${where} ${q} contains '<' or '>'`);
-  if (s.startsWith('@')) throw guardError(`${where} ${q} starts with '@' (source routes are not allowed)`);
+  // The quoted form is built only for an error: this runs for every address of every message.
+  const q = (): string => quoteForError(s);
+  if (s.includes('<') || s.includes('>')) throw guardError(`${where} ${q()} contains '<' or '>'`);
+  if (s.startsWith('@')) throw guardError(`${where} ${q()} starts with '@' (source routes are not allowed)`);
   let rest = s;
   if (s.startsWith('"')) {
     const close = closingQuote(s);
-    if (close === -1) throw guardError(`${where} ${q} has an unterminated quoted local part`);
+    if (close === -1) throw guardError(`${where} ${q()} has an unterminated quoted local part`);
     const inner = s.slice(1, close);
     // Only a plain space is harmless inside quotes: it cannot end the command, and the quotes keep it in.
-    if (/[^\S ]/.test(inner)) throw guardError(`${where} ${q} contains whitespace other than a space`);
+    if (/[^\S ]/.test(inner)) throw guardError(`${where} ${q()} contains whitespace other than a space`);
     rest = s.slice(close + 1);
-    if (rest !== '' && !rest.startsWith('@')) throw guardError(`${where} ${q} has text after its quoted local part`);
+    if (rest !== '' && !rest.startsWith('@')) throw guardError(`${where} ${q()} has text after its quoted local part`);
   }
-  if (WHITESPACE.test(rest)) throw guardError(`${where} ${q} contains whitespace`);
+  if (WHITESPACE.test(rest)) throw guardError(`${where} ${q()} contains whitespace`);
   return s;
 }
 
