@@ -176,7 +176,12 @@ export class TransactionRunner {
       replies = [];
       try {
         await channel.write(wire, lines.length);
-        for (const read of readAll(channel, lines.length, 'mail', timeouts.commandMs, timeouts.commandMs)) replies.push(await read);
+        const reads = lines.map((_, i) => {
+          const read = channel.read(phaseOf(i), timeouts.commandMs); // a timeout names the command it waited for
+          read.catch(() => undefined); // awaited below, in order
+          return read;
+        });
+        for (const read of reads) replies.push(await read);
       } catch (error) {
         // Channel failures say 'connect'. Stamp the command that failed: the one a 421 answered (the server
         // closed after it), else the first one left without a reply.
