@@ -57,6 +57,12 @@ interface Slot {
   id: number;
   conn: PooledConnection;
   started: number; // transactions started on it
+  /**
+   * Sends that hold this slot, counted from the moment #acquire picks it (synchronously), not from when
+   * the transaction starts: between the two, other sends run, and the connection's own inFlight does not
+   * know about them yet. Decisions (idle? room to pipeline? park?) use this.
+   */
+  users: number;
   parkedAt: number;
   idleTimer: NodeJS.Timeout | undefined;
   retiring: boolean;
@@ -109,8 +115,6 @@ export class ConnectionPool {
     this.#active += 1;
     try {
       const { slot, isNew } = await this.#acquire(options.signal, fresh);
-      slot.started += 1;
-      if (slot.started >= this.#options.maxMessagesPerConnection) slot.retiring = true;
       try {
         const sending = slot.conn.send(envelope, body, options);
         // A PIPELINING connection with room can take the next waiter's transaction right behind this one.
@@ -142,6 +146,7 @@ export class ConnectionPool {
       if (!fresh) {
         const idle = this.#findIdle();
         if (idle) {
+          this.#take(idle);
           if (await this.#healthy(idle)) return { slot: idle, isNew: false };
           continue;
         }
@@ -149,7 +154,10 @@ export class ConnectionPool {
       if (this.#slots.size + this.#opening < this.#options.maxConnections) return { slot: await this.#open(signal), isNew: true };
       if (!fresh) {
         const shared = this.#findPipelined();
-        if (shared) return { slot: shared, isNew: false };
+        if (shared) {
+          this.#take(shared);
+          return { slot: shared, isNew: false };
+        }
       }
       let onAbort: (() => void) | undefined;
       const slot = await new Promise<Slot | undefined>((resolve) => {
@@ -168,8 +176,10 @@ export class ConnectionPool {
       if (onAbort) signal?.removeEventListener('abort', onAbort);
       waited = true;
       if (this.#closed) throw new SmtpError('ECLOSED', 'The transport is closed', { phase: 'connect', transient: false });
-      if (slot && slot.conn.usable && !slot.retiring && slot.conn.inFlight === 0) {
-        if (await this.#healthy(slot)) return { slot, isNew: false };
+      if (slot) {
+        // Handed over by #release, already taken (and counted towards maxMessagesPerConnection) on our behalf.
+        if (slot.conn.usable && (await this.#healthy(slot))) return { slot, isNew: false };
+        this.#release(slot);
       }
       // Woken without a usable slot (it broke, or capacity freed up): go round again.
     }
@@ -177,7 +187,7 @@ export class ConnectionPool {
 
   #findIdle(): Slot | undefined {
     for (const slot of this.#slots) {
-      if (slot.conn.usable && !slot.retiring && slot.conn.inFlight === 0) return slot;
+      if (slot.conn.usable && !slot.retiring && slot.users === 0) return slot;
     }
     return undefined;
   }
@@ -186,7 +196,7 @@ export class ConnectionPool {
     let best: Slot | undefined;
     for (const slot of this.#slots) {
       if (!this.#canPipeline(slot)) continue;
-      if (!best || slot.conn.inFlight < best.conn.inFlight) best = slot;
+      if (!best || slot.users < best.users) best = slot;
     }
     return best;
   }
@@ -197,7 +207,7 @@ export class ConnectionPool {
       conn.usable &&
       !slot.retiring &&
       conn.capabilities?.pipelining === true &&
-      conn.inFlight < this.#options.pipelineDepth &&
+      slot.users < this.#options.pipelineDepth &&
       slot.started < this.#options.maxMessagesPerConnection
     );
   }
@@ -205,7 +215,7 @@ export class ConnectionPool {
   /** Parked connections can die while idle (server timeout, network): drop them so their place frees up. */
   #sweep(): void {
     for (const slot of this.#slots) {
-      if (!slot.conn.usable && slot.conn.inFlight === 0) void this.#drop(slot, 'connection broken', false);
+      if (!slot.conn.usable && slot.users === 0) void this.#drop(slot, 'connection broken', false);
     }
   }
 
@@ -213,7 +223,9 @@ export class ConnectionPool {
     this.#opening += 1;
     try {
       const conn = await this.#factory(signal);
-      const slot: Slot = { id: this.#nextId++, conn, started: 0, parkedAt: Date.now(), idleTimer: undefined, retiring: false };
+      const slot: Slot = { id: this.#nextId++, conn, started: 0, users: 0, parkedAt: Date.now(), idleTimer: undefined, retiring: false };
+      // Taken by the opener before anyone else can see it in #slots.
+      this.#take(slot);
       this.#slots.add(slot);
       this.#events.onOpen?.(slot.id);
       return slot;
@@ -222,9 +234,11 @@ export class ConnectionPool {
     }
   }
 
-  /** NOOP a connection parked for a while, RSET one a failed transaction left dirty; drop it if that fails. */
+  /**
+   * NOOP a connection parked for a while, RSET one a failed transaction left dirty; drop it if that fails.
+   * The caller has taken the slot, so nobody else picks it meanwhile.
+   */
   async #healthy(slot: Slot): Promise<boolean> {
-    this.#claim(slot);
     const { conn } = slot;
     const stale = Date.now() - slot.parkedAt > this.#options.checkAfterIdleMs;
     if (!conn.needsReset && !stale) return true;
@@ -237,22 +251,29 @@ export class ConnectionPool {
     }
   }
 
-  #claim(slot: Slot): void {
+  /** A send takes the slot: counted at once, the idle timer stopped, the socket keeping the process alive. */
+  #take(slot: Slot): void {
+    slot.users += 1;
+    slot.started += 1;
+    if (slot.started >= this.#options.maxMessagesPerConnection) slot.retiring = true;
     clearTimeout(slot.idleTimer);
     slot.idleTimer = undefined;
     slot.conn.setKeepAlive(true);
   }
 
   #release(slot: Slot): void {
+    slot.users -= 1;
     const { conn } = slot;
     if (!conn.usable) {
       void this.#drop(slot, 'connection broken', false);
-    } else if (slot.retiring && conn.inFlight === 0) {
+    } else if (slot.retiring && slot.users === 0) {
       void this.#drop(slot, 'maxMessagesPerConnection reached', true);
-    } else if (conn.inFlight === 0) {
+    } else if (slot.users === 0) {
       slot.parkedAt = Date.now();
       const waiter = this.#nextWaiter();
       if (waiter) {
+        // Handed over taken: nobody can pick or park it before the waiter runs.
+        this.#take(slot);
         waiter.resolve(slot);
         return;
       }

@@ -24,7 +24,11 @@ class FakeConnection implements PooledConnection {
 
   constructor(readonly id: number) {}
 
+  /** Transactions started while the pool had the socket unref'd (the process could exit under them). */
+  sentWhileUnref = 0;
+
   async send(envelope: { to: string[] }): Promise<SendResult> {
+    if (!this.keepAlive) this.sentWhileUnref += 1;
     this.inFlight += 1;
     this.maxConcurrent = Math.max(this.maxConcurrent, this.inFlight);
     try {
@@ -207,6 +211,33 @@ describe('ConnectionPool', () => {
     await Promise.all(sends);
     expect(made[0]?.sent).toHaveLength(5);
     expect(getEventListeners(controller.signal, 'abort')).toEqual([]);
+    await pool.close();
+  });
+
+  it('never parks (unref, idle timer) a connection a send has already taken, however completions interleave', async () => {
+    const { pool, made, events } = makePool({ maxConnections: 1, pipelineDepth: 2, idleTimeoutMs: 40 }, (c) => {
+      c.capabilities.pipelining = true;
+      c.hold = true;
+    });
+    // Two in flight, a third waiting; the two complete in the same tick and the third takes the connection.
+    const a = pool.send(env('a@x'), 'b');
+    const b = pool.send(env('b@x'), 'b');
+    await new Promise((r) => setTimeout(r, 5));
+    const c = pool.send(env('c@x'), 'b');
+    await new Promise((r) => setTimeout(r, 5));
+    made[0]?.releaseAll();
+    await Promise.all([a, b]);
+    await new Promise((r) => setTimeout(r, 5));
+    const conn = made[0];
+    expect(conn?.inFlight).toBe(1); // c
+    expect(conn?.keepAlive).toBe(true);
+    // Longer than idleTimeoutMs with c still running: no idle timer may fire under it.
+    await new Promise((r) => setTimeout(r, 80));
+    expect(events.filter((e) => e.includes('idle timeout'))).toEqual([]);
+    conn?.releaseAll();
+    await c;
+    expect(conn?.sentWhileUnref).toBe(0);
+    expect(conn?.sent).toEqual(['a@x', 'b@x', 'c@x']);
     await pool.close();
   });
 
