@@ -1,0 +1,149 @@
+/**
+ * The envelope of one transaction: the checks and parameters decided before MAIL is written (SIZE, 8BITMIME,
+ * SMTPUTF8, DSN), and the sorting of the MAIL/RCPT/DATA replies into accepted, refused and fatal.
+ * Pure: no I/O, so every rule here is decided before a byte of the transaction leaves.
+ */
+import { SmtpError } from '../errors.js';
+import * as cmd from '../protocol/commands.js';
+import type { Capabilities } from '../protocol/capabilities.js';
+import { isPositive, type Reply } from '../protocol/reply.js';
+import type { Transcript } from './transcript.js';
+import { replyError } from './reply-errors.js';
+import type { BodyInfo } from './body-source.js';
+
+export interface Envelope {
+  from: string;
+  to: string[];
+}
+
+export interface DsnOptions {
+  notify?: 'NEVER' | Array<'SUCCESS' | 'FAILURE' | 'DELAY'>;
+  ret?: 'FULL' | 'HDRS';
+  envid?: string;
+  orcpt?: string;
+}
+
+export interface SendOptions {
+  signal?: AbortSignal;
+  /** Exact size for SIZE= when the body is a stream the connection cannot measure. */
+  size?: number;
+  /** The body has 8-bit bytes (BODY=8BITMIME); detected automatically for in-memory bodies. */
+  eightBit?: boolean;
+  /** Force SMTPUTF8 (it is used automatically when an envelope address is not ASCII). */
+  smtpUtf8?: boolean;
+  dsn?: DsnOptions;
+}
+
+export interface RejectedRecipient {
+  address: string;
+  code: number;
+  enhancedCode?: string;
+  message: string;
+}
+
+
+export interface EnvelopePlan {
+  mailLine: string;
+  rcptLines: Array<{ address: string; line: string }>;
+}
+
+export interface EnvelopeAccepted {
+  ok: true;
+  accepted: string[];
+  rejected: RejectedRecipient[];
+}
+export interface EnvelopeRefused {
+  ok: false;
+  error: SmtpError;
+  needsReset: boolean;
+  dataAccepted: boolean;
+}
+export type EnvelopeOutcome = EnvelopeAccepted | EnvelopeRefused;
+
+export function planEnvelope(envelope: Envelope, info: BodyInfo, options: SendOptions, caps: Capabilities, transcript: Transcript): EnvelopePlan {
+  if (envelope.to.length === 0) {
+    throw new SmtpError('EENVELOPE', 'No recipients: the envelope needs at least one address', { phase: 'rcpt', transient: false });
+  }
+  const size = options.size ?? info.size;
+  if (size !== undefined && caps.size !== undefined && caps.size > 0 && size > caps.size) {
+    throw new SmtpError('ESIZE', `The message is ${size} bytes; the server accepts at most ${caps.size} (SIZE)`, {
+      phase: 'mail',
+      transient: false,
+    });
+  }
+  const eightBit = options.eightBit ?? info.eightBit;
+  if (eightBit && !caps.eightBitMime) {
+    throw new SmtpError('EMESSAGE', 'The message has 8-bit content but the server does not offer 8BITMIME; encode it as 7-bit (quoted-printable/base64)', {
+      phase: 'mail',
+      transient: false,
+    });
+  }
+  const addresses = [envelope.from, ...envelope.to];
+  const smtpUtf8 = options.smtpUtf8 === true || addresses.some((a) => /[^\x00-\x7f]/.test(a));
+  if (smtpUtf8 && !caps.smtpUtf8) {
+    throw new SmtpError('EENVELOPE', 'An envelope address is not ASCII and the server does not offer SMTPUTF8', {
+      phase: 'mail',
+      transient: false,
+    });
+  }
+  const dsn = options.dsn && caps.dsn ? options.dsn : undefined;
+  if (options.dsn && !caps.dsn) transcript.info('DSN parameters dropped: the server does not offer DSN');
+  const mailParams: cmd.MailParams = {};
+  if (size !== undefined && caps.size !== undefined) mailParams.size = size;
+  if (eightBit) mailParams.body = '8BITMIME';
+  if (smtpUtf8) mailParams.smtpUtf8 = true;
+  if (dsn?.ret) mailParams.ret = dsn.ret;
+  if (dsn?.envid) mailParams.envid = dsn.envid;
+  const rcptParams: cmd.RcptParams = {};
+  if (dsn?.notify) rcptParams.notify = dsn.notify;
+  return {
+    mailLine: cmd.mailFrom(envelope.from, mailParams),
+    rcptLines: envelope.to.map((address) => ({
+      address,
+      // ORCPT: the caller's original recipient when given (RFC 3461 4.2), for every recipient of this envelope.
+      line: cmd.rcptTo(address, dsn?.orcpt || dsn?.notify ? { ...rcptParams, ...(dsn?.orcpt ? { orcpt: dsn.orcpt } : {}) } : {}),
+    })),
+  };
+}
+
+export function classify(plan: EnvelopePlan, replies: Reply[], withData: boolean): EnvelopeOutcome {
+  const [mailReply, ...rest] = replies;
+  const rcptReplies = rest.slice(0, plan.rcptLines.length);
+  const dataReply = withData ? rest[plan.rcptLines.length] : undefined;
+  const dataAccepted = dataReply?.code === 354;
+  if (!mailReply || !isPositive(mailReply)) {
+    const error = mailReply
+      ? replyError(mailReply, 'mail', 'The server refused the sender', 'EENVELOPE', plan.mailLine.trimEnd())
+      : new SmtpError('EPROTOCOL', 'No reply to MAIL', { phase: 'mail' });
+    return { ok: false, error, needsReset: false, dataAccepted };
+  }
+  const accepted: string[] = [];
+  const rejected: RejectedRecipient[] = [];
+  plan.rcptLines.forEach(({ address }, i) => {
+    const reply = rcptReplies[i];
+    if (reply && isPositive(reply)) accepted.push(address);
+    else if (reply) {
+      rejected.push({
+        address,
+        code: reply.code,
+        ...(reply.enhancedCode !== undefined ? { enhancedCode: reply.enhancedCode } : {}),
+        message: reply.message,
+      });
+    } else rejected.push({ address, code: 0, message: 'not attempted' });
+  });
+  if (accepted.length === 0) {
+    const first = rcptReplies.find((r) => !isPositive(r));
+    const error = first
+      ? replyError(first, 'rcpt', `Every recipient was refused (${rejected.length})`, 'EENVELOPE')
+      : new SmtpError('EENVELOPE', 'Every recipient was refused', { phase: 'rcpt', transient: false });
+    Object.defineProperty(error, 'rejected', { value: rejected, enumerable: true });
+    return { ok: false, error, needsReset: true, dataAccepted };
+  }
+  if (withData && !dataAccepted) {
+    const error = dataReply
+      ? replyError(dataReply, 'data', 'The server refused DATA', 'EMESSAGE')
+      : new SmtpError('EPROTOCOL', 'No reply to DATA', { phase: 'data' });
+    return { ok: false, error, needsReset: true, dataAccepted: false };
+  }
+  return { ok: true, accepted, rejected };
+}
