@@ -50,16 +50,14 @@ async function openMailwireRaw(options) {
   const { composeToBuffer } = await loadMailwire();
   const client = await openMailwire(options);
   const { transport } = client;
-  let raw;
-  let rawFor;
+  // Composed once (the first message) and reused: the figure is the session's, not the composer's. The
+  // promise is cached, not the bytes: sends fired together must not each start a composition.
+  const composed = new Map();
   return {
     send: async (message) => {
-      // Composed once (the first message) and reused: the figure is the session's, not the composer's.
-      if (raw === undefined || rawFor !== message.text) {
-        raw = await composeToBuffer(message);
-        rawFor = message.text;
-      }
-      return transport.sendRaw({ from: message.from, to: [message.to] }, raw);
+      let raw = composed.get(message.text);
+      if (raw === undefined) composed.set(message.text, (raw = composeToBuffer(message)));
+      return transport.sendRaw({ from: message.from, to: [message.to] }, await raw);
     },
     close: () => client.close(),
   };
