@@ -6,11 +6,10 @@
  * same Message-ID; with several targets the next one is tried first (failover). A failure after the final
  * dot (delivery 'unknown') is never retried: a duplicate is worse than a question.
  */
-import { Readable, Transform, type TransformCallback } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { SmtpError } from './errors.js';
 import { SmtpConnection } from './connection/smtp-connection.js';
 import type { DsnOptions, Envelope, MessageBody, RejectedRecipient, SendOptions } from './connection/transaction.js';
-import type { ReplayableBody } from './connection/body-source.js';
 import { formatReply } from './protocol/reply.js';
 import { ConnectionPool } from './pool/pool.js';
 import { poolKey } from './pool/pool-key.js';
@@ -21,6 +20,8 @@ import type { MailMessage } from './mime/message.js';
 import type { DsnOptions as MessageDsn } from './guards/ids.js';
 import { resolveConfig, type ResolvedConfig, type TransportConfig } from './transport-config.js';
 import { TransportEvents, type TransportEventMap } from './transport-events.js';
+import { BodyHandle } from './transport-body.js';
+import { backoff, isRetryable } from './retry-policy.js';
 
 export interface SendInfo {
   messageId: string;
@@ -277,100 +278,6 @@ function toDsnOptions(dsn: MessageDsn | undefined): DsnOptions | undefined {
   if (dsn.envid) out.envid = dsn.envid;
   if (dsn.orcpt) out.orcpt = dsn.orcpt;
   return out;
-}
-
-// ---- the body across attempts ----
-
-/**
- * Hands the body to each attempt. A composed message can be opened again (same bytes, same Message-ID); a
- * caller's stream can be used once, so a retry is possible only when the failed attempt never read it.
- */
-class BodyHandle {
-  readonly #source: PreparedMessage | string | Uint8Array | Readable;
-  readonly #maxBytes: number;
-  #opened = false;
-
-  constructor(source: PreparedMessage | string | Uint8Array | Readable, maxBytes: number) {
-    this.#source = source;
-    this.#maxBytes = maxBytes;
-    if (isPrepared(source) && source.size !== undefined && source.size > maxBytes) {
-      throw new SmtpError('EGUARD', `The message is ${source.size} bytes, over guards.maxMessageBytes (${maxBytes})`, { phase: 'compose', transient: false });
-    }
-  }
-
-  get canReplay(): boolean {
-    if (isPrepared(this.#source)) return this.#source.replayable || !this.#opened;
-    return !(this.#source instanceof Readable) || !this.#opened;
-  }
-
-  next(): MessageBody {
-    const source = this.#source;
-    const max = this.#maxBytes;
-    if (typeof source === 'string' || source instanceof Uint8Array) {
-      const size = typeof source === 'string' ? Buffer.byteLength(source) : source.byteLength;
-      if (size > max) throw new SmtpError('EGUARD', `The message is ${size} bytes, over guards.maxMessageBytes (${max})`, { phase: 'compose', transient: false });
-      return source;
-    }
-    if (source instanceof Readable) {
-      return { open: () => this.#open(() => source) };
-    }
-    const body: ReplayableBody = { open: () => this.#open(() => source.open()), eightBit: source.eightBit, needsSmtpUtf8: source.needsSmtpUtf8 };
-    if (source.size !== undefined) body.size = source.size;
-    return body;
-  }
-
-  #open(make: () => Readable): Readable {
-    this.#opened = true;
-    return make().pipe(new ByteCap(this.#maxBytes));
-  }
-}
-
-/** Fails the stream with EGUARD once more than `max` bytes have passed (for bodies of unknown size). */
-class ByteCap extends Transform {
-  #seen = 0;
-  readonly #max: number;
-  constructor(max: number) {
-    super();
-    this.#max = max;
-  }
-  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
-    this.#seen += chunk.byteLength;
-    if (this.#seen > this.#max) {
-      callback(new SmtpError('EGUARD', `The message is over guards.maxMessageBytes (${this.#max})`, { phase: 'data', transient: false }));
-      return;
-    }
-    callback(null, chunk);
-  }
-}
-
-function isPrepared(source: unknown): source is PreparedMessage {
-  return typeof source === 'object' && source !== null && typeof (source as PreparedMessage).open === 'function' && 'messageId' in source;
-}
-
-// ---- retry policy ----
-
-function isRetryable(error: SmtpError): boolean {
-  if (!error.transient || error.delivery !== 'none') return false;
-  return !['EABORT', 'EGUARD', 'ECONFIG', 'ECLOSED', 'ESIZE'].includes(error.code);
-}
-
-async function backoff(round: number, retry: { minDelayMs: number; maxDelayMs: number }, signal?: AbortSignal): Promise<void> {
-  const ceiling = Math.min(retry.maxDelayMs, retry.minDelayMs * 2 ** (round - 1));
-  // "Equal jitter": half fixed, half random, so retries from many senders spread out but never collapse to 0.
-  const delay = ceiling / 2 + Math.random() * (ceiling / 2);
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(done, delay);
-    function done(): void {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }
-    function onAbort(): void {
-      clearTimeout(timer);
-      reject(new SmtpError('EABORT', 'The send was aborted while waiting to retry', { phase: 'connect', transient: false }));
-    }
-    if (signal?.aborted) return onAbort();
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }
 
 function withHint(error: SmtpError, config: ResolvedConfig): SmtpError {

@@ -1,0 +1,73 @@
+/**
+ * The message body across the attempts of one send. A composed message can be opened again (same bytes, same
+ * Message-ID); a caller's stream can be read once, so a retry is possible only if the failed attempt never
+ * read it. Bodies of unknown size are capped while they stream (guards.maxMessageBytes).
+ */
+import { Readable, Transform, type TransformCallback } from 'node:stream';
+import { SmtpError } from './errors.js';
+import type { MessageBody } from './connection/transaction.js';
+import type { ReplayableBody } from './connection/body-source.js';
+import type { PreparedMessage } from './mime/compose.js';
+
+/** Hands the body to each attempt (see the file comment). */
+export class BodyHandle {
+  readonly #source: PreparedMessage | string | Uint8Array | Readable;
+  readonly #maxBytes: number;
+  #opened = false;
+
+  constructor(source: PreparedMessage | string | Uint8Array | Readable, maxBytes: number) {
+    this.#source = source;
+    this.#maxBytes = maxBytes;
+    if (isPrepared(source) && source.size !== undefined && source.size > maxBytes) {
+      throw new SmtpError('EGUARD', `The message is ${source.size} bytes, over guards.maxMessageBytes (${maxBytes})`, { phase: 'compose', transient: false });
+    }
+  }
+
+  get canReplay(): boolean {
+    if (isPrepared(this.#source)) return this.#source.replayable || !this.#opened;
+    return !(this.#source instanceof Readable) || !this.#opened;
+  }
+
+  next(): MessageBody {
+    const source = this.#source;
+    const max = this.#maxBytes;
+    if (typeof source === 'string' || source instanceof Uint8Array) {
+      const size = typeof source === 'string' ? Buffer.byteLength(source) : source.byteLength;
+      if (size > max) throw new SmtpError('EGUARD', `The message is ${size} bytes, over guards.maxMessageBytes (${max})`, { phase: 'compose', transient: false });
+      return source;
+    }
+    if (source instanceof Readable) {
+      return { open: () => this.#open(() => source) };
+    }
+    const body: ReplayableBody = { open: () => this.#open(() => source.open()), eightBit: source.eightBit, needsSmtpUtf8: source.needsSmtpUtf8 };
+    if (source.size !== undefined) body.size = source.size;
+    return body;
+  }
+
+  #open(make: () => Readable): Readable {
+    this.#opened = true;
+    return make().pipe(new ByteCap(this.#maxBytes));
+  }
+}
+
+/** Fails the stream with EGUARD once more than `max` bytes have passed (for bodies of unknown size). */
+class ByteCap extends Transform {
+  #seen = 0;
+  readonly #max: number;
+  constructor(max: number) {
+    super();
+    this.#max = max;
+  }
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    this.#seen += chunk.byteLength;
+    if (this.#seen > this.#max) {
+      callback(new SmtpError('EGUARD', `The message is over guards.maxMessageBytes (${this.#max})`, { phase: 'data', transient: false }));
+      return;
+    }
+    callback(null, chunk);
+  }
+}
+
+function isPrepared(source: unknown): source is PreparedMessage {
+  return typeof source === 'object' && source !== null && typeof (source as PreparedMessage).open === 'function' && 'messageId' in source;
+}
