@@ -9,7 +9,7 @@
  *
  * Options: --rounds N (default 3) · --quick · --only 1,2,... · --server smtp-sink|ours (fast sink) ·
  * --rt-server postfix|ours (scenario 3) · --out FILE (default bench/results/latest.json; quick.json with
- * --quick) · --libs mailwire,nodemailer,emailjs.
+ * --quick) · --libs mailwire,nodemailer,emailjs · --report FILE (print a saved run again).
  * Exit status: 0 whatever the speed (targets print PASS/MISS); 1 only when something crashed or mailwire
  * failed to deliver.
  */
@@ -53,6 +53,7 @@ let failed = false;
 const cleanups = [];
 
 async function main() {
+  if (args.report) return reprint(String(args.report));
   if (!Number.isInteger(rounds) || rounds < 1) throw new Error('--rounds must be a positive integer');
   const startedAt = new Date();
   const machine = machineInfo();
@@ -146,12 +147,23 @@ async function main() {
     counts: COUNTS,
     cases: results.cases,
     ratios: summary.ratios,
+    sameRoundRatios: summary.sameRoundRatios,
     targets: summary.targets,
   };
   printReport(report);
   mkdirSync(path.dirname(outFile), { recursive: true });
   writeFileSync(outFile, `${JSON.stringify(report, null, 2)}\n`);
   log(`\nwrote ${path.relative(process.cwd(), outFile)}`);
+}
+
+/** --report FILE: prints a saved run again (medians, ratios and targets recomputed); --out writes it back. */
+async function reprint(file) {
+  const { readFileSync } = await import('node:fs');
+  const report = JSON.parse(readFileSync(file, 'utf8'));
+  const summary = summarize(report.cases);
+  Object.assign(report, { ratios: summary.ratios, sameRoundRatios: summary.sameRoundRatios, targets: summary.targets });
+  printReport(report);
+  if (args.out) writeFileSync(path.resolve(String(args.out)), `${JSON.stringify(report, null, 2)}\n`);
 }
 
 /**

@@ -77,6 +77,19 @@ export function summarize(cases) {
     const ceiling = c.medians['smtp-source']?.primary;
     if (raw !== undefined && ceiling) ratios[c.id]['mailwire-raw/smtp-source'] = raw / ceiling;
   }
+  // The same ratios taken round by round (each round's figure over the other library's figure in the same
+  // round), then the median: load on a shared machine drifts between rounds, and a round's entrants run
+  // back to back, so this is the steadier view of the two.
+  const sameRound = {};
+  for (const c of cases) {
+    sameRound[c.id] = {};
+    for (const other of ['nodemailer', 'emailjs', 'smtp-source']) {
+      const mine = c.runs.mailwire ?? [];
+      const theirs = c.runs[other] ?? [];
+      const pairs = mine.map((r, i) => [figures(c.metric, r)?.primary, figures(c.metric, theirs[i])?.primary]).filter(([a, b]) => a !== undefined && b);
+      if (pairs.length > 0) sameRound[c.id][`mailwire/${other}`] = median(pairs.map(([a, b]) => a / b));
+    }
+  }
   const byId = Object.fromEntries(cases.map((c) => [c.id, c]));
   const targets = [];
   const ratioTarget = (id, other, goal, description) => {
@@ -96,7 +109,7 @@ export function summarize(cases) {
   absTarget('s3-pooled-data', (v) => v <= 1.2, '<= 1.2', 'scenario 3: pooled round trips per message, PIPELINING only');
   absTarget('s4-attachment', (v) => v < 50, '< 50', 'scenario 4: peak RSS over baseline (MB)');
   ratioTarget('s5-compose', 'nodemailer', 1.5, 'scenario 5: mailwire >= 1.5x nodemailer (MB/s)');
-  return { ratios, targets };
+  return { ratios, sameRoundRatios: sameRound, targets };
 }
 
 // ---- printing ----
@@ -131,6 +144,17 @@ export function printReport(report) {
     );
   }
   out.push('', '¹ mailwire `sendRaw()` of one message composed before the clock starts (smtp-source also sends a fixed message): the session and pool without the composer.');
+  if (report.sameRoundRatios) {
+    const lines = report.cases
+      .filter((c) => c.metric === 'msgPerSec' || c.metric === 'mbPerSec')
+      .map((c) => {
+        const r = report.sameRoundRatios[c.id] ?? {};
+        const parts = ['nodemailer', 'emailjs', 'smtp-source'].filter((o) => r[`mailwire/${o}`] !== undefined).map((o) => `/${o} ${ratio(r[`mailwire/${o}`])}`);
+        return parts.length ? `- ${c.id}: mailwire ${parts.join(', ')}` : undefined;
+      })
+      .filter(Boolean);
+    if (lines.length) out.push('', 'Same-round ratios (median over rounds of the ratio within each round; the table divides medians):', '', ...lines);
+  }
   out.push('', 'Secondary figures (medians):', '');
   out.push('| Scenario | figure | mailwire | nodemailer | emailjs | mw sendRaw¹ |');
   out.push('|---|---|---:|---:|---:|---:|');
