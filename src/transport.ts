@@ -11,7 +11,8 @@ import { SmtpError } from './errors.js';
 import { SmtpConnection } from './connection/smtp-connection.js';
 import type { DsnOptions, Envelope, MessageBody, RejectedRecipient, SendOptions } from './connection/transaction.js';
 import { formatReply } from './protocol/reply.js';
-import { ConnectionPool } from './pool/pool.js';
+import { ConnectionPool, DEFAULT_POOL_OPTIONS } from './pool/pool.js';
+import { Admission } from './pool/admission.js';
 import { poolKey } from './pool/pool-key.js';
 import { RateLimiter } from './pool/rate-limiter.js';
 import { checkDestination } from './guards/destination.js';
@@ -67,12 +68,20 @@ export class SmtpTransport extends TransportEvents {
 
   /** Pools by server identity (host, port, security, user, secret fingerprint): equal identities share one. */
   readonly #pools = new Map<string, ConnectionPool>();
+  /** Bounds how many messages are composed ahead of the pool (memory stays flat under a burst of sends). */
+  readonly #admission: Admission;
+  /** send()/sendRaw() calls not yet settled, queued ones included: close() waits for them. */
+  #pending = 0;
+  #onIdle: (() => void) | undefined;
 
   constructor(configs: TransportConfig | TransportConfig[]) {
     super();
     const list = Array.isArray(configs) ? configs : [configs];
     if (list.length === 0) throw new SmtpError('ECONFIG', 'createTransport needs at least one configuration', { phase: 'config' });
     this.#targets = list.map((input, index) => this.#makeTarget(resolveConfig(input), index));
+    const pool = { ...DEFAULT_POOL_OPTIONS, ...this.#primary.config.pool };
+    // Enough composed messages to keep every connection's pipeline full several times over, and no more.
+    this.#admission = new Admission(4 * pool.maxConnections * pool.pipelineDepth);
   }
 
   /** The checked configurations, in failover order (secrets included: do not log this). */
@@ -83,25 +92,38 @@ export class SmtpTransport extends TransportEvents {
   /** Composes and sends a message. Resolves once the server accepted it; see SendInfo. */
   async send(message: MailMessage, options: SendCallOptions = {}): Promise<SendInfo> {
     this.#assertOpen();
-    const started = performance.now();
-    const primary = this.#primary.config;
-    let prepared: PreparedMessage;
-    try {
-      prepared = await prepareMessage(message, {
-        ...(primary.from !== undefined ? { defaultFrom: primary.from } : {}),
-        ...(primary.clientName !== undefined ? { hostname: primary.clientName } : {}),
-        smtpUtf8: primary.smtpUtf8,
-        limits: { maxCustomHeaders: primary.guards.maxCustomHeaders, maxMessageBytes: primary.guards.maxMessageBytes },
-      });
-    } catch (error) {
-      this.emit('message:failed', { error: asError(error), durationMs: performance.now() - started });
-      throw error;
-    }
-    // Small messages go to the session as bytes: then MAIL, RCPT and BDAT LAST with the body leave in one
-    // write on CHUNKING servers (a stream has to wait for the envelope replies first).
-    const source = prepared.size !== undefined && prepared.size <= IN_MEMORY_LIMIT ? await prepared.toBuffer() : prepared;
-    const dsn = toDsnOptions(message.dsn);
-    return this.#deliver(prepared.envelope, source, prepared.messageId, { ...options, ...(dsn ? { dsn } : {}) }, started);
+    return this.#track(async () => {
+      const started = performance.now();
+      const primary = this.#primary.config;
+      let prepared: PreparedMessage;
+      let source: PreparedMessage | Buffer;
+      try {
+        await this.#admission.enter(options.signal);
+      } catch (error) {
+        this.emit('message:failed', { error: asError(error), durationMs: performance.now() - started });
+        throw error;
+      }
+      try {
+        try {
+          prepared = await prepareMessage(message, {
+            ...(primary.from !== undefined ? { defaultFrom: primary.from } : {}),
+            ...(primary.clientName !== undefined ? { hostname: primary.clientName } : {}),
+            smtpUtf8: primary.smtpUtf8,
+            limits: { maxCustomHeaders: primary.guards.maxCustomHeaders, maxMessageBytes: primary.guards.maxMessageBytes },
+          });
+          // Small messages go to the session as bytes: then MAIL, RCPT and BDAT LAST with the body leave in
+          // one write on CHUNKING servers (a stream has to wait for the envelope replies first).
+          source = prepared.size !== undefined && prepared.size <= IN_MEMORY_LIMIT ? await prepared.toBuffer() : prepared;
+        } catch (error) {
+          this.emit('message:failed', { error: asError(error), durationMs: performance.now() - started });
+          throw error;
+        }
+        const dsn = toDsnOptions(message.dsn);
+        return await this.#deliver(prepared.envelope, source, prepared.messageId, { ...options, ...(dsn ? { dsn } : {}) }, started);
+      } finally {
+        this.#admission.leave();
+      }
+    });
   }
 
   /**
@@ -110,7 +132,7 @@ export class SmtpTransport extends TransportEvents {
    */
   async sendRaw(envelope: Envelope, raw: string | Uint8Array | Readable, options: SendCallOptions = {}): Promise<SendInfo> {
     this.#assertOpen();
-    return this.#deliver(envelope, raw, '', options, performance.now());
+    return this.#track(() => this.#deliver(envelope, raw, '', options, performance.now()));
   }
 
   /** Connects, negotiates TLS, authenticates and QUITs: proves the configuration without sending mail. */
@@ -144,8 +166,26 @@ export class SmtpTransport extends TransportEvents {
   /** Lets queued and running sends finish, then QUITs every pooled connection. Later sends fail (ECLOSED). */
   close(): Promise<void> {
     this.#closed = true;
-    this.#closing ??= Promise.all([...this.#pools.values()].map((pool) => pool.close())).then(() => undefined);
+    this.#closing ??= (async () => {
+      // Sends still waiting for their turn have not reached a pool yet: let them through first.
+      while (this.#pending > 0) await new Promise<void>((resolve) => (this.#onIdle = resolve));
+      await Promise.all([...this.#pools.values()].map((pool) => pool.close()));
+    })();
     return this.#closing;
+  }
+
+  async #track<T>(run: () => Promise<T>): Promise<T> {
+    this.#pending += 1;
+    try {
+      return await run();
+    } finally {
+      this.#pending -= 1;
+      if (this.#pending === 0) {
+        const idle = this.#onIdle;
+        this.#onIdle = undefined;
+        idle?.();
+      }
+    }
   }
 
   get #primary(): Target {

@@ -238,3 +238,34 @@ describe('connection sharing', () => {
     expect(messages).toHaveLength(3);
   });
 });
+
+describe('a burst of sends', () => {
+  it('composes only a bounded number of messages ahead of the pool, and close() drains the rest', async () => {
+    let composed = 0;
+    let composedAtFirstDelivery = -1;
+    const { server, messages } = await sink({ onMessage: () => undefined });
+    const t = createTransport({ host: '127.0.0.1', port: server.port, security: 'none', pool: { maxConnections: 1, pipelineDepth: 2 } });
+    t.on('message:sent', () => {
+      if (composedAtFirstDelivery < 0) composedAtFirstDelivery = composed;
+    });
+    const message = (i: number) => ({
+      from: 'a@example.com',
+      to: `r${i}@example.com`,
+      subject: `burst ${i}`,
+      // Read by the composer exactly when it composes this message.
+      get text() {
+        composed += 1;
+        return `body ${i}`;
+      },
+    });
+    const sends = Array.from({ length: 100 }, (_, i) => t.send(message(i)));
+    const closing = t.close();
+    const results = await Promise.all(sends);
+    await closing;
+    expect(results).toHaveLength(100);
+    expect(messages).toHaveLength(100);
+    // 1 connection x depth 2 x 4 = 8 may be composed ahead; the other 92 wait without being composed.
+    expect(composedAtFirstDelivery).toBeGreaterThan(0);
+    expect(composedAtFirstDelivery).toBeLessThanOrEqual(8);
+  });
+});

@@ -1,0 +1,58 @@
+/**
+ * How many sends may be composed ahead of the pool at once.
+ *
+ * "10,000 sends fired together" would otherwise compose all 10,000 messages before the first connection is
+ * free: memory grows with the backlog while the pool can only use a few dozen at a time. Sends past the limit
+ * wait here, in order, holding nothing but the caller's own message object.
+ */
+import { SmtpError } from '../errors.js';
+import { WaiterQueue, type QueueEntry } from './waiter-queue.js';
+
+export class Admission {
+  readonly #limit: number;
+  #inside = 0;
+  readonly #queue = new WaiterQueue<() => void>();
+
+  constructor(limit: number) {
+    this.#limit = Math.max(1, Math.floor(limit));
+  }
+
+  get inside(): number {
+    return this.#inside;
+  }
+
+  get waiting(): number {
+    return this.#queue.length;
+  }
+
+  /** Resolves when the caller may go on; rejects with EABORT if the signal fires while it waits. */
+  enter(signal?: AbortSignal): Promise<void> {
+    if (signal?.aborted) return Promise.reject(abortError());
+    if (this.#inside < this.#limit) {
+      this.#inside += 1;
+      return Promise.resolve();
+    }
+    return new Promise<void>((resolve, reject) => {
+      let entry: QueueEntry<() => void> | undefined;
+      const onAbort = (): void => {
+        if (entry && this.#queue.remove(entry)) reject(abortError());
+      };
+      entry = this.#queue.push(() => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      });
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
+  /** Hands the place to the next waiter, or frees it. */
+  leave(): void {
+    const next = this.#queue.shift();
+    if (next) next();
+    else this.#inside -= 1;
+  }
+}
+
+function abortError(): SmtpError {
+  return new SmtpError('EABORT', 'The send was aborted while waiting for its turn', { phase: 'compose', transient: false });
+}

@@ -1,0 +1,36 @@
+import { describe, expect, it } from 'vitest';
+import { Admission } from '../../src/pool/admission.js';
+
+describe('Admission', () => {
+  it('lets `limit` callers in, queues the rest in order, and hands places on as callers leave', async () => {
+    const gate = new Admission(2);
+    const order: number[] = [];
+    const entries = [1, 2, 3, 4, 5].map((n) => gate.enter().then(() => order.push(n)));
+    await Promise.resolve();
+    await Promise.resolve();
+    expect(order).toEqual([1, 2]);
+    expect(gate.waiting).toBe(3);
+    gate.leave();
+    gate.leave();
+    await new Promise((r) => setImmediate(r));
+    expect(order).toEqual([1, 2, 3, 4]);
+    gate.leave();
+    await Promise.all(entries);
+    expect(order).toEqual([1, 2, 3, 4, 5]);
+    expect(gate.inside).toBe(2);
+  });
+
+  it('an aborted waiter leaves the queue with EABORT and does not take a place', async () => {
+    const gate = new Admission(1);
+    await gate.enter();
+    const controller = new AbortController();
+    const waiting = gate.enter(controller.signal);
+    const behind = gate.enter();
+    controller.abort();
+    await expect(waiting).rejects.toMatchObject({ code: 'EABORT' });
+    gate.leave();
+    await behind;
+    expect(gate.inside).toBe(1);
+    expect(gate.waiting).toBe(0);
+  });
+});
