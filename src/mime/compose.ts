@@ -78,7 +78,8 @@ function readBody(value: unknown, field: string, limits: ResolvedLimits, allow8b
 }
 
 class Tree {
-  readonly #base = randomBytes(12).toString('hex');
+  /** Random part of this message's boundaries, drawn on the first multipart only (most messages are single-part). */
+  #base: string | undefined;
   #count = 0;
   readonly #hard: number;
   constructor(hard: number) {
@@ -90,6 +91,7 @@ class Tree {
   }
   multi(subtype: string, children: Part[], extra = ''): MultiPart {
     // "=_" cannot occur in quoted-printable or base64 output, and the random part in 7bit text.
+    this.#base ??= randomBytes(12).toString('hex');
     const boundary = `=_mw_${this.#base}_${this.#count++}`;
     const headers = new HeaderBlock(this.#hard).structured('Content-Type', `multipart/${subtype};${extra} boundary="${boundary}"`);
     return { kind: 'multipart', headers: headers.toBuffer(), boundary, children };
