@@ -96,14 +96,4 @@ export const mutatedTranscript: fc.Arbitrary<Buffer> = fc
   .map(([text, mutations]) => mutations.reduce(applyMutation, enc(text)));
 
 /** Cuts `bytes` at the given points (taken modulo its length). */
-export function chunk(bytes: Buffer, cuts: number[]): Buffer[] {
-  const points = [...new Set(cuts.map((c) => c % (bytes.length + 1)))].sort((a, b) => a - b);
-  const chunks: Buffer[] = [];
-  let prev = 0;
-  for (const p of points) {
-    chunks.push(bytes.subarray(prev, p));
-    prev = p;
-  }
-  chunks.push(bytes.subarray(prev));
-  return chunks;
-}
+export { cutAt as chunk } from '../protocol/split.js';

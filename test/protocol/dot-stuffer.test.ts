@@ -1,7 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
 import { DotStuffer, LineEndingNormalizer } from '../../src/protocol/dot-stuffer.js';
-import { chunkings, concat, enc } from './split.js';
+import { chunkings, concat, cutAt, enc } from './split.js';
 
 function stuff(chunks: Iterable<Uint8Array>, s = new DotStuffer()): string {
   const out: Uint8Array[] = [];
@@ -162,18 +162,7 @@ describe('properties', () => {
   const body = fc
     .array(fc.constantFrom('\r', '\n', '.', 'a', '\u00e9', '\r\n', '\r\n.', '\n.', 'MAIL'), { maxLength: 60 })
     .map((parts) => parts.join(''));
-  const chunked = (s: string, cuts: number[]): Uint8Array[] => {
-    const bytes = enc(s);
-    const points = [...new Set(cuts.map((c) => c % (bytes.length + 1)))].sort((a, b) => a - b);
-    const chunks: Uint8Array[] = [];
-    let prev = 0;
-    for (const p of points) {
-      chunks.push(bytes.subarray(prev, p));
-      prev = p;
-    }
-    chunks.push(bytes.subarray(prev));
-    return chunks;
-  };
+  const chunked = (s: string, cuts: number[]): Uint8Array[] => cutAt(enc(s), cuts);
 
   it('DotStuffer output has no bare CR/LF, unstuffs to the CRLF-normalised input, ends with one terminator', () => {
     fc.assert(

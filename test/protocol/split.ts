@@ -16,3 +16,16 @@ export function* chunkings(bytes: Uint8Array): Generator<{ name: string; chunks:
 export function concat(parts: readonly Uint8Array[]): Buffer {
   return Buffer.concat(parts.map((p) => Buffer.from(p.buffer, p.byteOffset, p.byteLength)));
 }
+
+/** Cuts `bytes` at the given points (taken modulo its length, de-duplicated, in order): for fast-check. */
+export function cutAt<T extends Uint8Array>(bytes: T, cuts: readonly number[]): T[] {
+  const points = [...new Set(cuts.map((c) => c % (bytes.length + 1)))].sort((a, b) => a - b);
+  const chunks: T[] = [];
+  let prev = 0;
+  for (const p of points) {
+    chunks.push(bytes.subarray(prev, p) as T);
+    prev = p;
+  }
+  chunks.push(bytes.subarray(prev) as T);
+  return chunks;
+}
