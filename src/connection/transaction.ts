@@ -185,18 +185,15 @@ export class TransactionRunner {
   async #streamData(gate: Gate, info: BodyInfo, outcome: EnvelopeAccepted, options: InternalOptions): Promise<SendResult> {
     const { channel, transcript, timeouts } = this.#ctx;
     const stuffer = new DotStuffer();
-    let written = 0;
     // An in-memory body goes out with its terminator in one write (one syscall, one segment instead of two);
     // a streamed body is written chunk by chunk as it arrives, never held back waiting for the next one.
     let held: Uint8Array | undefined;
     try {
       if (info.bytes) {
-        written = info.bytes.byteLength;
         held = stuffer.push(info.bytes);
       } else {
         for await (const chunk of info.chunks()) {
           throwIfAborted(options.signal, 'data', channel);
-          written += chunk.byteLength;
           const out = stuffer.push(chunk);
           if (out.byteLength > 0) await channel.write(out, 0, timeouts.dataMs);
         }
@@ -207,12 +204,13 @@ export class TransactionRunner {
     throwIfAborted(options.signal, 'data', channel);
     // Nothing of an in-memory body is on the wire yet: a session that died after its 354 did not get the message.
     if (held && channel.broken) throw rephase(channel.broken, 'data');
-    transcript.info(`<${written} bytes of message content>`);
+    const terminator = stuffer.end();
+    // The same figure as SendResult.messageBytes: CRLF-normalised content, stuffing dots not counted.
+    transcript.info(`<${stuffer.contentBytes} bytes of message content>`);
     transcript.client('.\r\n');
     const final = channel.read('data', timeouts.dataMs);
     final.catch(() => undefined);
     options.state.terminatorWritten = true;
-    const terminator = stuffer.end();
     const tail = held && held.byteLength > 0 ? Buffer.concat([held, terminator]) : terminator;
     await channel.write(tail, 1, timeouts.dataMs).catch(() => undefined);
     gate.open();
@@ -223,7 +221,6 @@ export class TransactionRunner {
     const { channel, transcript, timeouts } = this.#ctx;
     const normalizer = new LineEndingNormalizer();
     const pending: Array<Promise<Reply>> = [];
-    let written = 0;
     let buffered: Uint8Array[] = [];
     let bufferedBytes = 0;
     const flush = async (last: boolean): Promise<void> => {
@@ -240,7 +237,6 @@ export class TransactionRunner {
     try {
       for await (const chunk of info.chunks()) {
         throwIfAborted(options.signal, 'data', channel);
-        written += chunk.byteLength;
         const out = normalizer.push(chunk);
         if (out.byteLength === 0) continue;
         buffered.push(out);
@@ -256,7 +252,7 @@ export class TransactionRunner {
     } catch (error) {
       throw this.#abandon(error, 'data');
     }
-    transcript.info(`<${written} bytes of message content in BDAT chunks>`);
+    transcript.info(`<${normalizer.bytesOut} bytes of message content in BDAT chunks>`);
     options.state.terminatorWritten = true;
     await flush(true).catch(() => undefined);
     gate.open();
