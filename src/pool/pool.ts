@@ -70,7 +70,6 @@ interface Slot {
 
 interface Waiter {
   resolve: (slot: Slot | undefined) => void;
-  signal: AbortSignal | undefined;
 }
 
 export interface PoolSendResult extends SendResult {
@@ -161,7 +160,7 @@ export class ConnectionPool {
       }
       let onAbort: (() => void) | undefined;
       const slot = await new Promise<Slot | undefined>((resolve) => {
-        const waiter: Waiter = { resolve, signal };
+        const waiter: Waiter = { resolve };
         // A waiter woken without a slot keeps its place at the head of the queue (fairness).
         const entry = waited ? this.#waiters.unshift(waiter) : this.#waiters.push(waiter);
         if (signal) {
@@ -286,11 +285,9 @@ export class ConnectionPool {
     this.#nextWaiter()?.resolve(undefined);
   }
 
+  /** The longest-waiting send. Aborted waiters are never in the queue: the abort listener removes them. */
   #nextWaiter(): Waiter | undefined {
-    for (let waiter = this.#waiters.shift(); waiter !== undefined; waiter = this.#waiters.shift()) {
-      if (!waiter.signal?.aborted) return waiter;
-    }
-    return undefined;
+    return this.#waiters.shift();
   }
 
   async #drop(slot: Slot, reason: string, polite: boolean): Promise<void> {
