@@ -54,14 +54,15 @@ export function normalizeAddress(addr: string, field: string, options: AddressGu
   let utf8 = false;
   if (Buffer.byteLength(local) > 64) throw bad('local part longer than 64 octets');
   if (local.startsWith('.') || local.endsWith('.') || local.includes('..')) throw bad('misplaced dot in local part');
-  for (const ch of local) {
-    const code = ch.codePointAt(0) ?? 0;
+  for (let i = 0; i < local.length; i++) {
+    const code = local.charCodeAt(i);
     if (code < 128) {
       if (ATEXT[code] !== 1 && code !== 46 /* . */) {
-        throw bad(code === 32 ? 'spaces are not allowed' : `character "${ch}" is not allowed in the local part`);
+        throw bad(code === 32 ? 'spaces are not allowed' : `character "${local[i] ?? ''}" is not allowed in the local part`);
       }
     } else {
-      if (UNICODE_SPACE.test(ch)) throw bad('spaces are not allowed');
+      // Surrogate halves are tested as code units: neither is white space, and the pair is non-ASCII.
+      if (UNICODE_SPACE.test(local[i] ?? '')) throw bad('spaces are not allowed');
       utf8 = true;
     }
   }

@@ -7,11 +7,19 @@ const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', '
 
 const pad = (n: number): string => String(n).padStart(2, '0');
 
+/** Messages sent in the same second share one formatted Date (formatting is a dozen calls and strings). */
+let cachedSecond = Number.NaN;
+let cachedText = '';
+
 export function formatDate(date: Date): string {
-  return (
+  const second = Math.floor(date.getTime() / 1000);
+  if (second === cachedSecond) return cachedText;
+  cachedSecond = second;
+  cachedText = (
     `${DAYS[date.getUTCDay()]}, ${date.getUTCDate()} ${MONTHS[date.getUTCMonth()]} ${date.getUTCFullYear()} ` +
     `${pad(date.getUTCHours())}:${pad(date.getUTCMinutes())}:${pad(date.getUTCSeconds())} +0000`
   );
+  return cachedText;
 }
 
 /** Accepts a Date or anything Date.parse understands; refuses invalid dates and years outside 1900-9999. */

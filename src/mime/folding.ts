@@ -12,6 +12,8 @@ import { guardError } from '../errors.js';
 export const SOFT_LINE = 78;
 export const HARD_LINE = 998;
 
+const NON_ASCII = /[^\x00-\x7f]/;
+
 function utf8Width(code: number): number {
   if (code < 0x80) return 1;
   if (code < 0x800) return 2;
@@ -25,6 +27,8 @@ function utf8Width(code: number): number {
  */
 export function foldHeader(name: string, value: string, hard: number = HARD_LINE): string {
   const line = `${name}: ${value}`;
+  // Most header lines fit as they are: 78 characters of ASCII are 78 octets, nothing to fold.
+  if (line.length <= SOFT_LINE && !NON_ASCII.test(line)) return line;
   const minBreak = name.length + 2; // never fold between the name and the first word of the value
   let out = '';
   let start = 0;

@@ -47,8 +47,16 @@ function parseString(input: string, field: string): AddressItem[] {
   }
 }
 
+/**
+ * A bare addr-spec of atext, dots and a host name: what most callers pass. The list parser would return it
+ * as one mailbox without a name (the address tests pin that down), so it is skipped; the address guard
+ * still checks every character.
+ */
+const BARE_ADDRESS = /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+@[A-Za-z0-9.-]+$/;
+
 function readOne(input: AddressInput, field: string, ctx: Ctx): AddressItem[] {
   if (typeof input === 'string') {
+    if (BARE_ADDRESS.test(input)) return [{ kind: 'mailbox', ...mailbox('', input, field, ctx) }];
     return parseString(input, field).map((item, i) => {
       const where = `${field}`;
       if (item.kind === 'mailbox') return { kind: 'mailbox', ...mailbox(item.name, item.address, where, ctx) };
@@ -77,8 +85,13 @@ function single(input: AddressInput, field: string, ctx: Ctx): Mailbox {
   return { name: first.name, address: first.address };
 }
 
-function flatten(items: AddressItem[]): string[] {
-  return items.flatMap((item) => (item.kind === 'mailbox' ? [item.address] : item.members.map((m) => m.address)));
+/** Appends the bare addresses of `items` (group members included) to `out`. */
+function flatten(items: AddressItem[], out: string[] = []): string[] {
+  for (const item of items) {
+    if (item.kind === 'mailbox') out.push(item.address);
+    else for (const m of item.members) out.push(m.address);
+  }
+  return out;
 }
 
 export function resolveRecipients(
@@ -97,7 +110,7 @@ export function resolveRecipients(
   const replyTo = readList(message.replyTo, 'replyTo', ctx);
 
   let envFrom = (sender ?? from).address;
-  let envTo = [...flatten(to), ...flatten(cc), ...flatten(bcc)];
+  let envTo = flatten(bcc, flatten(cc, flatten(to)));
   const env = message.envelope;
   if (env !== undefined) {
     if (typeof env !== 'object' || env === null) throw guardError('envelope: expected an object');
@@ -114,7 +127,7 @@ export function resolveRecipients(
       });
     }
   }
-  const unique = [...new Set(envTo)];
+  const unique = envTo.length === 1 ? envTo : [...new Set(envTo)];
   if (unique.length === 0) throw guardError('to: at least one recipient (to, cc, bcc or envelope.to) is required');
   if (unique.length > limits.maxRecipients) throw guardError(`to: more than ${limits.maxRecipients} recipients`);
   return { from, sender, to, cc, replyTo, envelope: { from: envFrom, to: unique }, utf8: ctx.utf8 };

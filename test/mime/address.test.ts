@@ -125,3 +125,19 @@ describe('formatAddress', () => {
     );
   });
 });
+
+describe('bare addresses (the shortcut in recipients.ts)', () => {
+  // recipients.ts skips the list parser for strings of this shape; that is only sound if the parser would
+  // have returned exactly one mailbox, without a name, with the string unchanged as its address.
+  const atext = fc.constantFrom(...'abcXYZ09!#$%&\'*+/=?^_`{|}~.-'.split(''));
+  const host = fc.constantFrom(...'abc09.-'.split(''));
+  it('parse to one nameless mailbox holding the string as it is', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: atext, minLength: 1, maxLength: 20 }), fc.string({ unit: host, minLength: 1, maxLength: 20 }), (local, domain) => {
+        const input = `${local}@${domain}`;
+        expect(parseAddressItems(input)).toEqual([{ kind: 'mailbox', name: '', address: input }]);
+      }),
+      { numRuns: 500 },
+    );
+  });
+});
