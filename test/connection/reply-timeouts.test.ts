@@ -1,0 +1,67 @@
+/**
+ * Read timeouts of the ReplyChannel: every read keeps its own deadline, counted from when it was issued,
+ * although the channel arms a single timer for all of them (see #armFor).
+ */
+import { Duplex } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { ReplyChannel } from '../../src/connection/reply-channel.js';
+import { SmtpError } from '../../src/errors.js';
+
+class QuietStream extends Duplex {
+  override _read(): void {}
+  override _write(_chunk: Buffer, _encoding: BufferEncoding, callback: () => void): void {
+    callback();
+  }
+}
+
+const elapsedUntilRejected = async (read: Promise<unknown>, since: number): Promise<{ ms: number; error: SmtpError }> => {
+  try {
+    await read;
+  } catch (error) {
+    return { ms: performance.now() - since, error: error as SmtpError };
+  }
+  throw new Error('the read resolved');
+};
+
+describe('ReplyChannel read timeouts', () => {
+  it('times out a later, shorter read at its own deadline while an earlier, longer one waits', async () => {
+    const stream = new QuietStream();
+    const channel = new ReplyChannel(stream);
+    await channel.write('DATA-BODY\r\nMAIL\r\n', 2);
+    const started = performance.now();
+    const slow = channel.read('data', 5_000);
+    slow.catch(() => undefined);
+    const { ms, error } = await elapsedUntilRejected(channel.read('mail', 60), started);
+    expect(error.code).toBe('ETIMEDOUT');
+    expect(error.phase).toBe('mail');
+    expect(ms).toBeGreaterThanOrEqual(55);
+    expect(ms).toBeLessThan(2_000);
+    await expect(slow).rejects.toMatchObject({ code: 'ETIMEDOUT' }); // the channel is broken for everyone
+  });
+
+  it('counts a read issued after a reply from its own start, not from the first read', async () => {
+    const stream = new QuietStream();
+    const channel = new ReplyChannel(stream);
+    await channel.write('NOOP\r\nNOOP\r\n', 2);
+    const first = channel.read('mail', 100);
+    await new Promise((resolve) => setTimeout(resolve, 70));
+    stream.push('250 ok\r\n');
+    expect((await first).code).toBe(250);
+    const issued = performance.now();
+    const { ms, error } = await elapsedUntilRejected(channel.read('rcpt', 100), issued);
+    expect(error.phase).toBe('rcpt');
+    // Armed for the first read's deadline (30 ms from here), the timer must not end this read that early.
+    expect(ms).toBeGreaterThanOrEqual(95);
+  });
+
+  it('does not time out a read whose reply came in time', async () => {
+    const stream = new QuietStream();
+    const channel = new ReplyChannel(stream);
+    await channel.write('NOOP\r\n', 1);
+    const read = channel.read('mail', 40);
+    stream.push('250 ok\r\n');
+    expect((await read).code).toBe(250);
+    await new Promise((resolve) => setTimeout(resolve, 80));
+    expect(channel.broken).toBeUndefined();
+  });
+});
