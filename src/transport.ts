@@ -16,7 +16,7 @@ import { Admission } from './pool/admission.js';
 import { poolKey } from './pool/pool-key.js';
 import { RateLimiter } from './pool/rate-limiter.js';
 import { checkDestination } from './guards/destination.js';
-import { prepareMessage, type PreparedMessage } from './mime/compose.js';
+import { prepareMessage, type ComposeOptions, type PreparedMessage } from './mime/compose.js';
 import type { MailMessage } from './mime/message.js';
 import type { DsnOptions as MessageDsn } from './guards/ids.js';
 import { resolveConfig, type ResolvedConfig, type TransportConfig } from './transport-config.js';
@@ -70,6 +70,8 @@ export class SmtpTransport extends TransportEvents {
   readonly #pools = new Map<string, ConnectionPool>();
   /** Bounds how many messages are composed ahead of the pool (memory stays flat under a burst of sends). */
   readonly #admission: Admission;
+  /** The same for every send, so built once (and frozen, which lets the composer cache its limits). */
+  readonly #composeOptions: ComposeOptions;
   /** send()/sendRaw() calls not yet settled, queued ones included: close() waits for them. */
   #pending = 0;
   #onIdle: (() => void) | undefined;
@@ -82,6 +84,13 @@ export class SmtpTransport extends TransportEvents {
     const pool = { ...DEFAULT_POOL_OPTIONS, ...this.#primary.config.pool };
     // Enough composed messages to keep every connection's pipeline full several times over, and no more.
     this.#admission = new Admission(4 * pool.maxConnections * pool.pipelineDepth);
+    const primary = this.#primary.config;
+    this.#composeOptions = Object.freeze({
+      ...(primary.from !== undefined ? { defaultFrom: primary.from } : {}),
+      ...(primary.clientName !== undefined ? { hostname: primary.clientName } : {}),
+      smtpUtf8: primary.smtpUtf8,
+      limits: Object.freeze({ maxCustomHeaders: primary.guards.maxCustomHeaders, maxMessageBytes: primary.guards.maxMessageBytes }),
+    });
   }
 
   /** The checked configurations, in failover order (secrets included: do not log this). */
@@ -94,7 +103,6 @@ export class SmtpTransport extends TransportEvents {
     this.#assertOpen();
     return this.#track(async () => {
       const started = performance.now();
-      const primary = this.#primary.config;
       let prepared: PreparedMessage;
       let source: PreparedMessage | Buffer;
       try {
@@ -105,12 +113,7 @@ export class SmtpTransport extends TransportEvents {
       }
       try {
         try {
-          prepared = await prepareMessage(message, {
-            ...(primary.from !== undefined ? { defaultFrom: primary.from } : {}),
-            ...(primary.clientName !== undefined ? { hostname: primary.clientName } : {}),
-            smtpUtf8: primary.smtpUtf8,
-            limits: { maxCustomHeaders: primary.guards.maxCustomHeaders, maxMessageBytes: primary.guards.maxMessageBytes },
-          });
+          prepared = await prepareMessage(message, this.#composeOptions);
           // Small messages go to the session as bytes: then MAIL, RCPT and BDAT LAST with the body leave in
           // one write on CHUNKING servers (a stream has to wait for the envelope replies first).
           source = prepared.size !== undefined && prepared.size <= IN_MEMORY_LIMIT ? await prepared.toBuffer() : prepared;

@@ -31,6 +31,9 @@ for (const c of "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789!
   ATEXT[c.charCodeAt(0)] = 1;
 }
 
+/** A lower-case host name whose labels are 1-63 LDH characters, not starting or ending with "-". */
+const PLAIN_HOST = /^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
+
 /** Unicode white space that must not appear in an (SMTPUTF8) local part either. */
 const UNICODE_SPACE = /\s/u;
 
@@ -86,6 +89,9 @@ export function normalizeDomain(domain: string, bad: (why: string) => SmtpError)
     if (inner.slice(0, 5).toLowerCase() === 'ipv6:' && isIPv6(inner.slice(5))) return `[IPv6:${inner.slice(5)}]`;
     throw bad('invalid address literal');
   }
+  // The usual case, a lower-case host name of valid LDH labels, in one linear regex pass (labels cannot
+  // contain the dots that separate them, so there is nothing to backtrack over).
+  if (domain.length <= 253 && PLAIN_HOST.test(domain)) return domain;
   let ascii = domain;
   for (let i = 0; i < domain.length; i++) {
     const c = domain.charCodeAt(i);

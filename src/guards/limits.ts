@@ -37,8 +37,20 @@ export const DEFAULT_GUARD_LIMITS: Readonly<ResolvedLimits> = Object.freeze({
   maxAttachments: 100,
 });
 
+/** Resolved frozen inputs: a transport passes the same frozen limits with every message it composes. */
+const resolvedFrozen = new WeakMap<GuardLimits, ResolvedLimits>();
+
 /** Fills defaults and validates the numbers (ECONFIG: these come from configuration, not from a message). */
 export function resolveLimits(limits: GuardLimits | undefined): ResolvedLimits {
+  if (limits !== undefined && Object.isFrozen(limits)) {
+    let resolved = resolvedFrozen.get(limits);
+    if (resolved === undefined) resolvedFrozen.set(limits, (resolved = Object.freeze(resolveFresh(limits))));
+    return resolved;
+  }
+  return resolveFresh(limits);
+}
+
+function resolveFresh(limits: GuardLimits | undefined): ResolvedLimits {
   const out: ResolvedLimits = { ...DEFAULT_GUARD_LIMITS };
   if (limits === undefined) return out;
   for (const key of Object.keys(DEFAULT_GUARD_LIMITS) as Array<keyof ResolvedLimits>) {

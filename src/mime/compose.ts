@@ -195,7 +195,10 @@ export async function prepareMessage(message: MailMessage, options: ComposeOptio
       }
       chunks.push(item);
     }
-    if (!streamed) return Buffer.concat([...chunks, tail]);
+    if (!streamed) {
+      chunks.push(tail);
+      return size === undefined ? Buffer.concat(chunks) : Buffer.concat(chunks, size);
+    }
     const all: Buffer[] = [];
     for await (const chunk of open()) all.push(chunk as Buffer);
     return Buffer.concat(all);

@@ -68,3 +68,37 @@ describe('envelope addresses', () => {
     );
   });
 });
+
+describe('domains (the plain-host shortcut and the label checks agree)', () => {
+  // An independent oracle: lower-case it, drop one trailing dot, then every label is 1-63 LDH characters
+  // that do not start or end with "-".
+  const oracle = (domain: string): string | undefined => {
+    let d = domain.toLowerCase();
+    if (d.endsWith('.')) d = d.slice(0, -1);
+    if (d.length === 0 || d.length > 253) return undefined;
+    const ok = d.split('.').every((l) => l.length >= 1 && l.length <= 63 && /^[a-z0-9-]+$/.test(l) && !l.startsWith('-') && !l.endsWith('-'));
+    return ok ? d : undefined;
+  };
+  it('accepts exactly the host names the oracle accepts, in the same form', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: fc.constantFrom('a', 'Z', '0', '-', '.', '_'), minLength: 1, maxLength: 80 }), (domain) => {
+        const expected = oracle(domain);
+        let got: string | undefined;
+        try {
+          got = normalizeAddress(`x@${domain}`, 'to').address.slice(2);
+        } catch {
+          got = undefined;
+        }
+        expect(got).toBe(expected);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+  it('handles labels at the 63-character limit and names at the 253-character limit', () => {
+    const label63 = 'a'.repeat(63);
+    expect(normalizeAddress(`x@${label63}.com`, 'to').address).toBe(`x@${label63}.com`);
+    expect(() => normalizeAddress(`x@a${label63}.com`, 'to')).toThrow();
+    const long = `${'a'.repeat(61)}.${'b'.repeat(61)}.${'c'.repeat(61)}.${'d'.repeat(61)}.ef`; // 252 characters
+    expect(normalizeAddress(`x@${long}`, 'to').address).toBe(`x@${long}`);
+  });
+});
