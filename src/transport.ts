@@ -82,8 +82,10 @@ export class SmtpTransport extends TransportEvents {
     if (list.length === 0) throw new SmtpError('ECONFIG', 'createTransport needs at least one configuration', { phase: 'config' });
     this.#targets = list.map((input, index) => this.#makeTarget(resolveConfig(input), index));
     const pool = { ...DEFAULT_POOL_OPTIONS, ...this.#primary.config.pool };
-    // Enough composed messages to keep every connection's pipeline full several times over, and no more.
-    this.#admission = new Admission(4 * pool.maxConnections * pool.pipelineDepth);
+    // Enough composed messages to fill every connection's pipeline plus one waiting per connection, and no
+    // more: composing (~30 us) is far shorter than a transaction, so a bigger lead buys no speed, only garbage
+    // that survives collections (4x this lead cost ~40 MB more peak RSS with a pool of 20, at the same speed).
+    this.#admission = new Admission(pool.maxConnections * (pool.pipelineDepth + 1));
     const primary = this.#primary.config;
     this.#composeOptions = Object.freeze({
       ...(primary.from !== undefined ? { defaultFrom: primary.from } : {}),
