@@ -60,6 +60,8 @@ export interface EnvelopeRefused {
 }
 export type EnvelopeOutcome = EnvelopeAccepted | EnvelopeRefused;
 
+const NON_ASCII = /[^\x00-\x7f]/;
+
 export function planEnvelope(envelope: Envelope, info: BodyInfo, options: SendOptions, caps: Capabilities, transcript: Transcript): EnvelopePlan {
   if (envelope.to.length === 0) {
     throw new SmtpError('EENVELOPE', 'No recipients: the envelope needs at least one address', { phase: 'rcpt', transient: false });
@@ -78,8 +80,7 @@ export function planEnvelope(envelope: Envelope, info: BodyInfo, options: SendOp
       transient: false,
     });
   }
-  const addresses = [envelope.from, ...envelope.to];
-  const smtpUtf8 = options.smtpUtf8 === true || addresses.some((a) => /[^\x00-\x7f]/.test(a));
+  const smtpUtf8 = options.smtpUtf8 === true || NON_ASCII.test(envelope.from) || envelope.to.some((a) => NON_ASCII.test(a));
   if (smtpUtf8 && !caps.smtpUtf8) {
     throw new SmtpError('EENVELOPE', 'An envelope address is not ASCII and the server does not offer SMTPUTF8', {
       phase: 'mail',
@@ -107,9 +108,9 @@ export function planEnvelope(envelope: Envelope, info: BodyInfo, options: SendOp
 }
 
 export function classify(plan: EnvelopePlan, replies: Reply[], withData: boolean): EnvelopeOutcome {
-  const [mailReply, ...rest] = replies;
-  const rcptReplies = rest.slice(0, plan.rcptLines.length);
-  const dataReply = withData ? rest[plan.rcptLines.length] : undefined;
+  const mailReply = replies[0];
+  const rcptReplies = replies.slice(1, 1 + plan.rcptLines.length);
+  const dataReply = withData ? replies[1 + plan.rcptLines.length] : undefined;
   const dataAccepted = dataReply?.code === 354;
   if (!mailReply || !isPositive(mailReply)) {
     const error = mailReply

@@ -13,12 +13,17 @@ import type { Reply } from '../protocol/reply.js';
 import { replyError } from './reply-errors.js';
 
 interface Waiter {
-  resolve: (reply: Reply) => void;
+  /** A single read gets its reply; a batch read (readInto) gets undefined once `into` holds `need` replies. */
+  resolve: (reply: Reply | undefined) => void;
   reject: (error: SmtpError) => void;
   /** performance.now() after which this read has waited too long. */
   deadline: number;
   phase: SmtpPhase;
   timeoutMs: number;
+  /** Batch reads only: where replies go, how many in all, and the phase each position stands for. */
+  into?: Reply[];
+  need?: number;
+  phaseAt?: (index: number) => SmtpPhase;
 }
 
 export interface ChannelEvents {
@@ -112,7 +117,28 @@ export class ReplyChannel {
     if (this.#broken) return Promise.reject(this.#broken);
     return new Promise<Reply>((resolve, reject) => {
       const deadline = performance.now() + timeoutMs;
-      this.#waiters.push({ resolve, reject, deadline, phase, timeoutMs });
+      this.#waiters.push({ resolve: resolve as (reply: Reply | undefined) => void, reject, deadline, phase, timeoutMs });
+      this.#armFor(deadline);
+    });
+  }
+
+  /**
+   * Reads `count` replies into `into` with one promise: a pipelined envelope (MAIL, RCPT..., DATA) waits once
+   * instead of once per reply. `into` keeps the replies that did arrive when the read fails, so the caller
+   * can tell which command was left unanswered; `phaseAt(i)` names it in a timeout.
+   */
+  readInto(into: Reply[], count: number, phaseAt: (index: number) => SmtpPhase, timeoutMs: number): Promise<void> {
+    const need = into.length + count;
+    while (into.length < need) {
+      const ready = this.#arrived.shift();
+      if (!ready) break;
+      into.push(ready);
+    }
+    if (into.length === need) return Promise.resolve();
+    if (this.#broken) return Promise.reject(this.#broken);
+    return new Promise<void>((resolve, reject) => {
+      const deadline = performance.now() + timeoutMs;
+      this.#waiters.push({ resolve: resolve as (reply: Reply | undefined) => void, reject, deadline, phase: phaseAt(into.length), timeoutMs, into, need, phaseAt });
       this.#armFor(deadline);
     });
   }
@@ -137,7 +163,8 @@ export class ReplyChannel {
       this.#armFor(first.deadline);
       return;
     }
-    const { phase, timeoutMs } = first;
+    const { timeoutMs } = first;
+    const phase = first.phaseAt && first.into ? first.phaseAt(first.into.length) : first.phase;
     this.breakWith(new SmtpError('ETIMEDOUT', `No reply from the server within ${timeoutMs} ms (${phase})`, { phase, transient: true }));
   };
 
@@ -207,11 +234,18 @@ export class ReplyChannel {
       }
       this.#expected -= 1;
       this.#events.onReply?.(reply);
-      const waiter = this.#waiters.shift();
-      if (waiter) {
+      const waiter = this.#waiters[0];
+      if (waiter === undefined) {
+        this.#arrived.push(reply);
+      } else if (waiter.into === undefined) {
+        this.#waiters.shift();
         waiter.resolve(reply);
       } else {
-        this.#arrived.push(reply);
+        waiter.into.push(reply);
+        if (waiter.into.length === waiter.need) {
+          this.#waiters.shift();
+          waiter.resolve(undefined);
+        }
       }
       if (reply.code === 421) {
         // The server is closing the session (RFC 5321 3.8). Its reader still gets the 421; every later read

@@ -93,13 +93,15 @@ export class TransactionRunner {
     const state: TransactionState = { terminatorWritten: false };
     // Until the terminator is on the wire, an abort drops the session at once (a half-sent message must not
     // be completed); after it, the outcome is reported as it is.
-    const onAbort = (): void => {
-      if (state.terminatorWritten) return;
-      this.#ctx.channel.breakWith(new SmtpError('EABORT', 'The send was aborted before the message was complete', { phase: 'data', transient: false }));
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
+    const onAbort = signal
+      ? (): void => {
+          if (state.terminatorWritten) return;
+          this.#ctx.channel.breakWith(new SmtpError('EABORT', 'The send was aborted before the message was complete', { phase: 'data', transient: false }));
+        }
+      : undefined;
+    if (onAbort) signal?.addEventListener('abort', onAbort, { once: true });
     return this.#execute(previous, gate, envelope, body, { ...options, state }).finally(() => {
-      signal?.removeEventListener('abort', onAbort);
+      if (onAbort) signal?.removeEventListener('abort', onAbort);
       gate.open(); // idempotent; makes sure nobody waits forever behind a failed transaction
       this.#inFlight -= 1;
       if (this.#inFlight === 0) this.#ctx.onBusy(false);
@@ -138,22 +140,18 @@ export class TransactionRunner {
   /** MAIL + RCPTs (+ DATA), pipelined or one by one; sorts the replies into accepted and refused. */
   async #envelopeReplies(plan: EnvelopePlan, pipelining: boolean, dataLine: string): Promise<EnvelopeOutcome> {
     const { channel, transcript, timeouts } = this.#ctx;
-    const lines = [plan.mailLine, ...plan.rcptLines.map((r) => r.line)];
-    if (dataLine) lines.push(dataLine);
-    let replies: Reply[];
+    const count = 1 + plan.rcptLines.length + (dataLine ? 1 : 0);
+    const phaseOf = (i: number): SmtpPhase => (i === 0 ? 'mail' : dataLine && i === count - 1 ? 'data' : 'rcpt');
+    const replies: Reply[] = [];
     if (pipelining) {
-      const wire = lines.join('');
+      let wire = plan.mailLine;
+      for (const rcpt of plan.rcptLines) wire += rcpt.line;
+      wire += dataLine;
       transcript.client(wire);
-      const phaseOf = (i: number): SmtpPhase => (i === 0 ? 'mail' : dataLine && i === lines.length - 1 ? 'data' : 'rcpt');
-      replies = [];
       try {
-        await channel.write(wire, lines.length);
-        const reads = lines.map((_, i) => {
-          const read = channel.read(phaseOf(i), timeouts.commandMs); // a timeout names the command it waited for
-          read.catch(() => undefined); // awaited below, in order
-          return read;
-        });
-        for (const read of reads) replies.push(await read);
+        await channel.write(wire, count);
+        // One wait for every reply of the group; a timeout names the command still unanswered.
+        await channel.readInto(replies, count, phaseOf, timeouts.commandMs);
       } catch (error) {
         // Channel failures say 'connect'. Stamp the command that failed: the one a 421 answered (the server
         // closed after it), else the first one left without a reply.
@@ -163,10 +161,11 @@ export class TransactionRunner {
       }
     } else {
       // Without PIPELINING, stop at the first reply that makes the rest pointless.
-      replies = [];
+      const lines = [plan.mailLine, ...plan.rcptLines.map((r) => r.line)];
+      if (dataLine) lines.push(dataLine);
       for (const [i, line] of lines.entries()) {
         if (i === lines.length - 1 && dataLine && !replies.slice(1).some(isPositive)) break;
-        const phase: SmtpPhase = i === 0 ? 'mail' : dataLine && i === lines.length - 1 ? 'data' : 'rcpt';
+        const phase = phaseOf(i);
         transcript.client(line);
         let reply: Reply;
         try {

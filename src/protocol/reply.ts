@@ -22,9 +22,13 @@ const ENHANCED = /^([245])\.(\d{1,3})\.(\d{1,3})(?: |$)/;
 
 /** The enhanced status code at the start of `text`, if it has the class of `code` (first digit). */
 export function leadingEnhancedCode(code: number, text: string): string | undefined {
+  // Every reply goes through here: refuse cheaply what cannot match before running the regex.
+  const cls = text.charCodeAt(0) - 48;
+  if (text.charCodeAt(1) !== 46 || cls !== Math.floor(code / 100)) return undefined;
   const m = ENHANCED.exec(text);
-  if (m === null || Number(m[1]) !== Math.floor(code / 100)) return undefined;
-  return `${m[1]}.${m[2]}.${m[3]}`;
+  if (m === null) return undefined;
+  // The match is the code plus at most one space: slicing it reuses the text instead of rebuilding it.
+  return m[0].length === text.length ? text : text.slice(0, m[0].endsWith(' ') ? m[0].length - 1 : m[0].length);
 }
 
 /**

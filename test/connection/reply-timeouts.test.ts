@@ -6,6 +6,7 @@ import { Duplex } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { ReplyChannel } from '../../src/connection/reply-channel.js';
 import { SmtpError } from '../../src/errors.js';
+import type { Reply } from '../../src/protocol/reply.js';
 
 class QuietStream extends Duplex {
   override _read(): void {}
@@ -63,5 +64,50 @@ describe('ReplyChannel read timeouts', () => {
     expect((await read).code).toBe(250);
     await new Promise((resolve) => setTimeout(resolve, 80));
     expect(channel.broken).toBeUndefined();
+  });
+});
+
+describe('ReplyChannel.readInto (one wait for a pipelined group)', () => {
+  const phaseAt = (i: number) => (i === 0 ? 'mail' : i === 2 ? 'data' : 'rcpt') as 'mail' | 'rcpt' | 'data';
+
+  it('collects replies that came before the call and after it, in order, across chunks', async () => {
+    const stream = new QuietStream();
+    const channel = new ReplyChannel(stream);
+    await channel.write('MAIL\r\nRCPT\r\nDATA\r\n', 3);
+    stream.push('250 2.1.0 sender ok\r\n');
+    await new Promise((resolve) => setImmediate(resolve));
+    const into: Reply[] = [];
+    const done = channel.readInto(into, 3, phaseAt, 1_000);
+    stream.push('250 2.1.5 rcpt ok\r\n35');
+    stream.push('4 go ahead\r\n');
+    await done;
+    expect(into.map((r) => r.code)).toEqual([250, 250, 354]);
+  });
+
+  it('names the command still unanswered when it times out, and keeps the replies that came', async () => {
+    const stream = new QuietStream();
+    const channel = new ReplyChannel(stream);
+    await channel.write('MAIL\r\nRCPT\r\nDATA\r\n', 3);
+    const into: Reply[] = [];
+    const done = channel.readInto(into, 3, phaseAt, 60);
+    stream.push('250 ok\r\n');
+    const error = await done.then(
+      () => undefined,
+      (e: unknown) => e as SmtpError,
+    );
+    expect(error?.code).toBe('ETIMEDOUT');
+    expect(error?.message).toContain('(rcpt)');
+    expect(into.map((r) => r.code)).toEqual([250]);
+  });
+
+  it('fails on a 421 in the middle, with the 421 among the replies it kept', async () => {
+    const stream = new QuietStream();
+    const channel = new ReplyChannel(stream);
+    await channel.write('MAIL\r\nRCPT\r\nDATA\r\n', 3);
+    const into: Reply[] = [];
+    const done = channel.readInto(into, 3, phaseAt, 1_000);
+    stream.push('250 ok\r\n421 4.3.2 shutting down\r\n');
+    await expect(done).rejects.toMatchObject({ code: 'ECONNECTION', replyCode: 421 });
+    expect(into.map((r) => r.code)).toEqual([250, 421]);
   });
 });
