@@ -205,14 +205,14 @@ export class TransactionRunner {
     if (held && channel.broken) throw rephase(channel.broken, 'data');
     const terminator = stuffer.end();
     // The same figure as SendResult.messageBytes: CRLF-normalised content, stuffing dots not counted.
-    transcript.info(`<${stuffer.contentBytes} bytes of message content>`);
+    if (transcript.enabled) transcript.info(`<${stuffer.contentBytes} bytes of message content>`);
     transcript.client('.\r\n');
     const final = channel.read('data', timeouts.dataMs);
-    final.catch(() => undefined);
+    final.catch(ignore);
     options.state.terminatorWritten = true;
     // Two writes in one tick leave as one writev (the channel corks until the next tick): no copy of the body.
-    if (held && held.byteLength > 0) void channel.write(held, 0, timeouts.dataMs).catch(() => undefined);
-    await channel.write(terminator, 1, timeouts.dataMs).catch(() => undefined);
+    if (held && held.byteLength > 0) void channel.write(held, 0, timeouts.dataMs).catch(ignore);
+    await channel.write(terminator, 1, timeouts.dataMs).catch(ignore);
     gate.open();
     return this.#finish(final, outcome, stuffer.contentBytes, 'DATA');
   }
@@ -230,7 +230,7 @@ export class TransactionRunner {
       const line = cmd.bdat(payload.byteLength, last);
       transcript.client(line);
       const reply = channel.read('data', last ? timeouts.dataMs : timeouts.commandMs);
-      reply.catch(() => undefined);
+      reply.catch(ignore);
       pending.push(reply);
       await channel.write(payload.byteLength ? Buffer.concat([Buffer.from(line, 'latin1'), payload]) : line, 1, timeouts.dataMs);
     };
@@ -254,7 +254,7 @@ export class TransactionRunner {
     }
     transcript.info(`<${normalizer.bytesOut} bytes of message content in BDAT chunks>`);
     options.state.terminatorWritten = true;
-    await flush(true).catch(() => undefined);
+    await flush(true).catch(ignore);
     gate.open();
     const last = pending.pop() as Promise<Reply>;
     for (const chunkReply of pending) {
@@ -263,7 +263,7 @@ export class TransactionRunner {
       });
       if (!isPositive(reply)) {
         // The server refused a chunk; it discards the rest and the final reply says so too.
-        await last.catch(() => undefined);
+        await last.catch(ignore);
         this.#resetBeforeNext = true;
         throw replyError(reply, 'data', 'The server refused the message', 'EMESSAGE');
       }
@@ -285,10 +285,10 @@ export class TransactionRunner {
     // Until we learn otherwise, the server may be left mid-transaction (all RCPTs refused -> BDAT refused).
     this.#resetBeforeNext = true;
     options.state.terminatorWritten = true;
-    await channel.write(Buffer.concat([Buffer.from(commands, 'utf8'), bytes]), count, timeouts.dataMs).catch(() => undefined);
+    await channel.write(Buffer.concat([Buffer.from(commands, 'utf8'), bytes]), count, timeouts.dataMs).catch(ignore);
     gate.open();
     const all = replies.slice(reset ? 1 : 0);
-    if (reset) await replies[0]?.catch(() => undefined);
+    if (reset) await replies[0]?.catch(ignore);
     const envelopeReplies: Reply[] = [];
     for (const p of all.slice(0, -1)) {
       envelopeReplies.push(await p.catch((error: unknown) => {
@@ -303,7 +303,7 @@ export class TransactionRunner {
     const outcome = classify(plan, envelopeReplies, false);
     const last = all[all.length - 1] as Promise<Reply>;
     if (!outcome.ok) {
-      await last.catch(() => undefined);
+      await last.catch(ignore);
       throw outcome.error;
     }
     const result = await this.#finish(last, outcome, bytes.byteLength, 'BDAT');
@@ -363,6 +363,9 @@ export class TransactionRunner {
 
 // ---- small helpers ----
 
+/** Marks a promise as handled (it is awaited later, or its failure is reported another way). */
+function ignore(): void {}
+
 function makeGate(): Gate {
   let open!: () => void;
   const opened = new Promise<void>((resolve) => (open = resolve));
@@ -374,7 +377,7 @@ function readAll(channel: ReplyChannel, n: number, phase: SmtpPhase, timeoutMs: 
   const reads: Array<Promise<Reply>> = [];
   for (let i = 0; i < n; i += 1) {
     const read = channel.read(phase, i === n - 1 ? lastTimeoutMs : timeoutMs);
-    read.catch(() => undefined); // awaited later, in order; this only silences the unhandled-rejection report
+    read.catch(ignore); // awaited later, in order; this only silences the unhandled-rejection report
     reads.push(read);
   }
   return reads;

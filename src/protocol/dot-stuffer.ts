@@ -25,6 +25,9 @@ const DROP = 3;
 const INSERTED = [DOT, CR, LF] as const;
 
 const EMPTY = new Uint8Array(0);
+// Shared terminators: never written to, only handed to the socket (one fewer allocation per message).
+const DOT_CRLF = Buffer.from('.\r\n', 'latin1');
+const CRLF_DOT_CRLF = Buffer.from('\r\n.\r\n', 'latin1');
 
 function toBuffer(chunk: Uint8Array): Buffer {
   return Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
@@ -167,7 +170,7 @@ export class DotStuffer {
    * just ".\r\n": the CRLF of "DATA" already opened the line). The stuffer is then ready for a new body.
    */
   end(): Uint8Array {
-    const out = Buffer.from(this.#t.atLineStart ? '.\r\n' : '\r\n.\r\n', 'latin1');
+    const out = this.#t.atLineStart ? DOT_CRLF : CRLF_DOT_CRLF;
     this.#t.count(out.length);
     this.#t.resetLine();
     return out;
