@@ -15,11 +15,11 @@ import { assertDsn, normalizeMessageId, normalizeMessageIdList } from '../guards
 import { assertBodySize, assertMessageSize, assertSubject, resolveLimits, type GuardLimits, type ResolvedLimits } from '../guards/limits.js';
 import { assertHeaderValue } from '../guards/text.js';
 import { formatAddress, formatAddressList } from './address.js';
-import { prepareAttachment, type AttachmentContext } from './attachments.js';
+import { prepareAttachment, type AttachmentContext, type PreparedAttachment } from './attachments.js';
 import { formatDate, toDate } from './date.js';
 import { createHttpsFetcher, type HttpsFetcher } from './fetch.js';
 import { HeaderBlock } from './header-block.js';
-import type { AddressInput, MailMessage } from './message.js';
+import type { AddressInput, Attachment, MailMessage } from './message.js';
 import { endsWithCrlf, partSize, readFileChunks, streamBody, writePart, type LeafPart, type MultiPart, type Part, type StreamedBody } from './parts.js';
 import { resolveRecipients } from './recipients.js';
 import { encodeText, type EncodedText } from './text-body.js';
@@ -98,7 +98,49 @@ class Tree {
   }
 }
 
-export async function prepareMessage(message: MailMessage, options: ComposeOptions = {}): Promise<PreparedMessage> {
+/** Everything read and checked from the message before its attachments are looked at. */
+interface MessageHead {
+  limits: ResolvedLimits;
+  rcpt: ReturnType<typeof resolveRecipients>;
+  text: EncodedText | undefined;
+  html: EncodedText | undefined;
+  custom: ReturnType<typeof assertCustomHeaders>;
+  messageId: string;
+  date: Date;
+  inReplyTo: string | undefined;
+  references: string[];
+  calendar: ReturnType<typeof buildCalendarPart> | undefined;
+  attachments: Attachment[];
+}
+
+/**
+ * Validates and prepares a message. Most messages have no attachment: they are checked and assembled
+ * synchronously, without the async frame a whole-function `async` would allocate on every call (a frame
+ * holding every local of this function showed in allocation profiles at thousands of messages a second).
+ */
+export function prepareMessage(message: MailMessage, options: ComposeOptions = {}): Promise<PreparedMessage> {
+  try {
+    const head = readHead(message, options);
+    if (head.attachments.length === 0) return Promise.resolve(assemble(message, head, []));
+    return prepareAttachments(head, options).then((prepared) => assemble(message, head, prepared));
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
+
+async function prepareAttachments(head: MessageHead, options: ComposeOptions): Promise<PreparedAttachment[]> {
+  const ctx: AttachmentContext = {
+    limits: head.limits,
+    fetcher: options.fetcher ?? createHttpsFetcher(),
+    disableFileAccess: options.disableFileAccess === true,
+    disableUrlAccess: options.disableUrlAccess === true,
+  };
+  const prepared: PreparedAttachment[] = [];
+  for (const [i, att] of head.attachments.entries()) prepared.push(await prepareAttachment(att, i, ctx));
+  return prepared;
+}
+
+function readHead(message: MailMessage, options: ComposeOptions): MessageHead {
   const limits = resolveLimits(options.limits);
   if (typeof message !== 'object' || message === null) throw guardError('message: expected an object');
   const allow8bit = options.allow8bit === true;
@@ -128,14 +170,11 @@ export async function prepareMessage(message: MailMessage, options: ComposeOptio
   const attachments = message.attachments ?? [];
   if (!Array.isArray(attachments)) throw guardError('attachments: expected an array');
   if (attachments.length > limits.maxAttachments) throw guardError(`attachments: more than ${limits.maxAttachments}`);
-  const ctx: AttachmentContext = {
-    limits,
-    fetcher: options.fetcher ?? createHttpsFetcher(),
-    disableFileAccess: options.disableFileAccess === true,
-    disableUrlAccess: options.disableUrlAccess === true,
-  };
-  const prepared = [];
-  for (const [i, att] of attachments.entries()) prepared.push(await prepareAttachment(att, i, ctx));
+  return { limits, rcpt, text, html, custom, messageId, date, inReplyTo, references, calendar, attachments };
+}
+
+function assemble(message: MailMessage, head: MessageHead, prepared: PreparedAttachment[]): PreparedMessage {
+  const { limits, rcpt, text, html, custom, messageId, date, inReplyTo, references, calendar } = head;
 
   // The tree: mixed( alternative( text, related( html, inline... ), calendar ), attachments... ).
   const tree = new Tree(limits.maxHeaderLineOctets);
