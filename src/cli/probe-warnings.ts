@@ -50,7 +50,8 @@ function errorAdvice(report: ProbeReport, target: string): string[] {
   const error = report.error;
   if (!error) return [];
   const host = report.host.includes(':') ? `[${report.host}]` : report.host;
-  if (error.code === 'ETLS' && /wrong version number|packet length too long|unknown protocol|http request/i.test(error.message)) {
+  // Only when connecting: after a STARTTLS 220 the same OpenSSL error means something else (see tls/policy).
+  if (error.code === 'ETLS' && error.phase !== 'starttls' && /wrong version number|packet length too long|unknown protocol|http request/i.test(error.message)) {
     return [
       `"wrong version number": ${target} answered in plaintext, not TLS. This port uses STARTTLS (587 and 25 do; only 465 is TLS from the first byte). Fix: --security starttls (mailwire probe ${host}:${report.port} --security starttls), or use port 465 with --security tls`,
     ];

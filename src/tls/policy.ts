@@ -29,9 +29,18 @@ function defaultCheck(identity: string, cert: tls.PeerCertificate): Error | unde
   return tls.checkServerIdentity(identity, cert);
 }
 
+const NOT_TLS = /wrong version number|packet length too long|unknown protocol|http request/i;
+
+/**
+ * Plaintext where a handshake was expected means different things by phase. Connecting with implicit TLS, it
+ * is the wrong port or security setting. After a STARTTLS 220 the server already agreed to TLS: plaintext
+ * then is a broken server or something injecting bytes into the connection, and port advice would mislead.
+ */
+const NOT_TLS_AFTER_STARTTLS =
+  'the server agreed to STARTTLS, then answered the handshake with plaintext: a broken server, or something on the path injecting data into the connection';
+
 const HINTS: Array<[RegExp, string]> = [
-  [/wrong version number|packet length too long|unknown protocol|http request/i,
-    'the server did not speak TLS: port 587 and 25 use security "starttls", port 465 uses "tls"'],
+  [NOT_TLS, 'the server did not speak TLS: port 587 and 25 use security "starttls", port 465 uses "tls"'],
   [/CERT_HAS_EXPIRED|certificate has expired/i, 'the server certificate has expired'],
   [/DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|self.signed/i,
     'the certificate is self-signed: trust its CA with tls.ca, or (for testing only) set tls.rejectUnauthorized=false'],
@@ -46,7 +55,7 @@ const HINTS: Array<[RegExp, string]> = [
 export function mapTlsError(err: Error, phase: SmtpPhase): SmtpError {
   const code = (err as NodeJS.ErrnoException).code ?? '';
   const detail = `${code} ${err.message}`;
-  const hint = HINTS.find(([re]) => re.test(detail))?.[1];
+  const hint = phase === 'starttls' && NOT_TLS.test(detail) ? NOT_TLS_AFTER_STARTTLS : HINTS.find(([re]) => re.test(detail))?.[1];
   return new SmtpError('ETLS', `TLS failed: ${err.message}${hint ? ` (${hint})` : ''}`, {
     phase,
     transient: false,

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { probeWarnings } from '../../src/cli/probe-warnings.js';
+import { mapTlsError } from '../../src/tls/policy.js';
 import type { OfferedFeatures, ProbeReport, ProbeTls } from '../../src/cli/probe-run.js';
 
 const offered = (keywords: string[], auth: string[] = []): OfferedFeatures => ({
@@ -68,5 +69,25 @@ describe('probeWarnings', () => {
     expect(silent[0]).toContain('mailwire probe mx.example:465 --security tls');
     const v6 = probeWarnings(report({ ok: false, host: '::1', error: { code: 'ECONNECTION', phase: 'connect', message: 'ECONNREFUSED' } }));
     expect(v6[0]).toBe('nothing is listening on [::1]:587: check the host and port (587 submission with STARTTLS, 465 implicit TLS, 25 relay)');
+  });
+
+  it('gives no port advice when plaintext came after a STARTTLS 220 (that is not a port mix-up)', () => {
+    const afterStartTls = probeWarnings(report({ ok: false, error: { code: 'ETLS', phase: 'starttls', message: 'TLS failed: ... wrong version number (the server agreed to STARTTLS, then ...)' } }));
+    expect(afterStartTls.join('\n')).not.toMatch(/--security|465/);
+  });
+});
+
+describe('mapTlsError hints', () => {
+  const wrongVersion = Object.assign(new Error('ssl3_get_record:wrong version number'), { code: 'ERR_SSL_WRONG_VERSION_NUMBER' });
+  it('sends an implicit-TLS connection that met plaintext to the right port and setting', () => {
+    const error = mapTlsError(wrongVersion, 'connect');
+    expect(error.code).toBe('ETLS');
+    expect(error.message).toContain('port 465 uses "tls"');
+  });
+  it('names injection, not ports, when plaintext answers the handshake after STARTTLS', () => {
+    const error = mapTlsError(wrongVersion, 'starttls');
+    expect(error.message).toContain('agreed to STARTTLS');
+    expect(error.message).toMatch(/injecting/);
+    expect(error.message).not.toMatch(/465/);
   });
 });
