@@ -102,6 +102,7 @@ export class SmtpTransport extends TransportEvents {
 
   /** Composes and sends a message. Resolves once the server accepted it; see SendInfo. */
   send(message: MailMessage, options: SendCallOptions = {}): Promise<SendInfo> {
+    options ??= {}; // null from JavaScript callers means "no options", as undefined does
     try {
       this.#assertOpen();
     } catch (error) {
@@ -109,9 +110,15 @@ export class SmtpTransport extends TransportEvents {
     }
     this.#pending += 1;
     const started = performance.now();
+    let admitted: Promise<void>;
+    try {
+      admitted = this.#admission.enter(options.signal);
+    } catch (error) {
+      admitted = Promise.reject(error); // settled and reported below, like any refusal
+    }
     // A send waiting for its turn holds only this small continuation, not a suspended async frame: a burst
     // of 10,000 sends would otherwise park 10,000 frames of a kilobyte or more in the old generation.
-    return this.#admission.enter(options.signal).then(
+    return admitted.then(
       () => this.#composeAndDeliver(message, options, started),
       (error: unknown) => {
         this.#settled();

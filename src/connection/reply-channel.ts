@@ -26,6 +26,9 @@ interface Waiter {
   phaseAt?: (index: number) => SmtpPhase;
 }
 
+/** The longest delay setTimeout honours (2^31 - 1 ms, about 24.8 days). */
+const MAX_TIMER_MS = 2_147_483_647;
+
 export interface ChannelEvents {
   onReply?: (reply: Reply) => void;
 }
@@ -147,7 +150,8 @@ export class ReplyChannel {
     if (this.#timer !== undefined && this.#timerAt <= deadline) return;
     clearTimeout(this.#timer);
     this.#timerAt = deadline;
-    this.#timer = setTimeout(this.#onDeadline, Math.max(1, Math.ceil(deadline - performance.now())));
+    // Node fires longer delays after 1 ms (with a warning); a far deadline is re-armed when the cap runs out.
+    this.#timer = setTimeout(this.#onDeadline, Math.min(MAX_TIMER_MS, Math.max(1, Math.ceil(deadline - performance.now()))));
     this.#timer.unref?.();
   }
 

@@ -42,7 +42,7 @@ const resolvedFrozen = new WeakMap<GuardLimits, ResolvedLimits>();
 
 /** Fills defaults and validates the numbers (ECONFIG: these come from configuration, not from a message). */
 export function resolveLimits(limits: GuardLimits | undefined): ResolvedLimits {
-  if (limits !== undefined && Object.isFrozen(limits)) {
+  if (typeof limits === 'object' && limits !== null && Object.isFrozen(limits)) {
     let resolved = resolvedFrozen.get(limits);
     if (resolved === undefined) resolvedFrozen.set(limits, (resolved = Object.freeze(resolveFresh(limits))));
     return resolved;

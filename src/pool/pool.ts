@@ -110,6 +110,7 @@ export class ConnectionPool {
    * not land on a sibling of the connection that just died).
    */
   send(envelope: Envelope, body: MessageBody, options: SendOptions = {}, fresh = false): Promise<PoolSendResult> {
+    options ??= {};
     if (this.#closed) return Promise.reject(new SmtpError('ECLOSED', 'The transport is closed', { phase: 'connect', transient: false }));
     // The common case under load: a connection is ready now. Taking it synchronously skips #acquire's frame,
     // promise and result object, which showed in allocation profiles at thousands of messages per second.
@@ -127,11 +128,14 @@ export class ConnectionPool {
         const sending = slot.conn.send(envelope, body, options);
         // A PIPELINING connection with room can take the next waiter's transaction right behind this one.
         if (this.#waiters.length > 0 && this.#canPipeline(slot)) this.#nextWaiter()?.resolve(undefined);
-        const result = (await sending) as PoolSendResult;
-        // The session's result object is ours alone: annotate it rather than copy it.
-        result.connectionId = slot.id;
-        result.newConnection = isNew;
-        return result;
+        const result = await sending;
+        // SmtpConnection's result object is ours alone: annotate it rather than copy it. A custom connection
+        // may hand back a frozen or shared object, which is copied as before.
+        if (!Object.isExtensible(result)) return { ...result, connectionId: slot.id, newConnection: isNew };
+        const annotated = result as PoolSendResult;
+        annotated.connectionId = slot.id;
+        annotated.newConnection = isNew;
+        return annotated;
       } finally {
         this.#release(slot);
       }

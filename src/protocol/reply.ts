@@ -28,7 +28,8 @@ export function leadingEnhancedCode(code: number, text: string): string | undefi
   const m = ENHANCED.exec(text);
   if (m === null) return undefined;
   // The match is the code plus at most one space: slicing it reuses the text instead of rebuilding it.
-  return m[0].length === text.length ? text : text.slice(0, m[0].endsWith(' ') ? m[0].length - 1 : m[0].length);
+  const length = m[0].endsWith(' ') ? m[0].length - 1 : m[0].length;
+  return length === text.length ? text : text.slice(0, length);
 }
 
 /**

@@ -3,7 +3,9 @@
  * although the channel arms a single timer for all of them (see #armFor).
  */
 import { Duplex } from 'node:stream';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+
+const setTimeoutReal = globalThis.setTimeout;
 import { ReplyChannel } from '../../src/connection/reply-channel.js';
 import { SmtpError } from '../../src/errors.js';
 import type { Reply } from '../../src/protocol/reply.js';
@@ -53,6 +55,24 @@ describe('ReplyChannel read timeouts', () => {
     expect(error.phase).toBe('rcpt');
     // Armed for the first read's deadline (30 ms from here), the timer must not end this read that early.
     expect(ms).toBeGreaterThanOrEqual(95);
+  });
+
+  it('waits without timing out or spinning when the timeout is beyond what setTimeout can hold', async () => {
+    const stream = new QuietStream();
+    const channel = new ReplyChannel(stream);
+    await channel.write('NOOP\r\n', 1);
+    const spy = vi.spyOn(globalThis, 'setTimeout');
+    try {
+      const read = channel.read('mail', Number.POSITIVE_INFINITY);
+      read.catch(() => undefined);
+      await new Promise((resolve) => setTimeoutReal(resolve, 100));
+      expect(channel.broken).toBeUndefined();
+      // One timer, capped at 2^31 - 1 ms. An overflowing delay fires after 1 ms: that re-armed every ms.
+      expect(spy.mock.calls.length).toBeLessThanOrEqual(3);
+    } finally {
+      spy.mockRestore();
+    }
+    stream.push('250 ok\r\n');
   });
 
   it('does not time out a read whose reply came in time', async () => {

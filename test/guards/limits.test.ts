@@ -2,6 +2,16 @@ import { describe, it, expect } from 'vitest';
 import { resolveLimits, assertSubject, assertBodySize, assertMessageSize, DEFAULT_GUARD_LIMITS } from '../../src/guards/limits.js';
 
 describe('limits', () => {
+  it('ignores a limits value that is not an object, as it always did (JavaScript callers)', () => {
+    expect(resolveLimits(5 as never)).toEqual(DEFAULT_GUARD_LIMITS);
+    expect(resolveLimits('x' as never)).toEqual(DEFAULT_GUARD_LIMITS);
+  });
+  it('resolves a frozen limits object once and gives the same answer after', () => {
+    const frozen = Object.freeze({ maxRecipients: 7 });
+    expect(resolveLimits(frozen).maxRecipients).toBe(7);
+    expect(resolveLimits(frozen)).toBe(resolveLimits(frozen));
+  });
+
   it('has the contract defaults', () => {
     expect(DEFAULT_GUARD_LIMITS.maxSubjectChars).toBe(998);
     expect(DEFAULT_GUARD_LIMITS.maxBodyBytes).toBe(10 * 1024 * 1024);

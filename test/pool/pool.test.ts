@@ -255,3 +255,25 @@ describe('ConnectionPool', () => {
     await pool.close();
   });
 });
+
+describe('ConnectionPool results from custom connections', () => {
+  it('copies a frozen result instead of annotating it (a delivered message must not turn into a failure)', async () => {
+    const { pool } = makePool({ maxConnections: 1 }, (conn) => {
+      const send = conn.send.bind(conn);
+      conn.send = async (envelope) => Object.freeze(await send(envelope));
+    });
+    const first = await pool.send(env('one@example.com'), 'x'); // opens the connection (#acquire)
+    const second = await pool.send(env('two@example.com'), 'x'); // takes the parked one (fast path)
+    expect([first.connectionId, second.connectionId]).toEqual([1, 1]);
+    expect([first.newConnection, second.newConnection]).toEqual([true, false]);
+    expect(second.accepted).toEqual(['two@example.com']);
+    await pool.close();
+  });
+
+  it('treats null options as none (JavaScript callers)', async () => {
+    const { pool } = makePool();
+    const result = await pool.send(env('one@example.com'), 'x', null as never);
+    expect(result.accepted).toEqual(['one@example.com']);
+    await pool.close();
+  });
+});

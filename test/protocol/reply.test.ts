@@ -10,6 +10,13 @@ import {
 } from '../../src/protocol/reply.js';
 
 describe('createReply', () => {
+  it('takes the enhanced code without the space after it, also when nothing follows the space', () => {
+    expect(createReply(550, ['5.1.1 ']).enhancedCode).toBe('5.1.1');
+    expect(createReply(550, ['5.1.1']).enhancedCode).toBe('5.1.1');
+    expect(createReply(550, ['5.1.1 no such user']).enhancedCode).toBe('5.1.1');
+    expect(createReply(250, ['5.1.1 wrong class']).enhancedCode).toBeUndefined();
+  });
+
   it('takes the enhanced code from the first line and strips it from every line of the message', () => {
     const r = createReply(550, ['5.1.1 No such user', '5.1.1 see https://example.com/help']);
     expect(r.enhancedCode).toBe('5.1.1');

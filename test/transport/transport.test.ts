@@ -269,3 +269,16 @@ describe('a burst of sends', () => {
     expect(composedAtFirstDelivery).toBeLessThanOrEqual(3);
   });
 });
+
+describe('send() argument edge cases', () => {
+  it('takes null options as none, and close() still waits for the send and then resolves', async () => {
+    const { server, messages } = await sink();
+    const t = transport({ host: '127.0.0.1', port: server.port, security: 'none' });
+    const sending = t.send({ from: 'a@example.com', to: 'b@example.com', text: 'x' }, null as never);
+    expect(sending).toBeInstanceOf(Promise);
+    const info = await sending;
+    expect(info.accepted).toEqual(['b@example.com']);
+    await t.close();
+    expect(messages).toHaveLength(1);
+  });
+});
