@@ -154,6 +154,7 @@ export class SmtpTransport extends TransportEvents {
    * the bytes are sent as they are, with line endings normalised and dots stuffed.
    */
   async sendRaw(envelope: Envelope, raw: string | Uint8Array | Readable, options: SendCallOptions = {}): Promise<SendInfo> {
+    options ??= {};
     this.#assertOpen();
     this.#pending += 1;
     try {

@@ -271,14 +271,16 @@ describe('a burst of sends', () => {
 });
 
 describe('send() argument edge cases', () => {
-  it('takes null options as none, and close() still waits for the send and then resolves', async () => {
+  it('takes null options as none (send and sendRaw), and close() still waits for the sends and then resolves', async () => {
     const { server, messages } = await sink();
     const t = transport({ host: '127.0.0.1', port: server.port, security: 'none' });
     const sending = t.send({ from: 'a@example.com', to: 'b@example.com', text: 'x' }, null as never);
     expect(sending).toBeInstanceOf(Promise);
     const info = await sending;
     expect(info.accepted).toEqual(['b@example.com']);
+    const raw = await t.sendRaw({ from: 'a@example.com', to: ['c@example.com'] }, 'Subject: raw\r\n\r\nbody\r\n', null as never);
+    expect(raw.accepted).toEqual(['c@example.com']);
     await t.close();
-    expect(messages).toHaveLength(1);
+    expect(messages).toHaveLength(2);
   });
 });
