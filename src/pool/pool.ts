@@ -152,15 +152,9 @@ export class ConnectionPool {
   #takeReady(): Slot | undefined {
     if (this.#waiters.length > 0) return undefined; // fairness: queued sends go first
     this.#sweep();
-    let idle: Slot | undefined;
-    for (const slot of this.#slots) {
-      if (slot.conn.usable && !slot.retiring && slot.users === 0) {
-        idle = slot;
-        break;
-      }
-    }
+    const idle = this.#findIdle();
     if (idle !== undefined) {
-      if (idle.conn.needsReset || Date.now() - idle.parkedAt > this.#options.checkAfterIdleMs) return undefined;
+      if (this.#needsCheck(idle)) return undefined;
       this.#take(idle);
       return idle;
     }
@@ -281,8 +275,7 @@ export class ConnectionPool {
    */
   async #healthy(slot: Slot): Promise<boolean> {
     const { conn } = slot;
-    const stale = Date.now() - slot.parkedAt > this.#options.checkAfterIdleMs;
-    if (!conn.needsReset && !stale) return true;
+    if (!this.#needsCheck(slot)) return true;
     try {
       await (conn.needsReset ? conn.rset() : conn.noop());
       return true;
@@ -290,6 +283,11 @@ export class ConnectionPool {
       await this.#drop(slot, 'failed its health check', false);
       return false;
     }
+  }
+
+  /** A failed transaction left the session dirty (RSET), or it was parked long enough to have died (NOOP). */
+  #needsCheck(slot: Slot): boolean {
+    return slot.conn.needsReset || Date.now() - slot.parkedAt > this.#options.checkAfterIdleMs;
   }
 
   /** A send takes the slot: counted at once, the idle timer stopped, the socket keeping the process alive. */
