@@ -39,7 +39,7 @@ export class ReplyChannel {
   readonly #arrived: Reply[] = [];
   readonly #waiters: Waiter[] = [];
   #expected = 0;
-  /** The stream corked for this tick's writes, if any (see #corkUntilNextTick). */
+  /** The stream corked for this loop turn's writes, if any (see #corkUntilTurnEnds). */
   #corked: Duplex | undefined;
   #broken: SmtpError | undefined;
   /** Set while the last reply may legitimately be followed by the peer closing (after QUIT). */
@@ -89,25 +89,33 @@ export class ReplyChannel {
   write(data: string | Uint8Array, replies: number, drainTimeoutMs = 120_000): Promise<void> {
     if (this.#broken) return Promise.reject(this.#broken);
     this.#expected += replies;
-    this.#corkUntilNextTick();
+    this.#corkUntilTurnEnds();
     const flushed = this.#stream.write(data);
     if (flushed) return Promise.resolve();
     return this.#waitDrain(drainTimeoutMs);
   }
 
   /**
-   * Writes made in the same tick leave in one writev: a pipelined transaction's envelope right behind the
-   * previous message's terminator, a BDAT header and its chunk. One syscall and one TCP segment instead of
-   * several; on loopback each write costs more than the whole SMTP bookkeeping of a message. Uncorking on
-   * the next tick (after the current run of promise callbacks) never delays bytes behind an await.
+   * Writes made in the same turn of the event loop leave in one writev per socket: a pipelined transaction's
+   * envelope right behind the previous message's terminator, a BDAT header and its chunk. One syscall and one
+   * TCP segment instead of several.
+   *
+   * Why the end of the loop turn (setImmediate, after every socket that was readable has been handled) and
+   * not the next tick: on a pooled transport the replies of several connections arrive in one poll, and
+   * flushing each connection's writes as soon as its own callback finishes spreads them out, so the server
+   * falls asleep between them and each write pays to wake it (on a VM an inter-processor interrupt, the
+   * single largest cost we measured per message: writev was ~40% of the profile). Flushed together, the
+   * writes reach a server that is already awake. Measured with 10,000 messages against Postfix's smtp-sink on
+   * two cores: +7-13% messages/s with a pool of 5, +14-45% with 20, sequential sends unchanged. Bytes never
+   * wait behind an await: only until the callbacks of this turn have run.
    */
-  #corkUntilNextTick(): void {
+  #corkUntilTurnEnds(): void {
     if (this.#corked) return;
     const stream = this.#stream;
     if (typeof stream.cork !== 'function') return;
     this.#corked = stream;
     stream.cork();
-    process.nextTick(() => {
+    setImmediate(() => {
       this.#corked = undefined;
       stream.uncork();
     });

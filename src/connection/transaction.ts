@@ -210,7 +210,7 @@ export class TransactionRunner {
     const final = channel.read('data', timeouts.dataMs);
     final.catch(ignore);
     options.state.terminatorWritten = true;
-    // Two writes in one tick leave as one writev (the channel corks until the next tick): no copy of the body.
+    // Two writes in one loop turn leave as one writev (the channel corks until the turn ends): no copy of the body.
     if (held && held.byteLength > 0) void channel.write(held, 0, timeouts.dataMs).catch(ignore);
     await channel.write(terminator, 1, timeouts.dataMs).catch(ignore);
     gate.open();

@@ -1,5 +1,5 @@
 /**
- * Writes that belong together leave in one socket write: the ReplyChannel corks for the rest of the tick,
+ * Writes that belong together leave in one socket write: the ReplyChannel corks for the rest of the loop turn,
  * an in-memory DATA body goes out with its terminator, and a pipelined transaction's envelope rides behind
  * the previous message's terminator. Observed through a Duplex that records each _write/_writev call (what
  * the socket would turn into one syscall each).
@@ -51,6 +51,23 @@ describe('ReplyChannel write batching', () => {
     const codes = [];
     for (let i = 0; i < 4; i += 1) codes.push((await channel.read('mail', 1000)).code);
     expect(codes).toEqual([250, 250, 354, 250]);
+  });
+
+  it('joins writes from separate callbacks of one loop turn, and flushes them before the next turn', async () => {
+    const stream = new RecordingStream();
+    const channel = new ReplyChannel(stream);
+    // Two callbacks of the same turn (as when two replies arrive in one poll): each writes on its own tick.
+    await new Promise<void>((resolve) => {
+      process.nextTick(() => void channel.write('.\r\n', 1));
+      process.nextTick(() => {
+        void channel.write('MAIL FROM:<a@x>\r\n', 1);
+        resolve();
+      });
+    });
+    await Promise.resolve();
+    expect(stream.batches).toEqual([]); // still corked within the turn
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(stream.batches).toEqual(['.\r\nMAIL FROM:<a@x>\r\n']);
   });
 });
 
