@@ -14,7 +14,10 @@ export interface ReplayableBody {
 export type MessageBody = string | Uint8Array | Readable | ReplayableBody;
 
 export interface BodyInfo {
-  /** In-memory bytes when the body is small and already in memory (lets BDAT go in one flight). */
+  /**
+   * In-memory bytes when the body is small and already in memory (lets BDAT go in one flight): always
+   * CRLF-only and ending with CRLF (or empty), which the DATA path relies on to stuff dots in one search.
+   */
   bytes?: Uint8Array;
   /** Exact size when known before sending (for SIZE=). */
   size?: number;

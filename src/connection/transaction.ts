@@ -14,7 +14,7 @@ import { SmtpError, type SmtpPhase } from '../errors.js';
 import * as cmd from '../protocol/commands.js';
 import type { Capabilities } from '../protocol/capabilities.js';
 import { formatReply, isPositive, type Reply } from '../protocol/reply.js';
-import { DotStuffer, LineEndingNormalizer } from '../protocol/dot-stuffer.js';
+import { DotStuffer, LineEndingNormalizer, stuffNormalizedBody } from '../protocol/dot-stuffer.js';
 import type { ReplyChannel } from './reply-channel.js';
 import type { Transcript } from './transcript.js';
 import type { Timeouts } from './options.js';
@@ -183,29 +183,33 @@ export class TransactionRunner {
 
   async #streamData(gate: Gate, info: BodyInfo, outcome: EnvelopeAccepted, options: InternalOptions): Promise<SendResult> {
     const { channel, transcript, timeouts } = this.#ctx;
-    const stuffer = new DotStuffer();
     // An in-memory body goes out with its terminator in one write (one syscall, one segment instead of two);
     // a streamed body is written chunk by chunk as it arrives, never held back waiting for the next one.
     let held: Uint8Array | undefined;
-    try {
-      if (info.bytes) {
-        held = stuffer.push(info.bytes);
-      } else {
+    let terminator: Uint8Array;
+    let contentBytes: number; // the same figure as SendResult.messageBytes: CRLF content, stuffing dots not counted
+    if (info.bytes) {
+      // describeBody already normalised it to CRLF: stuffing is one search for "\r\n.".
+      ({ bytes: held, terminator } = stuffNormalizedBody(info.bytes));
+      contentBytes = info.bytes.byteLength;
+    } else {
+      const stuffer = new DotStuffer();
+      try {
         for await (const chunk of info.chunks()) {
           throwIfAborted(options.signal, 'data', channel);
           const out = stuffer.push(chunk);
           if (out.byteLength > 0) await channel.write(out, 0, timeouts.dataMs);
         }
+      } catch (error) {
+        throw this.#abandon(error, 'data');
       }
-    } catch (error) {
-      throw this.#abandon(error, 'data');
+      terminator = stuffer.end();
+      contentBytes = stuffer.contentBytes;
     }
     throwIfAborted(options.signal, 'data', channel);
     // Nothing of an in-memory body is on the wire yet: a session that died after its 354 did not get the message.
     if (held && channel.broken) throw rephase(channel.broken, 'data');
-    const terminator = stuffer.end();
-    // The same figure as SendResult.messageBytes: CRLF-normalised content, stuffing dots not counted.
-    if (transcript.enabled) transcript.info(`<${stuffer.contentBytes} bytes of message content>`);
+    if (transcript.enabled) transcript.info(`<${contentBytes} bytes of message content>`);
     transcript.client('.\r\n');
     const final = channel.read('data', timeouts.dataMs);
     final.catch(ignore);
@@ -214,7 +218,7 @@ export class TransactionRunner {
     if (held && held.byteLength > 0) void channel.write(held, 0, timeouts.dataMs).catch(ignore);
     await channel.write(terminator, 1, timeouts.dataMs).catch(ignore);
     gate.open();
-    return this.#finish(final, outcome, stuffer.contentBytes, 'DATA');
+    return this.#finish(final, outcome, contentBytes, 'DATA');
   }
 
   async #streamBdat(gate: Gate, info: BodyInfo, outcome: EnvelopeAccepted, options: InternalOptions): Promise<SendResult> {

@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
-import { DotStuffer, LineEndingNormalizer } from '../../src/protocol/dot-stuffer.js';
+import { DotStuffer, LineEndingNormalizer, stuffNormalizedBody } from '../../src/protocol/dot-stuffer.js';
 import { chunkings, concat, cutAt, enc } from './split.js';
 
 function stuff(chunks: Iterable<Uint8Array>, s = new DotStuffer()): string {
@@ -195,5 +195,28 @@ describe('properties', () => {
       }),
       { numRuns: 500 },
     );
+  });
+
+  it('stuffNormalizedBody on a normalised body gives exactly what DotStuffer gives (the in-memory DATA path)', () => {
+    fc.assert(
+      fc.property(fc.oneof(body, fc.string({ maxLength: 80 })), (s) => {
+        const normalised = Buffer.from(normalize([enc(s)]), 'latin1');
+        const { bytes, terminator } = stuffNormalizedBody(normalised);
+        const wire = Buffer.concat([bytes, terminator]).toString('latin1');
+        expect(wire).toBe(stuff([normalised]));
+        expect(wire).toBe(Buffer.from(model(s, true), 'utf8').toString('latin1'));
+      }),
+      { numRuns: 1000 },
+    );
+  });
+});
+
+describe('stuffNormalizedBody', () => {
+  it('doubles a dot at the start and after every CRLF, and hands back a body without one untouched', () => {
+    const text = (b: { bytes: Uint8Array; terminator: Uint8Array }): string => Buffer.concat([b.bytes, b.terminator]).toString('latin1');
+    expect(text(stuffNormalizedBody(enc('.a\r\n..b\r\nc.\r\n.\r\n')))).toBe('..a\r\n...b\r\nc.\r\n..\r\n.\r\n');
+    expect(text(stuffNormalizedBody(enc('')))).toBe('.\r\n');
+    const plain = enc('Subject: x\r\n\r\nno dots here\r\n');
+    expect(stuffNormalizedBody(plain).bytes).toBe(plain);
   });
 });
