@@ -7,6 +7,7 @@
 import { Duplex } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { ReplyChannel } from '../../src/connection/reply-channel.js';
+import { Admission } from '../../src/pool/admission.js';
 import { SmtpConnection } from '../../src/connection/smtp-connection.js';
 import type { Connector } from '../../src/tls/connector.js';
 
@@ -68,6 +69,25 @@ describe('ReplyChannel write batching', () => {
     expect(stream.batches).toEqual([]); // still corked within the turn
     await new Promise((resolve) => setImmediate(resolve));
     expect(stream.batches).toEqual(['.\r\nMAIL FROM:<a@x>\r\n']);
+  });
+});
+
+describe('admission and write batching', () => {
+  it('a place freed by a finished send is handed on only after the writes of that turn have left', async () => {
+    const stream = new RecordingStream();
+    const channel = new ReplyChannel(stream);
+    const gate = new Admission(1);
+    await gate.enter();
+    let batchesWhenAdmitted: string[] | undefined;
+    const admitted = gate.enter().then(() => {
+      batchesWhenAdmitted = [...stream.batches];
+    });
+    // One turn: a reply ends a transaction, the next one's commands are written (corked), the place is freed.
+    await channel.write('.\r\nMAIL FROM:<a@x>\r\n', 2);
+    gate.leave();
+    await admitted;
+    // The waiter (whose next step is composing a message) ran after those bytes were on their way.
+    expect(batchesWhenAdmitted).toEqual(['.\r\nMAIL FROM:<a@x>\r\n']);
   });
 });
 

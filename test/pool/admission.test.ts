@@ -12,7 +12,10 @@ describe('Admission', () => {
     expect(gate.waiting).toBe(3);
     gate.leave();
     gate.leave();
-    await new Promise((r) => setImmediate(r));
+    // Handed on a turn of the event loop later (after the writes of this turn), not at once.
+    await Promise.resolve();
+    expect(order).toEqual([1, 2]);
+    await afterTurns(2);
     expect(order).toEqual([1, 2, 3, 4]);
     gate.leave();
     await Promise.all(entries);
@@ -34,3 +37,7 @@ describe('Admission', () => {
     expect(gate.waiting).toBe(0);
   });
 });
+
+function afterTurns(n: number): Promise<void> {
+  return n === 0 ? Promise.resolve() : new Promise((resolve) => setImmediate(() => resolve(afterTurns(n - 1))));
+}
