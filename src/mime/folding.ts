@@ -26,9 +26,10 @@ function utf8Width(code: number): number {
  * white space cannot fit in `hard` octets (the composer encodes values so that this does not happen).
  */
 export function foldHeader(name: string, value: string, hard: number = HARD_LINE): string {
+  // Most header lines fit as they are: 78 characters of ASCII are 78 octets, nothing to fold. The parts are
+  // tested, not the joined line: testing that would first flatten it, a copy per header of every message.
+  if (name.length + 2 + value.length <= SOFT_LINE && !NON_ASCII.test(value) && !NON_ASCII.test(name)) return `${name}: ${value}`;
   const line = `${name}: ${value}`;
-  // Most header lines fit as they are: 78 characters of ASCII are 78 octets, nothing to fold.
-  if (line.length <= SOFT_LINE && !NON_ASCII.test(line)) return line;
   const minBreak = name.length + 2; // never fold between the name and the first word of the value
   let out = '';
   let start = 0;
