@@ -11,6 +11,7 @@ import { SmtpError, type SmtpPhase } from '../errors.js';
 import { ReplyParser } from '../protocol/reply-parser.js';
 import type { Reply } from '../protocol/reply.js';
 import { replyError } from './reply-errors.js';
+import { atTurnEnd } from './loop-turn.js';
 
 interface Waiter {
   /** A single read gets its reply; a batch read (readInto) gets undefined once `into` holds `need` replies. */
@@ -115,7 +116,7 @@ export class ReplyChannel {
     if (typeof stream.cork !== 'function') return;
     this.#corked = stream;
     stream.cork();
-    setImmediate(() => {
+    atTurnEnd(() => {
       this.#corked = undefined;
       stream.uncork();
     });

@@ -7,6 +7,7 @@
  */
 import { SmtpError } from '../errors.js';
 import { WaiterQueue, type QueueEntry } from './waiter-queue.js';
+import { inNextTurn } from '../connection/loop-turn.js';
 
 export class Admission {
   readonly #limit: number;
@@ -57,14 +58,9 @@ export class Admission {
    */
   leave(): void {
     const next = this.#queue.shift();
-    if (next) setImmediate(deferToNextTurn, next);
+    if (next) inNextTurn(next);
     else this.#inside -= 1;
   }
-}
-
-/** Called from a setImmediate callback: a second setImmediate from there runs in the next turn. */
-function deferToNextTurn(next: () => void): void {
-  setImmediate(next);
 }
 
 function abortError(): SmtpError {

@@ -5,7 +5,7 @@
  * the socket would turn into one syscall each).
  */
 import { Duplex } from 'node:stream';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { ReplyChannel } from '../../src/connection/reply-channel.js';
 import { Admission } from '../../src/pool/admission.js';
 import { SmtpConnection } from '../../src/connection/smtp-connection.js';
@@ -88,6 +88,23 @@ describe('admission and write batching', () => {
     await admitted;
     // The waiter (whose next step is composing a message) ran after those bytes were on their way.
     expect(batchesWhenAdmitted).toEqual(['.\r\nMAIL FROM:<a@x>\r\n']);
+  });
+
+  it('still flushes and hands on when the caller has installed fake timers (the loop itself is real)', async () => {
+    const stream = new RecordingStream();
+    const channel = new ReplyChannel(stream);
+    const gate = new Admission(1);
+    await gate.enter();
+    vi.useFakeTimers({ toFake: ['setImmediate', 'clearImmediate', 'setTimeout', 'clearTimeout'] });
+    try {
+      const admitted = gate.enter();
+      await channel.write('NOOP\r\n', 1);
+      gate.leave();
+      await admitted; // would hang if the hand-over waited for a fake clock
+      expect(stream.batches).toEqual(['NOOP\r\n']);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
 
