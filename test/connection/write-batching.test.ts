@@ -10,6 +10,7 @@ import { ReplyChannel } from '../../src/connection/reply-channel.js';
 import { Admission } from '../../src/pool/admission.js';
 import { SmtpConnection } from '../../src/connection/smtp-connection.js';
 import type { Connector } from '../../src/tls/connector.js';
+import { createTransport } from '../../src/index.js';
 
 /** A Duplex that records every batch the writable side receives and lets the test push server bytes. */
 class RecordingStream extends Duplex {
@@ -211,5 +212,56 @@ describe('delivery accounting with an in-memory DATA body', () => {
     expect(error).toMatchObject({ code: 'ECONNECTION', delivery: 'none' });
     // Only the envelope was written: no body, no terminator.
     expect(stream.batches.slice(before).join('')).not.toContain('body');
+  });
+});
+
+/**
+ * A PIPELINING + CHUNKING server behind the recording stream that answers each batch it receives with one
+ * push, as a server across a real network would: the replies to everything that arrived together come back
+ * together.
+ */
+function chunkingServer(stream: RecordingStream): void {
+  let pending = Buffer.alloc(0);
+  stream.onBatch = (text) => {
+    pending = Buffer.concat([pending, Buffer.from(text, 'latin1')]);
+    const replies: string[] = [];
+    for (;;) {
+      const eol = pending.indexOf('\r\n');
+      if (eol < 0) break;
+      const line = pending.subarray(0, eol).toString('latin1');
+      const bdat = /^BDAT (\d+)/i.exec(line);
+      if (bdat) {
+        const size = Number(bdat[1]);
+        if (pending.length < eol + 2 + size) break;
+        pending = pending.subarray(eol + 2 + size);
+        replies.push('250 2.0.0 queued');
+        continue;
+      }
+      pending = pending.subarray(eol + 2);
+      const verb = line.slice(0, 4).toUpperCase();
+      if (verb === 'EHLO') replies.push('250-test.local\r\n250-PIPELINING\r\n250 CHUNKING');
+      else if (verb === 'QUIT') replies.push('221 bye');
+      else replies.push('250 ok');
+    }
+    if (replies.length > 0) setImmediate(() => stream.push(`${replies.join('\r\n')}\r\n`));
+  };
+  setImmediate(() => stream.push('220 test.local ESMTP\r\n'));
+}
+
+describe('transport pipelining on one connection', () => {
+  it('keeps both pipeline places filled: the two transactions answered together are followed by two in one write', async () => {
+    const stream = new RecordingStream();
+    chunkingServer(stream);
+    const connector: Connector = async () => ({ stream, encrypted: false, remoteAddress: '127.0.0.1' });
+    const transport = createTransport({ host: '127.0.0.1', port: 2525, security: 'none', connector, pool: { maxConnections: 1, pipelineDepth: 2 } });
+    const sends = Array.from({ length: 12 }, (_, i) => transport.send({ from: 'a@x.test', to: `r${i}@x.test`, subject: `m${i}`, text: `body ${i}` }));
+    await Promise.all(sends);
+    await transport.close();
+    const perBatch = stream.batches.map((b) => b.match(/BDAT \d+ LAST/g)?.length ?? 0).filter((n) => n > 0);
+    expect(perBatch.reduce((a, b) => a + b, 0)).toBe(12);
+    // The first message may go alone (the second is still being composed); after that, every reply batch
+    // ends two transactions and both places are refilled in one flight, so no batch carries just one.
+    expect(perBatch.slice(1, -1).every((n) => n === 2)).toBe(true);
+    expect(perBatch.length).toBeLessThanOrEqual(7);
   });
 });
