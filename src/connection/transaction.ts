@@ -69,6 +69,12 @@ export class TransactionRunner {
   #inFlight = 0;
   /** Set when a transaction may have left the server mid-transaction; the next one starts with RSET. */
   #resetBeforeNext = false;
+  /**
+   * Counts BDAT transactions whose last bytes are written. A pipelined BDAT is written before the one ahead
+   * of it has its answer, so a finishing transaction may clear #resetBeforeNext only while no later one has
+   * been written since: that later one's outcome is still open, and the flag is now about it.
+   */
+  #bdatWritten = 0;
 
   constructor(ctx: RunnerContext) {
     this.#ctx = ctx;
@@ -258,6 +264,10 @@ export class TransactionRunner {
     }
     transcript.info(`<${normalizer.bytesOut} bytes of message content in BDAT chunks>`);
     options.state.terminatorWritten = true;
+    // The next transaction may be written before this one's replies arrive: until they say otherwise, a
+    // refused chunk may have left the server mid-transaction, so it starts with RSET.
+    this.#resetBeforeNext = true;
+    const written = ++this.#bdatWritten;
     await flush(true).catch(ignore);
     gate.open();
     const last = pending.pop() as Promise<Reply>;
@@ -272,7 +282,9 @@ export class TransactionRunner {
         throw replyError(reply, 'data', 'The server refused the message', 'EMESSAGE');
       }
     }
-    return this.#finish(last, outcome, normalizer.bytesOut, 'BDAT');
+    const result = await this.#finish(last, outcome, normalizer.bytesOut, 'BDAT');
+    if (this.#bdatWritten === written) this.#resetBeforeNext = false;
+    return result;
   }
 
   /** MAIL, RCPTs and BDAT LAST with the whole body in one write: one round trip for the whole message. */
@@ -288,6 +300,7 @@ export class TransactionRunner {
     const replies = readAll(channel, count, 'mail', timeouts.commandMs, timeouts.dataMs);
     // Until we learn otherwise, the server may be left mid-transaction (all RCPTs refused -> BDAT refused).
     this.#resetBeforeNext = true;
+    const written = ++this.#bdatWritten;
     options.state.terminatorWritten = true;
     await channel.write(Buffer.concat([Buffer.from(commands, 'utf8'), bytes]), count, timeouts.dataMs).catch(ignore);
     gate.open();
@@ -311,7 +324,7 @@ export class TransactionRunner {
       throw outcome.error;
     }
     const result = await this.#finish(last, outcome, bytes.byteLength, 'BDAT');
-    this.#resetBeforeNext = false;
+    if (this.#bdatWritten === written) this.#resetBeforeNext = false;
     return result;
   }
 

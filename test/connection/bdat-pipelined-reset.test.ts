@@ -1,0 +1,164 @@
+/**
+ * Pipelined BDAT transactions and RSET. A transaction written before the one ahead of it has its answer must
+ * start with RSET while that answer is open: if every recipient of the one ahead is refused, its BDAT LAST
+ * is refused too, and a server may keep the sender from its MAIL (the next MAIL would get "503 nested MAIL").
+ * The server here behaves exactly that way and holds its replies until the test releases them, so the order
+ * of events is fixed: A and B written, A answered, C written while B is still open, then B and C answered.
+ */
+import { Duplex, Readable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { SmtpConnection } from '../../src/connection/smtp-connection.js';
+import type { Connector } from '../../src/tls/connector.js';
+
+/** A PIPELINING + CHUNKING server that remembers MAIL across a refused BDAT and answers only on release(). */
+class HoldingServer extends Duplex {
+  readonly commands: string[] = [];
+  #pending = Buffer.alloc(0);
+  #held: string[] = [];
+  #hasMail = false;
+  #validRcpts = 0;
+
+  constructor() {
+    super();
+    setImmediate(() => this.push('220 test.local ESMTP\r\n'));
+  }
+
+  /** Sends the first `count` held replies (all of them without a count). */
+  release(count = this.#held.length): void {
+    const out = this.#held.splice(0, count);
+    if (out.length > 0) this.push(`${out.join('\r\n')}\r\n`);
+  }
+
+  get heldCount(): number {
+    return this.#held.length;
+  }
+
+  override _read(): void {}
+
+  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
+    this.#pending = Buffer.concat([this.#pending, chunk]);
+    this.#parse();
+    callback();
+  }
+
+  #parse(): void {
+    for (;;) {
+      const eol = this.#pending.indexOf('\r\n');
+      if (eol < 0) return;
+      const line = this.#pending.subarray(0, eol).toString('latin1');
+      const bdat = /^BDAT (\d+) LAST$/i.exec(line);
+      if (bdat) {
+        const size = Number(bdat[1]);
+        if (this.#pending.length < eol + 2 + size) return;
+        const payload = this.#pending.subarray(eol + 2, eol + 2 + size).toString('latin1');
+        this.#pending = this.#pending.subarray(eol + 2 + size);
+        this.commands.push('BDAT');
+        if (payload.includes('REJECT-ME')) {
+          this.#held.push('554 5.7.1 content rejected'); // the sender is kept here too
+        } else if (this.#validRcpts === 0) {
+          // Refused, and (like some servers) the sender from MAIL is kept.
+          this.#held.push('554 5.5.1 no valid recipients');
+        } else {
+          this.#held.push('250 2.0.0 queued');
+          this.#hasMail = false;
+          this.#validRcpts = 0;
+        }
+        continue;
+      }
+      this.#pending = this.#pending.subarray(eol + 2);
+      const verb = line.slice(0, 4).toUpperCase();
+      this.commands.push(verb);
+      if (verb === 'EHLO') {
+        this.push('250-test.local\r\n250-PIPELINING\r\n250 CHUNKING\r\n'); // session replies are not held
+      } else if (verb === 'QUIT') {
+        this.push('221 bye\r\n');
+      } else if (verb === 'RSET') {
+        this.#hasMail = false;
+        this.#validRcpts = 0;
+        this.#held.push('250 2.0.0 reset');
+      } else if (verb === 'MAIL') {
+        if (this.#hasMail) this.#held.push('503 5.5.1 nested MAIL command');
+        else {
+          this.#hasMail = true;
+          this.#held.push('250 2.1.0 ok');
+        }
+      } else if (verb === 'RCPT') {
+        if (!this.#hasMail) this.#held.push('503 5.5.1 need MAIL');
+        else if (line.includes('refused@')) this.#held.push('550 5.1.1 no such user');
+        else {
+          this.#validRcpts += 1;
+          this.#held.push('250 2.1.5 ok');
+        }
+      } else {
+        this.#held.push('502 5.5.2 not implemented');
+      }
+    }
+  }
+}
+
+async function until(condition: () => boolean): Promise<void> {
+  for (let i = 0; i < 1000 && !condition(); i += 1) await new Promise((resolve) => setImmediate(resolve));
+  if (!condition()) throw new Error('condition not reached');
+}
+
+describe('pipelined BDAT and RSET', () => {
+  it('a transaction written while the one ahead is still unanswered starts with RSET, even after an earlier one succeeded', async () => {
+    const server = new HoldingServer();
+    const connector: Connector = async () => ({ stream: server, encrypted: false, remoteAddress: '127.0.0.1' });
+    const conn = new SmtpConnection({ host: '127.0.0.1', port: 2525, security: 'none', clientName: 'client.test', connector, timeouts: { commandMs: 5000, dataMs: 5000 } });
+    await conn.open();
+
+    const a = conn.send({ from: 'a@x.test', to: ['ok@x.test'] }, 'Subject: a\r\n\r\nA\r\n');
+    const b = conn.send({ from: 'a@x.test', to: ['refused@x.test'] }, 'Subject: b\r\n\r\nB\r\n');
+    const bOutcome = b.then(
+      () => 'delivered',
+      (error: { code?: string }) => error.code,
+    );
+    // A: MAIL, RCPT, BDAT. B (written before A's answer): RSET, MAIL, RCPT, BDAT.
+    await until(() => server.heldCount === 7);
+    server.release(3);
+    await expect(a).resolves.toMatchObject({ accepted: ['ok@x.test'] });
+
+    // B is still unanswered: C must not assume a clean server just because A succeeded.
+    const c = conn.send({ from: 'a@x.test', to: ['ok@x.test'] }, 'Subject: c\r\n\r\nC\r\n');
+    await until(() => server.commands.filter((v) => v === 'BDAT').length === 3);
+    server.release();
+    expect(await bOutcome).toBe('EENVELOPE');
+    await expect(c).resolves.toMatchObject({ accepted: ['ok@x.test'] });
+    expect(server.commands.slice(1)).toEqual(['MAIL', 'RCPT', 'BDAT', 'RSET', 'MAIL', 'RCPT', 'BDAT', 'RSET', 'MAIL', 'RCPT', 'BDAT']);
+
+    // C was the last one written and it succeeded: the next transaction needs no RSET.
+    const d = conn.send({ from: 'a@x.test', to: ['ok@x.test'] }, 'Subject: d\r\n\r\nD\r\n');
+    await until(() => server.heldCount === 3);
+    server.release();
+    await expect(d).resolves.toMatchObject({ accepted: ['ok@x.test'] });
+    expect(server.commands.slice(-4)).toEqual(['BDAT', 'MAIL', 'RCPT', 'BDAT']);
+    await conn.quit();
+  });
+
+  it('a streamed BDAT leaves the next transaction an RSET until its last chunk is answered', async () => {
+    const server = new HoldingServer();
+    const connector: Connector = async () => ({ stream: server, encrypted: false, remoteAddress: '127.0.0.1' });
+    const conn = new SmtpConnection({ host: '127.0.0.1', port: 2525, security: 'none', clientName: 'client.test', connector, timeouts: { commandMs: 5000, dataMs: 5000 } });
+    await conn.open();
+
+    // A stream body: the envelope is answered first, then the body goes as BDAT ... LAST.
+    const b = conn.send({ from: 'a@x.test', to: ['ok@x.test'] }, Readable.from([Buffer.from('Subject: b\r\n\r\nREJECT-ME\r\n')]));
+    const bOutcome = b.then(
+      () => 'delivered',
+      (error: { code?: string }) => error.code,
+    );
+    await until(() => server.heldCount === 2);
+    server.release(2);
+    await until(() => server.commands.includes('BDAT'));
+    // B's last chunk is written and unanswered; C starts now.
+    const c = conn.send({ from: 'a@x.test', to: ['ok@x.test'] }, 'Subject: c\r\n\r\nC\r\n');
+    // C is in memory, so its RSET rides in the same flight as its MAIL, RCPT and BDAT.
+    await until(() => server.commands.filter((v) => v === 'BDAT').length === 2);
+    server.release();
+    expect(await bOutcome).toBe('EMESSAGE');
+    await expect(c).resolves.toMatchObject({ accepted: ['ok@x.test'] });
+    expect(server.commands.slice(1)).toEqual(['MAIL', 'RCPT', 'BDAT', 'RSET', 'MAIL', 'RCPT', 'BDAT']);
+    await conn.quit();
+  });
+});
