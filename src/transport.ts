@@ -11,7 +11,7 @@ import { SmtpError } from './errors.js';
 import { SmtpConnection } from './connection/smtp-connection.js';
 import type { DsnOptions, Envelope, MessageBody, RejectedRecipient, SendOptions } from './connection/transaction.js';
 import { formatReply } from './protocol/reply.js';
-import { ConnectionPool, DEFAULT_POOL_OPTIONS } from './pool/pool.js';
+import { ConnectionPool } from './pool/pool.js';
 import { Admission } from './pool/admission.js';
 import { poolKey } from './pool/pool-key.js';
 import { RateLimiter } from './pool/rate-limiter.js';
@@ -81,14 +81,14 @@ export class SmtpTransport extends TransportEvents {
     const list = Array.isArray(configs) ? configs : [configs];
     if (list.length === 0) throw new SmtpError('ECONFIG', 'createTransport needs at least one configuration', { phase: 'config' });
     this.#targets = list.map((input, index) => this.#makeTarget(resolveConfig(input), index));
-    const pool = { ...DEFAULT_POOL_OPTIONS, ...this.#primary.config.pool };
     // Enough composed messages to fill every connection's pipeline and to refill it whole: when the replies
     // to all of a connection's pipelined transactions arrive together, a composed message waits for each
     // place, so they all leave in one flight. With one fewer, the last place waited for a message composed a
     // turn later (Admission.leave) and the pipeline fell out of step: on a 20 ms link with CHUNKING, 0.5
     // round trips per message became 1. A bigger lead buys no speed, only garbage that survives collections
-    // (4x the old lead cost ~40 MB more peak RSS with a pool of 20, at the same speed).
-    this.#admission = new Admission(pool.maxConnections * pool.pipelineDepth * 2);
+    // (4x the old lead cost ~40 MB more peak RSS with a pool of 20, at the same speed). The largest pool
+    // sets it, so a bigger fallback is not held to the primary's size while it carries the traffic.
+    this.#admission = new Admission(Math.max(...this.#targets.map((t) => t.pool.maxInFlight)) * 2);
     const primary = this.#primary.config;
     this.#composeOptions = Object.freeze({
       ...(primary.from !== undefined ? { defaultFrom: primary.from } : {}),

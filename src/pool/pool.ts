@@ -94,7 +94,15 @@ export class ConnectionPool {
     this.#factory = factory;
     this.#options = { ...DEFAULT_POOL_OPTIONS, ...options };
     this.#events = events;
-    if (this.#options.maxConnections < 1) throw new SmtpError('ECONFIG', 'pool.maxConnections must be at least 1', { phase: 'config' });
+    for (const name of ['maxConnections', 'pipelineDepth'] as const) {
+      const value = this.#options[name];
+      if (!Number.isInteger(value) || value < 1) throw new SmtpError('ECONFIG', `pool.${name} must be a whole number, at least 1`, { phase: 'config' });
+    }
+  }
+
+  /** The most transactions this pool can have on the wire at once (every connection's pipeline full). */
+  get maxInFlight(): number {
+    return this.#options.maxConnections * this.#options.pipelineDepth;
   }
 
   get size(): number {

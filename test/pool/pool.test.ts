@@ -87,6 +87,14 @@ function makePool(options: Partial<PoolOptions> = {}, setup?: (c: FakeConnection
 const env = (to: string) => ({ from: 'a@example.com', to: [to] });
 
 describe('ConnectionPool', () => {
+  it('refuses a maxConnections or pipelineDepth that is not a whole number of at least 1 (ECONFIG)', () => {
+    for (const bad of [{ maxConnections: 0 }, { maxConnections: 2.5 }, { pipelineDepth: 0 }, { pipelineDepth: -1 }, { pipelineDepth: Number.NaN }]) {
+      expect(() => makePool(bad)).toThrow(expect.objectContaining({ code: 'ECONFIG' }));
+    }
+    expect(makePool({ maxConnections: 3, pipelineDepth: 1 }).pool.maxInFlight).toBe(3);
+    expect(makePool({ maxConnections: 3, pipelineDepth: 2 }).pool.maxInFlight).toBe(6);
+  });
+
   it('reuses one connection for sends in sequence and parks it unref-ed', async () => {
     const { pool, made } = makePool();
     for (let i = 0; i < 5; i += 1) await pool.send(env(`r${i}@x`), 'body');

@@ -270,6 +270,37 @@ describe('a burst of sends', () => {
   });
 });
 
+describe('a burst of sends with failover', () => {
+  it('composes ahead for the largest pool of the list, not just the primary', async () => {
+    let composed = 0;
+    let composedAtFirstDelivery = -1;
+    const { server, messages } = await sink({ onMessage: () => undefined });
+    const { server: fallback } = await sink();
+    // A fallback server with a bigger pool than the primary's.
+    const t = createTransport([
+      { host: '127.0.0.1', port: server.port, security: 'none', pool: { maxConnections: 1, pipelineDepth: 1 } },
+      { host: '127.0.0.1', port: fallback.port, security: 'none', pool: { maxConnections: 4, pipelineDepth: 2 } },
+    ]);
+    t.on('message:sent', () => {
+      if (composedAtFirstDelivery < 0) composedAtFirstDelivery = composed;
+    });
+    const message = (i: number) => ({
+      from: 'a@example.com',
+      to: `r${i}@example.com`,
+      get text() {
+        composed += 1;
+        return `body ${i}`;
+      },
+    });
+    const sends = Array.from({ length: 40 }, (_, i) => t.send(message(i)));
+    await Promise.all(sends);
+    await t.close();
+    expect(messages).toHaveLength(40);
+    // max(1 x 1, 4 x 2) x 2 = 16 are let in at once, and all of them are composed before the first reply.
+    expect(composedAtFirstDelivery).toBe(16);
+  });
+});
+
 describe('send() argument edge cases', () => {
   it('takes null options as none (send and sendRaw), and close() still waits for the sends and then resolves', async () => {
     const { server, messages } = await sink();
