@@ -318,7 +318,9 @@ export class SmtpConnection {
     return this.#expectPositive(cmd.rcptTo(to, params), 'rcpt', 'EENVELOPE', 'Recipient refused');
   }
   async rset(): Promise<Reply> {
-    return this.#expectPositive(cmd.rset(), 'mail', 'EPROTOCOL', 'RSET failed');
+    const reply = await this.#expectPositive(cmd.rset(), 'mail', 'EPROTOCOL', 'RSET failed');
+    this.#transactions?.resetDone();
+    return reply;
   }
   async noop(): Promise<Reply> {
     return this.#expectPositive(cmd.noop(), 'mail', 'EPROTOCOL', 'NOOP failed');

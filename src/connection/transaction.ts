@@ -89,6 +89,11 @@ export class TransactionRunner {
     return this.#resetBeforeNext;
   }
 
+  /** A successful RSET sent outside a transaction (the pool's, before reuse): the next one needs none. */
+  resetDone(): void {
+    if (this.#inFlight === 0) this.#resetBeforeNext = false;
+  }
+
   run(envelope: Envelope, body: MessageBody, options: SendOptions): Promise<SendResult> {
     const gate = makeGate();
     const previous = this.#tail;
@@ -130,27 +135,35 @@ export class TransactionRunner {
     if (chunking && pipelining && info.bytes && info.bytes.byteLength <= ONE_FLIGHT_LIMIT) {
       return this.#oneFlightBdat(gate, reset, plan, info.bytes, options);
     }
-    if (reset) await this.#simple(reset, 'mail');
-    const outcome = await this.#envelopeReplies(plan, pipelining, chunking ? '' : cmd.data());
+    // With PIPELINING the RSET leads the envelope's flight (RFC 2920 allows it anywhere in a group).
+    if (reset && !pipelining) await this.#simple(reset, 'mail');
+    const outcome = await this.#envelopeReplies(plan, pipelining, chunking ? '' : cmd.data(), pipelining ? reset : '');
     if (!outcome.ok) {
       await this.#recover(outcome.needsReset, outcome.dataAccepted);
       gate.open();
       throw outcome.error;
     }
     throwIfAborted(options.signal, 'data', channel);
+    // Without PIPELINING the next transaction may not be written before this one's last reply (RFC 2920:
+    // only a server that offers it takes commands ahead): run() opens the gate when this one settles.
+    const early = pipelining ? gate : AFTER_LAST_REPLY;
     return chunking
-      ? this.#streamBdat(gate, info, outcome, options)
-      : this.#streamData(gate, info, outcome, options);
+      ? this.#streamBdat(early, info, outcome, options)
+      : this.#streamData(early, info, outcome, options);
   }
 
-  /** MAIL + RCPTs (+ DATA), pipelined or one by one; sorts the replies into accepted and refused. */
-  async #envelopeReplies(plan: EnvelopePlan, pipelining: boolean, dataLine: string): Promise<EnvelopeOutcome> {
+  /**
+   * [RSET +] MAIL + RCPTs (+ DATA), pipelined or one by one; sorts the replies into accepted and refused.
+   * `reset` (pipelined only) leads the group; its reply is not judged: if it failed, the MAIL reply says so.
+   */
+  async #envelopeReplies(plan: EnvelopePlan, pipelining: boolean, dataLine: string, reset = ''): Promise<EnvelopeOutcome> {
     const { channel, transcript, timeouts } = this.#ctx;
-    const count = 1 + plan.rcptLines.length + (dataLine ? 1 : 0);
-    const phaseOf = (i: number): SmtpPhase => (i === 0 ? 'mail' : dataLine && i === count - 1 ? 'data' : 'rcpt');
+    const lead = reset ? 1 : 0;
+    const count = lead + 1 + plan.rcptLines.length + (dataLine ? 1 : 0);
+    const phaseOf = (i: number): SmtpPhase => (i <= lead ? 'mail' : dataLine && i === count - 1 ? 'data' : 'rcpt');
     const replies: Reply[] = [];
     if (pipelining) {
-      let wire = plan.mailLine;
+      let wire = reset + plan.mailLine;
       for (const rcpt of plan.rcptLines) wire += rcpt.line;
       wire += dataLine;
       transcript.client(wire);
@@ -184,7 +197,7 @@ export class TransactionRunner {
         if (i === 0 && !isPositive(reply)) break;
       }
     }
-    return classify(plan, replies, dataLine !== '');
+    return classify(plan, lead ? replies.slice(lead) : replies, dataLine !== '');
   }
 
   async #streamData(gate: Gate, info: BodyInfo, outcome: EnvelopeAccepted, options: InternalOptions): Promise<SendResult> {
@@ -276,9 +289,9 @@ export class TransactionRunner {
         throw rephase(asSmtpError(error, 'data'), 'data', 'unknown');
       });
       if (!isPositive(reply)) {
-        // The server refused a chunk; it discards the rest and the final reply says so too.
+        // The server refused a chunk; it discards the rest and the final reply says so too. (The RSET flag
+        // is already up: it was raised before the gate opened.)
         await last.catch(ignore);
-        this.#resetBeforeNext = true;
         throw replyError(reply, 'data', 'The server refused the message', 'EMESSAGE');
       }
     }
@@ -382,6 +395,9 @@ export class TransactionRunner {
 
 /** Marks a promise as handled (it is awaited later, or its failure is reported another way). */
 function ignore(): void {}
+
+/** Stands in for the gate where the next transaction must wait for this one's last reply. */
+const AFTER_LAST_REPLY: Gate = { opened: Promise.resolve(), open: () => undefined };
 
 function makeGate(): Gate {
   let open!: () => void;

@@ -10,16 +10,22 @@ import { describe, expect, it } from 'vitest';
 import { SmtpConnection } from '../../src/connection/smtp-connection.js';
 import type { Connector } from '../../src/tls/connector.js';
 
-/** A PIPELINING + CHUNKING server that remembers MAIL across a refused BDAT and answers only on release(). */
+/**
+ * A server that remembers MAIL across a refused BDAT and answers only on release(). PIPELINING + CHUNKING
+ * by default; without them it takes DATA.
+ */
 class HoldingServer extends Duplex {
   readonly commands: string[] = [];
   #pending = Buffer.alloc(0);
   #held: string[] = [];
   #hasMail = false;
   #validRcpts = 0;
+  #inData = false;
+  readonly #extensions: string;
 
-  constructor() {
+  constructor(extensions = ['PIPELINING', 'CHUNKING']) {
     super();
+    this.#extensions = ['test.local', ...extensions].map((e, i, all) => `250${i === all.length - 1 ? ' ' : '-'}${e}`).join('\r\n');
     setImmediate(() => this.push('220 test.local ESMTP\r\n'));
   }
 
@@ -43,6 +49,17 @@ class HoldingServer extends Duplex {
 
   #parse(): void {
     for (;;) {
+      if (this.#inData) {
+        const end = this.#pending.indexOf('\r\n.\r\n');
+        if (end < 0) return;
+        this.#pending = this.#pending.subarray(end + 5);
+        this.#inData = false;
+        this.commands.push('.');
+        this.#held.push('250 2.0.0 queued');
+        this.#hasMail = false;
+        this.#validRcpts = 0;
+        continue;
+      }
       const eol = this.#pending.indexOf('\r\n');
       if (eol < 0) return;
       const line = this.#pending.subarray(0, eol).toString('latin1');
@@ -69,7 +86,11 @@ class HoldingServer extends Duplex {
       const verb = line.slice(0, 4).toUpperCase();
       this.commands.push(verb);
       if (verb === 'EHLO') {
-        this.push('250-test.local\r\n250-PIPELINING\r\n250 CHUNKING\r\n'); // session replies are not held
+        this.push(`${this.#extensions}\r\n`); // session replies are not held
+      } else if (verb === 'DATA') {
+        this.#inData = true;
+        this.#pending = Buffer.concat([Buffer.from('\r\n'), this.#pending]); // the terminator's leading CRLF
+        this.#held.push('354 go ahead');
       } else if (verb === 'QUIT') {
         this.push('221 bye\r\n');
       } else if (verb === 'RSET') {
@@ -161,4 +182,77 @@ describe('pipelined BDAT and RSET', () => {
     expect(server.commands.slice(1)).toEqual(['MAIL', 'RCPT', 'BDAT', 'RSET', 'MAIL', 'RCPT', 'BDAT']);
     await conn.quit();
   });
+
+  it('a streamed transaction behind another streamed BDAT sends its RSET in the envelope flight, without a round trip of its own', async () => {
+    const { server, conn } = await open();
+    const stream = (text: string) => Readable.from([Buffer.from(`Subject: ${text}\r\n\r\n${text}\r\n`)]);
+    const b = conn.send({ from: 'a@x.test', to: ['ok@x.test'] }, stream('b'));
+    await until(() => server.heldCount === 2);
+    server.release(2);
+    await until(() => server.commands.includes('BDAT'));
+    const c = conn.send({ from: 'a@x.test', to: ['ok@x.test'] }, stream('c'));
+    // Nothing answered since B's BDAT, yet C's RSET, MAIL and RCPT are all there.
+    await until(() => server.commands.length === 7);
+    expect(server.commands.slice(1)).toEqual(['MAIL', 'RCPT', 'BDAT', 'RSET', 'MAIL', 'RCPT']);
+    server.release();
+    await expect(b).resolves.toMatchObject({ accepted: ['ok@x.test'] });
+    await until(() => server.heldCount === 1);
+    server.release();
+    await expect(c).resolves.toMatchObject({ accepted: ['ok@x.test'] });
+    await conn.quit();
+  });
+
+  it("a successful RSET from the pool (SmtpConnection.rset) spares the next transaction the runner's own", async () => {
+    const { server, conn } = await open();
+    const refused = conn.send({ from: 'a@x.test', to: ['refused@x.test'] }, 'Subject: r\r\n\r\nR\r\n').catch((e: { code?: string }) => e.code);
+    await until(() => server.heldCount === 3);
+    server.release();
+    expect(await refused).toBe('EENVELOPE');
+    expect(conn.needsReset).toBe(true);
+    const reset = conn.rset();
+    await until(() => server.heldCount === 1);
+    server.release();
+    await reset;
+    expect(conn.needsReset).toBe(false);
+    const next = conn.send({ from: 'a@x.test', to: ['ok@x.test'] }, 'Subject: n\r\n\r\nN\r\n');
+    await until(() => server.heldCount === 3);
+    server.release();
+    await expect(next).resolves.toMatchObject({ accepted: ['ok@x.test'] });
+    expect(server.commands.slice(1)).toEqual(['MAIL', 'RCPT', 'BDAT', 'RSET', 'MAIL', 'RCPT', 'BDAT']);
+    await conn.quit();
+  });
 });
+
+describe('a server without PIPELINING', () => {
+  it('gets the next transaction only after the last reply of the one before, even when both are sent at once', async () => {
+    const { server, conn } = await open([]);
+    const a = conn.send({ from: 'a@x.test', to: ['ok@x.test'] }, 'Subject: a\r\n\r\nA\r\n');
+    const b = conn.send({ from: 'a@x.test', to: ['ok@x.test'] }, 'Subject: b\r\n\r\nB\r\n');
+    // One command at a time: MAIL, RCPT, DATA, then the body and its dot.
+    for (const expected of ['MAIL', 'RCPT', 'DATA', '.']) {
+      await until(() => server.heldCount === 1);
+      expect(server.commands.at(-1)).toBe(expected);
+      if (expected !== '.') server.release();
+    }
+    // A's dot is unanswered: B's MAIL must wait for it.
+    for (let i = 0; i < 20; i += 1) await new Promise((resolve) => setImmediate(resolve));
+    expect(server.commands.slice(1)).toEqual(['MAIL', 'RCPT', 'DATA', '.']);
+    server.release();
+    await expect(a).resolves.toMatchObject({ accepted: ['ok@x.test'] });
+    for (const expected of ['MAIL', 'RCPT', 'DATA', '.']) {
+      await until(() => server.heldCount === 1);
+      expect(server.commands.at(-1)).toBe(expected);
+      server.release();
+    }
+    await expect(b).resolves.toMatchObject({ accepted: ['ok@x.test'] });
+    await conn.quit();
+  });
+});
+
+async function open(extensions?: string[]): Promise<{ server: HoldingServer; conn: SmtpConnection }> {
+  const server = new HoldingServer(extensions);
+  const connector: Connector = async () => ({ stream: server, encrypted: false, remoteAddress: '127.0.0.1' });
+  const conn = new SmtpConnection({ host: '127.0.0.1', port: 2525, security: 'none', clientName: 'client.test', connector, timeouts: { commandMs: 5000, dataMs: 5000 } });
+  await conn.open();
+  return { server, conn };
+}
