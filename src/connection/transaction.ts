@@ -61,11 +61,13 @@ type InternalOptions = SendOptions & { state: TransactionState };
 interface Gate {
   opened: Promise<void>;
   open: () => void;
+  /** True once open() ran: the next transaction goes on without waiting a microtask for `opened`. */
+  isOpen: boolean;
 }
 
 export class TransactionRunner {
   readonly #ctx: RunnerContext;
-  #tail: Promise<void> = Promise.resolve();
+  #tail: Gate = OPEN_GATE;
   #inFlight = 0;
   /** Set when a transaction may have left the server mid-transaction; the next one starts with RSET. */
   #resetBeforeNext = false;
@@ -97,7 +99,7 @@ export class TransactionRunner {
   run(envelope: Envelope, body: MessageBody, options: SendOptions): Promise<SendResult> {
     const gate = makeGate();
     const previous = this.#tail;
-    this.#tail = gate.opened;
+    this.#tail = gate;
     this.#inFlight += 1;
     this.#ctx.onBusy(true);
     const signal = options.signal;
@@ -119,9 +121,9 @@ export class TransactionRunner {
     });
   }
 
-  async #execute(previous: Promise<void>, gate: Gate, envelope: Envelope, body: MessageBody, options: InternalOptions): Promise<SendResult> {
+  async #execute(previous: Gate, gate: Gate, envelope: Envelope, body: MessageBody, options: InternalOptions): Promise<SendResult> {
     const { channel } = this.#ctx;
-    await previous;
+    if (!previous.isOpen) await previous.opened;
     if (channel.broken) throw rephase(channel.broken, 'mail');
     throwIfAborted(options.signal, 'mail');
     const caps = this.#ctx.capabilities();
@@ -168,7 +170,8 @@ export class TransactionRunner {
       wire += dataLine;
       transcript.client(wire);
       try {
-        await channel.write(wire, count);
+        const backpressure = channel.post(wire, count);
+        if (backpressure) await backpressure;
         // One wait for every reply of the group; a timeout names the command still unanswered.
         await channel.readInto(replies, count, phaseOf, timeouts.commandMs);
       } catch (error) {
@@ -234,8 +237,9 @@ export class TransactionRunner {
     final.catch(ignore);
     options.state.terminatorWritten = true;
     // Two writes in one loop turn leave as one writev (the channel corks until the turn ends): no copy of the body.
-    if (held && held.byteLength > 0) void channel.write(held, 0, timeouts.dataMs).catch(ignore);
-    await channel.write(terminator, 1, timeouts.dataMs).catch(ignore);
+    if (held && held.byteLength > 0) channel.post(held, 0, timeouts.dataMs)?.catch(ignore);
+    const backpressure = channel.post(terminator, 1, timeouts.dataMs);
+    if (backpressure) await backpressure.catch(ignore);
     gate.open();
     return this.#finish(final, outcome, contentBytes, 'DATA');
   }
@@ -315,7 +319,8 @@ export class TransactionRunner {
     this.#resetBeforeNext = true;
     const written = ++this.#bdatWritten;
     options.state.terminatorWritten = true;
-    await channel.write(Buffer.concat([Buffer.from(commands, 'utf8'), bytes]), count, timeouts.dataMs).catch(ignore);
+    const backpressure = channel.post(Buffer.concat([Buffer.from(commands, 'utf8'), bytes]), count, timeouts.dataMs);
+    if (backpressure) await backpressure.catch(ignore);
     gate.open();
     const all = replies.slice(reset ? 1 : 0);
     if (reset) await replies[0]?.catch(ignore);
@@ -397,12 +402,22 @@ export class TransactionRunner {
 function ignore(): void {}
 
 /** Stands in for the gate where the next transaction must wait for this one's last reply. */
-const AFTER_LAST_REPLY: Gate = { opened: Promise.resolve(), open: () => undefined };
+const AFTER_LAST_REPLY: Gate = { opened: Promise.resolve(), open: () => undefined, isOpen: false };
+
+/** The first transaction of a session has nobody ahead of it. */
+const OPEN_GATE: Gate = { opened: Promise.resolve(), open: () => undefined, isOpen: true };
 
 function makeGate(): Gate {
-  let open!: () => void;
-  const opened = new Promise<void>((resolve) => (open = resolve));
-  return { opened, open };
+  let resolve!: () => void;
+  const gate: Gate = {
+    opened: new Promise<void>((r) => (resolve = r)),
+    open: () => {
+      gate.isOpen = true;
+      resolve();
+    },
+    isOpen: false,
+  };
+  return gate;
 }
 
 /** Registers n reads at once (so later transactions queue behind them); the last may get a longer timeout. */

@@ -55,6 +55,21 @@ describe('ReplyChannel write batching', () => {
     expect(codes).toEqual([250, 250, 354, 250]);
   });
 
+  it('post() returns nothing to wait for when the socket takes the bytes, a drain wait under backpressure, and a rejection once broken', async () => {
+    const stream = new RecordingStream({ highWaterMark: 8 });
+    const channel = new ReplyChannel(stream);
+    expect(channel.post('NOOP\r\n', 1)).toBeUndefined();
+    const waiting = channel.post('x'.repeat(64), 0);
+    expect(waiting).toBeInstanceOf(Promise);
+    await waiting; // resolves on 'drain', once the corked bytes have left at the end of the turn
+    expect(stream.batches.join('')).toBe(`NOOP\r\n${'x'.repeat(64)}`);
+    stream.push('250 ok\r\n');
+    expect((await channel.read('mail', 1000)).code).toBe(250);
+    stream.destroy();
+    await new Promise((resolve) => setImmediate(resolve));
+    await expect(channel.post('NOOP\r\n', 1)).rejects.toMatchObject({ code: 'ECONNECTION' });
+  });
+
   it('joins writes from separate callbacks of one loop turn, and flushes them before the next turn', async () => {
     const stream = new RecordingStream();
     const channel = new ReplyChannel(stream);
