@@ -150,7 +150,7 @@ export class TransactionRunner {
     // only a server that offers it takes commands ahead): run() opens the gate when this one settles.
     const early = pipelining ? gate : AFTER_LAST_REPLY;
     return chunking
-      ? this.#streamBdat(early, info, outcome, options)
+      ? this.#streamBdat(early, info, outcome, options, pipelining)
       : this.#streamData(early, info, outcome, options);
   }
 
@@ -244,7 +244,7 @@ export class TransactionRunner {
     return this.#finish(final, outcome, contentBytes, 'DATA');
   }
 
-  async #streamBdat(gate: Gate, info: BodyInfo, outcome: EnvelopeAccepted, options: InternalOptions): Promise<SendResult> {
+  async #streamBdat(gate: Gate, info: BodyInfo, outcome: EnvelopeAccepted, options: InternalOptions, pipelining: boolean): Promise<SendResult> {
     const { channel, transcript, timeouts } = this.#ctx;
     const normalizer = new LineEndingNormalizer();
     const pending: Array<Promise<Reply>> = [];
@@ -268,7 +268,15 @@ export class TransactionRunner {
         if (out.byteLength === 0) continue;
         buffered.push(out);
         bufferedBytes += out.byteLength;
-        if (bufferedBytes >= BDAT_CHUNK) await flush(false);
+        if (bufferedBytes >= BDAT_CHUNK) {
+          await flush(false);
+          // Without PIPELINING each chunk waits for its reply (a client may only send ahead to a server that
+          // offers it), and a refused chunk ends the sending: no more chunks after a refusal (RFC 3030).
+          if (!pipelining) {
+            const reply = await (pending.pop() as Promise<Reply>);
+            if (!isPositive(reply)) throw replyError(reply, 'data', 'The server refused the message', 'EMESSAGE');
+          }
+        }
       }
       throwIfAborted(options.signal, 'data', channel);
       const tail = normalizer.end();

@@ -63,12 +63,17 @@ class HoldingServer extends Duplex {
       const eol = this.#pending.indexOf('\r\n');
       if (eol < 0) return;
       const line = this.#pending.subarray(0, eol).toString('latin1');
-      const bdat = /^BDAT (\d+) LAST$/i.exec(line);
+      const bdat = /^BDAT (\d+)( LAST)?$/i.exec(line);
       if (bdat) {
         const size = Number(bdat[1]);
         if (this.#pending.length < eol + 2 + size) return;
         const payload = this.#pending.subarray(eol + 2, eol + 2 + size).toString('latin1');
         this.#pending = this.#pending.subarray(eol + 2 + size);
+        if (bdat[2] === undefined) {
+          this.commands.push('BDAT-CHUNK');
+          this.#held.push(payload.includes('REJECT-ME') ? '554 5.7.1 content rejected' : '250 2.0.0 chunk taken');
+          continue;
+        }
         this.commands.push('BDAT');
         if (payload.includes('REJECT-ME')) {
           this.#held.push('554 5.7.1 content rejected'); // the sender is kept here too
@@ -256,3 +261,42 @@ async function open(extensions?: string[]): Promise<{ server: HoldingServer; con
   await conn.open();
   return { server, conn };
 }
+
+describe('BDAT chunks to a server with CHUNKING but without PIPELINING', () => {
+  const big = (marker = '') => {
+    const line = `${'x'.repeat(98)}\r\n`;
+    const part = Buffer.from(line.repeat(2000)); // 200,000 bytes
+    return Readable.from([Buffer.from(`Subject: big\r\n\r\n${marker}\r\n`), part, part, part]);
+  };
+
+  it('sends each chunk only after the reply to the one before', async () => {
+    const { server, conn } = await open(['CHUNKING']);
+    const sending = conn.send({ from: 'a@x.test', to: ['ok@x.test'] }, big());
+    for (const expected of ['MAIL', 'RCPT', 'BDAT-CHUNK']) {
+      await until(() => server.heldCount === 1);
+      expect(server.commands.at(-1)).toBe(expected);
+      if (expected !== 'BDAT-CHUNK') server.release();
+    }
+    for (let i = 0; i < 20; i += 1) await new Promise((resolve) => setImmediate(resolve));
+    expect(server.commands.slice(1)).toEqual(['MAIL', 'RCPT', 'BDAT-CHUNK']); // the rest waits for the reply
+    server.release();
+    await until(() => server.heldCount === 1);
+    expect(server.commands.at(-1)).toBe('BDAT');
+    server.release();
+    await expect(sending).resolves.toMatchObject({ accepted: ['ok@x.test'], method: 'BDAT' });
+  });
+
+  it('stops at a refused chunk: no further chunk is sent and the failure says nothing was delivered', async () => {
+    const { server, conn } = await open(['CHUNKING']);
+    const sending = conn.send({ from: 'a@x.test', to: ['ok@x.test'] }, big('REJECT-ME')).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    for (let i = 0; i < 3; i += 1) {
+      await until(() => server.heldCount === 1);
+      server.release();
+    }
+    expect(await sending).toMatchObject({ code: 'EMESSAGE', replyCode: 554, delivery: 'none' });
+    expect(server.commands.slice(1)).toEqual(['MAIL', 'RCPT', 'BDAT-CHUNK']);
+  });
+});
