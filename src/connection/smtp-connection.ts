@@ -364,8 +364,13 @@ export class SmtpConnection {
     const channel = this.#requireChannel();
     this.#transcript.client(line);
     try {
-      await channel.write(line, 1);
-      return await this.#read(phase, timeoutMs);
+      // The read is registered in the same step as the write: replies pair with reads in the order the reads
+      // were made, so a transaction started in between must not get its read in ahead of this one.
+      const written = channel.write(line, 1);
+      const reply = this.#read(phase, timeoutMs);
+      reply.catch(() => undefined); // settled below, after the write
+      await written;
+      return await reply;
     } catch (error) {
       throw this.#settle(error, phase);
     }

@@ -61,13 +61,11 @@ type InternalOptions = SendOptions & { state: TransactionState };
 interface Gate {
   opened: Promise<void>;
   open: () => void;
-  /** True once open() ran: the next transaction goes on without waiting a microtask for `opened`. */
-  isOpen: boolean;
 }
 
 export class TransactionRunner {
   readonly #ctx: RunnerContext;
-  #tail: Gate = OPEN_GATE;
+  #tail: Promise<void> = Promise.resolve();
   #inFlight = 0;
   /** Set when a transaction may have left the server mid-transaction; the next one starts with RSET. */
   #resetBeforeNext = false;
@@ -99,7 +97,7 @@ export class TransactionRunner {
   run(envelope: Envelope, body: MessageBody, options: SendOptions): Promise<SendResult> {
     const gate = makeGate();
     const previous = this.#tail;
-    this.#tail = gate;
+    this.#tail = gate.opened;
     this.#inFlight += 1;
     this.#ctx.onBusy(true);
     const signal = options.signal;
@@ -121,9 +119,11 @@ export class TransactionRunner {
     });
   }
 
-  async #execute(previous: Gate, gate: Gate, envelope: Envelope, body: MessageBody, options: InternalOptions): Promise<SendResult> {
+  async #execute(previous: Promise<void>, gate: Gate, envelope: Envelope, body: MessageBody, options: InternalOptions): Promise<SendResult> {
     const { channel } = this.#ctx;
-    if (!previous.isOpen) await previous.opened;
+    // Always a microtask, even behind an open gate: an abort signalled right after send() returns must still
+    // find the transaction unwritten (EABORT, nothing sent).
+    await previous;
     if (channel.broken) throw rephase(channel.broken, 'mail');
     throwIfAborted(options.signal, 'mail');
     const caps = this.#ctx.capabilities();
@@ -200,6 +200,9 @@ export class TransactionRunner {
         if (i === 0 && !isPositive(reply)) break;
       }
     }
+    // A refused RSET leaves the server as it was: the next transaction (or the pool) tries RSET again.
+    const resetReply = lead ? replies[0] : undefined;
+    if (resetReply && !isPositive(resetReply)) this.#resetBeforeNext = true;
     return classify(plan, lead ? replies.slice(lead) : replies, dataLine !== '');
   }
 
@@ -248,6 +251,7 @@ export class TransactionRunner {
     const { channel, transcript, timeouts } = this.#ctx;
     const normalizer = new LineEndingNormalizer();
     const pending: Array<Promise<Reply>> = [];
+    let refused: Reply | undefined;
     let buffered: Uint8Array[] = [];
     let bufferedBytes = 0;
     const flush = async (last: boolean): Promise<void> => {
@@ -274,7 +278,10 @@ export class TransactionRunner {
           // offers it), and a refused chunk ends the sending: no more chunks after a refusal (RFC 3030).
           if (!pipelining) {
             const reply = await (pending.pop() as Promise<Reply>);
-            if (!isPositive(reply)) throw replyError(reply, 'data', 'The server refused the message', 'EMESSAGE');
+            if (!isPositive(reply)) {
+              refused = reply;
+              break;
+            }
           }
         }
       }
@@ -286,6 +293,12 @@ export class TransactionRunner {
       }
     } catch (error) {
       throw this.#abandon(error, 'data');
+    }
+    if (refused) {
+      // Every chunk sent has its reply, so the session is in step: it stays, and the next transaction starts
+      // with RSET (the server may still hold this one's envelope).
+      this.#resetBeforeNext = true;
+      throw replyError(refused, 'data', 'The server refused the message', 'EMESSAGE');
     }
     transcript.info(`<${normalizer.bytesOut} bytes of message content in BDAT chunks>`);
     options.state.terminatorWritten = true;
@@ -389,8 +402,12 @@ export class TransactionRunner {
   async #simple(line: string, phase: SmtpPhase): Promise<Reply> {
     this.#ctx.transcript.client(line);
     try {
-      await this.#ctx.channel.write(line, 1);
-      return await this.#ctx.channel.read(phase, this.#ctx.timeouts.commandMs);
+      // Read registered with the write, so replies pair with commands in the order they were written.
+      const written = this.#ctx.channel.write(line, 1);
+      const reply = this.#ctx.channel.read(phase, this.#ctx.timeouts.commandMs);
+      reply.catch(ignore);
+      await written;
+      return await reply;
     } catch (error) {
       throw rephase(asSmtpError(error, phase), phase);
     }
@@ -410,22 +427,12 @@ export class TransactionRunner {
 function ignore(): void {}
 
 /** Stands in for the gate where the next transaction must wait for this one's last reply. */
-const AFTER_LAST_REPLY: Gate = { opened: Promise.resolve(), open: () => undefined, isOpen: false };
-
-/** The first transaction of a session has nobody ahead of it. */
-const OPEN_GATE: Gate = { opened: Promise.resolve(), open: () => undefined, isOpen: true };
+const AFTER_LAST_REPLY: Gate = { opened: Promise.resolve(), open: () => undefined };
 
 function makeGate(): Gate {
-  let resolve!: () => void;
-  const gate: Gate = {
-    opened: new Promise<void>((r) => (resolve = r)),
-    open: () => {
-      gate.isOpen = true;
-      resolve();
-    },
-    isOpen: false,
-  };
-  return gate;
+  let open!: () => void;
+  const opened = new Promise<void>((resolve) => (open = resolve));
+  return { opened, open };
 }
 
 /** Registers n reads at once (so later transactions queue behind them); the last may get a longer timeout. */

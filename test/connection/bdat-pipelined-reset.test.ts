@@ -21,6 +21,8 @@ class HoldingServer extends Duplex {
   #hasMail = false;
   #validRcpts = 0;
   #inData = false;
+  /** Answers RSET with 502 and keeps the transaction (a broken server). */
+  refuseReset = false;
   readonly #extensions: string;
 
   constructor(extensions = ['PIPELINING', 'CHUNKING']) {
@@ -98,6 +100,10 @@ class HoldingServer extends Duplex {
         this.#held.push('354 go ahead');
       } else if (verb === 'QUIT') {
         this.push('221 bye\r\n');
+      } else if (verb === 'NOOP') {
+        this.#held.push('250 2.0.0 ok');
+      } else if (verb === 'RSET' && this.refuseReset) {
+        this.#held.push('502 5.5.1 RSET refused');
       } else if (verb === 'RSET') {
         this.#hasMail = false;
         this.#validRcpts = 0;
@@ -298,5 +304,57 @@ describe('BDAT chunks to a server with CHUNKING but without PIPELINING', () => {
     }
     expect(await sending).toMatchObject({ code: 'EMESSAGE', replyCode: 554, delivery: 'none' });
     expect(server.commands.slice(1)).toEqual(['MAIL', 'RCPT', 'BDAT-CHUNK']);
+
+    // Every chunk had its reply, so the session is in step and stays: the next message starts with RSET.
+    const next = conn.send({ from: 'a@x.test', to: ['ok@x.test'] }, 'Subject: n\r\n\r\nN\r\n');
+    for (let i = 0; i < 4; i += 1) {
+      await until(() => server.heldCount === 1);
+      server.release();
+    }
+    await expect(next).resolves.toMatchObject({ accepted: ['ok@x.test'] });
+    expect(server.commands.slice(4)).toEqual(['RSET', 'MAIL', 'RCPT', 'BDAT']);
+    await conn.quit();
+  });
+});
+
+describe('reads pair with the commands they answer', () => {
+  it('a NOOP and a send made in the same tick each get their own replies', async () => {
+    const { server, conn } = await open();
+    const noop = conn.noop();
+    const sending = conn.send({ from: 'a@x.test', to: ['ok@x.test'] }, 'Subject: r\r\n\r\nREJECT-ME\r\n').then(
+      () => 'delivered',
+      (error: { code?: string }) => error.code,
+    );
+    await until(() => server.heldCount === 4);
+    server.release();
+    await expect(noop).resolves.toMatchObject({ code: 250 });
+    expect(await sending).toBe('EMESSAGE');
+    await conn.quit();
+  });
+
+  it('an abort signalled right after send() returns stops the message before a byte of it is written', async () => {
+    const { server, conn } = await open();
+    const controller = new AbortController();
+    const sending = conn.send({ from: 'a@x.test', to: ['ok@x.test'] }, 'Subject: a\r\n\r\nA\r\n', { signal: controller.signal });
+    controller.abort();
+    await expect(sending).rejects.toMatchObject({ code: 'EABORT' });
+    for (let i = 0; i < 5; i += 1) await new Promise((resolve) => setImmediate(resolve));
+    expect(server.commands.slice(1)).toEqual([]);
+  });
+
+  it('a refused RSET at the head of a pipelined group leaves the session marked for RSET', async () => {
+    const { server, conn } = await open();
+    const refused = conn.send({ from: 'a@x.test', to: ['refused@x.test'] }, 'Subject: r\r\n\r\nR\r\n').catch((e: { code?: string }) => e.code);
+    await until(() => server.heldCount === 3);
+    server.release();
+    expect(await refused).toBe('EENVELOPE');
+    server.refuseReset = true;
+    // A streamed body: its envelope group (RSET, MAIL, RCPT) is answered before any BDAT.
+    const next = conn.send({ from: 'a@x.test', to: ['ok@x.test'] }, Readable.from([Buffer.from('Subject: n\r\n\r\nN\r\n')])).catch((e: { code?: string }) => e.code);
+    await until(() => server.heldCount === 3);
+    server.release();
+    expect(await next).toBe('EENVELOPE'); // 503 nested MAIL: the server kept the refused message's sender
+    expect(server.commands.slice(-3)).toEqual(['RSET', 'MAIL', 'RCPT']);
+    expect(conn.needsReset).toBe(true);
   });
 });
