@@ -214,11 +214,7 @@ describe('pipelined BDAT and RSET', () => {
   });
 
   it("a successful RSET from the pool (SmtpConnection.rset) spares the next transaction the runner's own", async () => {
-    const { server, conn } = await open();
-    const refused = conn.send({ from: 'a@x.test', to: ['refused@x.test'] }, 'Subject: r\r\n\r\nR\r\n').catch((e: { code?: string }) => e.code);
-    await until(() => server.heldCount === 3);
-    server.release();
-    expect(await refused).toBe('EENVELOPE');
+    const { server, conn } = await openAfterRefusal();
     expect(conn.needsReset).toBe(true);
     const reset = conn.rset();
     await until(() => server.heldCount === 1);
@@ -343,11 +339,7 @@ describe('reads pair with the commands they answer', () => {
   });
 
   it('a refused RSET at the head of a pipelined group leaves the session marked for RSET', async () => {
-    const { server, conn } = await open();
-    const refused = conn.send({ from: 'a@x.test', to: ['refused@x.test'] }, 'Subject: r\r\n\r\nR\r\n').catch((e: { code?: string }) => e.code);
-    await until(() => server.heldCount === 3);
-    server.release();
-    expect(await refused).toBe('EENVELOPE');
+    const { server, conn } = await openAfterRefusal();
     server.refuseReset = true;
     // A streamed body: its envelope group (RSET, MAIL, RCPT) is answered before any BDAT.
     const next = conn.send({ from: 'a@x.test', to: ['ok@x.test'] }, Readable.from([Buffer.from('Subject: n\r\n\r\nN\r\n')])).catch((e: { code?: string }) => e.code);
@@ -358,3 +350,13 @@ describe('reads pair with the commands they answer', () => {
     expect(conn.needsReset).toBe(true);
   });
 });
+
+/** A session whose last transaction had every recipient refused: the server may still hold its sender. */
+async function openAfterRefusal(): Promise<{ server: HoldingServer; conn: SmtpConnection }> {
+  const { server, conn } = await open();
+  const refused = conn.send({ from: 'a@x.test', to: ['refused@x.test'] }, 'Subject: r\r\n\r\nR\r\n').catch((e: { code?: string }) => e.code);
+  await until(() => server.heldCount === 3);
+  server.release();
+  expect(await refused).toBe('EENVELOPE');
+  return { server, conn };
+}
