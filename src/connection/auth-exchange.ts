@@ -75,8 +75,7 @@ export async function authenticate(ctx: AuthContext): Promise<string> {
 
 async function send(ctx: AuthContext, line: string): Promise<Reply> {
   ctx.transcript.client(line);
-  await ctx.channel.write(line, 1);
-  return ctx.channel.read('auth', ctx.timeoutMs);
+  return ctx.channel.command(line, 'auth', ctx.timeoutMs);
 }
 
 /** RFC 4954: a client that gives up sends "*"; the server answers 501. */

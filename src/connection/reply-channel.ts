@@ -131,6 +131,19 @@ export class ReplyChannel {
     });
   }
 
+  /**
+   * One command and its reply. The read is registered in the same step as the write: replies go to reads in
+   * the order the reads were made, so nothing started in between (a pipelined transaction, a pool's RSET)
+   * can take this command's reply.
+   */
+  async command(data: string | Uint8Array, phase: SmtpPhase, timeoutMs: number): Promise<Reply> {
+    const written = this.write(data, 1);
+    const reply = this.read(phase, timeoutMs);
+    reply.catch(() => undefined); // awaited below, once the write has settled
+    await written;
+    return reply;
+  }
+
   /** Reads the next reply in FIFO order; a timeout breaks the channel (the stream is out of sync). */
   read(phase: SmtpPhase, timeoutMs: number): Promise<Reply> {
     const ready = this.#arrived.shift();

@@ -364,13 +364,7 @@ export class SmtpConnection {
     const channel = this.#requireChannel();
     this.#transcript.client(line);
     try {
-      // The read is registered in the same step as the write: replies pair with reads in the order the reads
-      // were made, so a transaction started in between must not get its read in ahead of this one.
-      const written = channel.write(line, 1);
-      const reply = this.#read(phase, timeoutMs);
-      reply.catch(() => undefined); // settled below, after the write
-      await written;
-      return await reply;
+      return this.#unless421(await channel.command(line, phase, timeoutMs), phase);
     } catch (error) {
       throw this.#settle(error, phase);
     }
@@ -378,18 +372,19 @@ export class SmtpConnection {
 
   async #read(phase: SmtpPhase, timeoutMs: number): Promise<Reply> {
     try {
-      const reply = await this.#requireChannel().read(phase, timeoutMs);
-      if (reply.code === 421) {
-        // 421: the server is shutting this session down; it may reply 421 to any command (RFC 5321 3.8).
-        this.#channel?.expectClose();
-        const error = replyError(reply, phase, 'The server is closing the connection', 'ECONNECTION');
-        this.#fail(error);
-        throw error;
-      }
-      return reply;
+      return this.#unless421(await this.#requireChannel().read(phase, timeoutMs), phase);
     } catch (error) {
       throw this.#settle(error, phase);
     }
+  }
+
+  /** 421: the server is shutting this session down; it may reply 421 to any command (RFC 5321 3.8). */
+  #unless421(reply: Reply, phase: SmtpPhase): Reply {
+    if (reply.code !== 421) return reply;
+    this.#channel?.expectClose();
+    const error = replyError(reply, phase, 'The server is closing the connection', 'ECONNECTION');
+    this.#fail(error);
+    throw error;
   }
 
   #negative(reply: Reply, phase: SmtpPhase, what: string, code: 'EPROTOCOL'): SmtpError {

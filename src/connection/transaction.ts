@@ -89,6 +89,21 @@ export class TransactionRunner {
     return this.#resetBeforeNext;
   }
 
+  /**
+   * A BDAT transaction's last bytes are about to go out, before its answer: until that answer, the server may
+   * be left mid-transaction (all RCPTs refused -> BDAT refused), so the next transaction starts with RSET.
+   * Returns the ticket bdatAccepted() takes.
+   */
+  #bdatWriting(): number {
+    this.#resetBeforeNext = true;
+    return ++this.#bdatWritten;
+  }
+
+  /** That transaction was accepted: the server is clean, unless a later BDAT has been written since. */
+  #bdatAccepted(ticket: number): void {
+    if (this.#bdatWritten === ticket) this.#resetBeforeNext = false;
+  }
+
   /** A successful RSET sent outside a transaction (the pool's, before reuse): the next one needs none. */
   resetDone(): void {
     if (this.#inFlight === 0) this.#resetBeforeNext = false;
@@ -191,8 +206,7 @@ export class TransactionRunner {
         transcript.client(line);
         let reply: Reply;
         try {
-          await channel.write(line, 1);
-          reply = await channel.read(phase, timeouts.commandMs);
+          reply = await channel.command(line, phase, timeouts.commandMs);
         } catch (error) {
           throw rephase(asSmtpError(error, phase), phase);
         }
@@ -302,10 +316,8 @@ export class TransactionRunner {
     }
     transcript.info(`<${normalizer.bytesOut} bytes of message content in BDAT chunks>`);
     options.state.terminatorWritten = true;
-    // The next transaction may be written before this one's replies arrive: until they say otherwise, a
-    // refused chunk may have left the server mid-transaction, so it starts with RSET.
-    this.#resetBeforeNext = true;
-    const written = ++this.#bdatWritten;
+    // The next transaction may be written before this one's replies arrive.
+    const ticket = this.#bdatWriting();
     await flush(true).catch(ignore);
     gate.open();
     const last = pending.pop() as Promise<Reply>;
@@ -321,7 +333,7 @@ export class TransactionRunner {
       }
     }
     const result = await this.#finish(last, outcome, normalizer.bytesOut, 'BDAT');
-    if (this.#bdatWritten === written) this.#resetBeforeNext = false;
+    this.#bdatAccepted(ticket);
     return result;
   }
 
@@ -336,9 +348,7 @@ export class TransactionRunner {
     transcript.info(`<${bytes.byteLength} bytes of message content>`);
     throwIfAborted(options.signal, 'mail');
     const replies = readAll(channel, count, 'mail', timeouts.commandMs, timeouts.dataMs);
-    // Until we learn otherwise, the server may be left mid-transaction (all RCPTs refused -> BDAT refused).
-    this.#resetBeforeNext = true;
-    const written = ++this.#bdatWritten;
+    const ticket = this.#bdatWriting();
     options.state.terminatorWritten = true;
     const backpressure = channel.post(Buffer.concat([Buffer.from(commands, 'utf8'), bytes]), count, timeouts.dataMs);
     if (backpressure) await backpressure.catch(ignore);
@@ -363,7 +373,7 @@ export class TransactionRunner {
       throw outcome.error;
     }
     const result = await this.#finish(last, outcome, bytes.byteLength, 'BDAT');
-    if (this.#bdatWritten === written) this.#resetBeforeNext = false;
+    this.#bdatAccepted(ticket);
     return result;
   }
 
@@ -402,12 +412,7 @@ export class TransactionRunner {
   async #simple(line: string, phase: SmtpPhase): Promise<Reply> {
     this.#ctx.transcript.client(line);
     try {
-      // Read registered with the write, so replies pair with commands in the order they were written.
-      const written = this.#ctx.channel.write(line, 1);
-      const reply = this.#ctx.channel.read(phase, this.#ctx.timeouts.commandMs);
-      reply.catch(ignore);
-      await written;
-      return await reply;
+      return await this.#ctx.channel.command(line, phase, this.#ctx.timeouts.commandMs);
     } catch (error) {
       throw rephase(asSmtpError(error, phase), phase);
     }
