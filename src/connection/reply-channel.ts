@@ -12,6 +12,7 @@ import { ReplyParser } from '../protocol/reply-parser.js';
 import type { Reply } from '../protocol/reply.js';
 import { replyError } from './reply-errors.js';
 import { atTurnEnd } from './loop-turn.js';
+import { setReadSink } from '../tls/direct-reads.js';
 
 interface Waiter {
   /** A single read gets its reply; a batch read (readInto) gets undefined once `into` holds `need` replies. */
@@ -213,6 +214,7 @@ export class ReplyChannel {
    * The caller must have checked hasBufferedInput first.
    */
   detach(): Duplex {
+    setReadSink(this.#stream, undefined);
     this.#stream.off('data', this.#onData);
     this.#stream.off('error', this.#onError);
     this.#stream.off('close', this.#onClose);
@@ -238,7 +240,7 @@ export class ReplyChannel {
   }
 
   #attach(stream: Duplex): void {
-    stream.on('data', this.#onData);
+    if (!setReadSink(stream, this.#onData)) stream.on('data', this.#onData);
     stream.on('error', this.#onError);
     stream.on('close', this.#onClose);
     stream.on('end', this.#onEnd);
@@ -256,7 +258,9 @@ export class ReplyChannel {
       return;
     }
     for (const reply of replies) {
+      this.#events.onReply?.(reply);
       if (this.#expected === 0) {
+        // Transcribed above like any reply: a conformance transcript shows what the server really sent.
         this.breakWith(
           new SmtpError('EPROTOCOL', `Unexpected reply with no command pending: ${reply.code} ${truncate(reply.message)}`, {
             phase: 'connect',
@@ -268,7 +272,6 @@ export class ReplyChannel {
         return;
       }
       this.#expected -= 1;
-      this.#events.onReply?.(reply);
       const waiter = this.#waiters[0];
       if (waiter === undefined) {
         this.#arrived.push(reply);

@@ -9,6 +9,7 @@ import tls from 'node:tls';
 import type { Duplex } from 'node:stream';
 import { SmtpError } from '../errors.js';
 import { buildTlsOptions, mapTlsError, type TlsSettings } from './policy.js';
+import { connectWithDirectReads } from './direct-reads.js';
 
 export interface ConnectRequest {
   host: string;
@@ -38,7 +39,7 @@ export const defaultConnector: Connector = (request) =>
     let settled = false;
     const socket: net.Socket = request.implicitTls
       ? tls.connect({ ...buildTlsOptions(request.host, request.tls), host: target, port: request.port })
-      : net.connect({ host: target, port: request.port });
+      : connectWithDirectReads({ host: target, port: request.port });
     const readyEvent = request.implicitTls ? 'secureConnect' : 'connect';
 
     const finish = (error?: SmtpError): void => {

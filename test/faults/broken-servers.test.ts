@@ -5,8 +5,9 @@
  * when that cannot duplicate a message, leaves the transport usable, and never reports a send that the
  * server did not accept.
  */
-import { afterEach, describe, expect, it } from 'vitest';
-import { defaultConnector, type Connector } from '../../src/tls/connector.js';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { TranscriptEntry } from '../../src/connection/transcript.js';
+import { ReplyParser } from '../../src/protocol/reply-parser.js';
 import { scriptedServer, type Step } from '../helpers/scripted-server.js';
 import {
   FAST_RETRY, NAME, TRUST_TEST_CERT, USER, defer, failureOf, faultTransport, healthySession, message, messageIds, opening, runCleanups,
@@ -96,14 +97,10 @@ describe('replies one byte at a time', () => {
     const script = healthySession({}, 2);
     const server = await scriptedServer([{ byteByByte: true }, ...script]);
     defer(() => server.close());
-    // Count the reads the client's socket sees, to prove the bytes really came one by one.
-    let reads = 0;
-    const connector: Connector = async (request) => {
-      const socket = await defaultConnector(request);
-      socket.stream.on('data', () => (reads += 1));
-      return socket;
-    };
-    const { transport, retries } = faultTransport(server.port, { connector });
+    // Count the reads the client's parser is handed, to prove the bytes really came one by one.
+    const parsed = vi.spyOn(ReplyParser.prototype, 'push');
+    defer(async () => parsed.mockRestore());
+    const { transport, retries } = faultTransport(server.port);
     const one = await transport.send(message(1));
     const two = await transport.send(message(2));
     await transport.close();
@@ -113,7 +110,7 @@ describe('replies one byte at a time', () => {
     expect([one.response, two.response]).toEqual(['250 2.0.0 queued as H1', '250 2.0.0 queued as H2']);
     expect(messageIds(server.bodies)).toEqual([one.messageId, two.messageId]);
     const replyBytes = script.reduce((n, step) => n + ('s' in step ? step.s.length + 2 : 0), 0);
-    expect(reads).toBeGreaterThan(replyBytes * 0.8);
+    expect(parsed.mock.calls.length).toBeGreaterThan(replyBytes * 0.8);
   });
 
   it('a STARTTLS + AUTH session works when every reply byte (and TLS record) arrives alone', async () => {
@@ -160,15 +157,11 @@ describe('replies nobody asked for', () => {
   it('a reply while the pooled connection is idle: the connection is dropped quietly and the next send works', async () => {
     const server = await scriptedServer([...toDot, { s: '250 2.0.0 queued' }, { waitMs: 30 }, { s: '250 2.0.0 hello?' }, { hang: true }], healthySession({}, 1));
     defer(() => server.close());
-    // Watch the socket so the test knows when the stray reply has been read (no sleeping and hoping).
+    // Watch the transcript so the test knows when the stray reply has been read (no sleeping and hoping).
     let strayRead!: () => void;
     const stray = new Promise<void>((resolve) => (strayRead = resolve));
-    const connector: Connector = async (request) => {
-      const socket = await defaultConnector(request);
-      socket.stream.on('data', (chunk: Buffer) => chunk.includes('hello?') && strayRead());
-      return socket;
-    };
-    const { transport, retries } = faultTransport(server.port, { connector });
+    const onTranscript = (entry: TranscriptEntry): void => void (entry.dir === 'S' && entry.line.includes('hello?') && strayRead());
+    const { transport, retries } = faultTransport(server.port, { onTranscript });
     await transport.send(message(1));
     await stray;
     const two = await transport.send(message(2));

@@ -7,7 +7,7 @@
  * ways the client can write a transaction.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { defaultConnector, type Connector } from '../../src/tls/connector.js';
+import type { TranscriptEntry } from '../../src/connection/transcript.js';
 import { scriptedServer, type Step } from '../helpers/scripted-server.js';
 import {
   CAPS, FAST_RETRY, NAME, TRUST_TEST_CERT, USER, defer, failureOf, faultTransport, healthySession, message, messageIds, opening,
@@ -110,15 +110,11 @@ describe('421 at each phase, through the transport', () => {
     const server = await scriptedServer([...healthySession({}, 1).slice(0, -2), ...BYE], healthySession({}, 1));
     defer(() => server.close());
     // Script 0 says 421 as soon as the first message is accepted (an idle timeout, a restart) and closes.
-    // Watch the socket so the test knows when that 421 has been read (no sleeping and hoping).
+    // Watch the transcript so the test knows when that 421 has been read (no sleeping and hoping).
     let byeRead!: () => void;
     const bye = new Promise<void>((resolve) => (byeRead = resolve));
-    const connector: Connector = async (request) => {
-      const socket = await defaultConnector(request);
-      socket.stream.on('data', (chunk: Buffer) => chunk.includes('421 ') && byeRead());
-      return socket;
-    };
-    const { transport, retries } = faultTransport(server.port, { connector });
+    const onTranscript = (entry: TranscriptEntry): void => void (entry.dir === 'S' && entry.line.startsWith('421') && byeRead());
+    const { transport, retries } = faultTransport(server.port, { onTranscript });
     await transport.send(message(1));
     await bye;
     const info = await transport.send(message(2));
