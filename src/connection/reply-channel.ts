@@ -244,6 +244,9 @@ export class ReplyChannel {
     stream.on('error', this.#onError);
     stream.on('close', this.#onClose);
     stream.on('end', this.#onEnd);
+    // A stream that ended or died before we listened has already said so (direct reads do not hold 'end'
+    // back until the bytes before it are read). After the bytes that did arrive: they are delivered first.
+    if (stream.destroyed || stream.readableEnded) queueMicrotask(() => this.#onClose());
   }
 
   #onData = (chunk: Buffer): void => {

@@ -59,6 +59,31 @@ describe('direct reads (onread) on plain TCP sockets', () => {
     expect(seen).toEqual(['220 early\r\n']);
   });
 
+  it('a server that answered and hung up before the channel existed: the greeting is read, then the close is reported at once', async () => {
+    const port = await server((s) => s.end('220 hi\r\n'));
+    const socket = await connected(port);
+    await once(socket, 'close'); // everything happened before anyone listened
+    const channel = new ReplyChannel(socket);
+    channel.expect(1);
+    expect(texts([await channel.read('greeting', 2_000)])).toEqual(['220 hi']);
+    const started = performance.now();
+    const error = await channel.read('ehlo', 5_000).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'ECONNECTION' });
+    expect(performance.now() - started).toBeLessThan(1_000); // not the 5 s reply timeout
+  });
+
+  it('a server that floods before anyone reads loses the connection instead of filling memory', async () => {
+    const port = await server((s) => s.on('error', () => undefined).write(Buffer.alloc(200 * 1024, 0x41)));
+    const socket = await connected(port);
+    const [error] = (await once(socket, 'error')) as [Error];
+    expect(error.message).toMatch(/before the session read any/);
+    expect(socket.destroyed).toBe(true);
+    const seen: Buffer[] = [];
+    setReadSink(socket, (chunk) => seen.push(Buffer.from(chunk)));
+    await Promise.resolve();
+    expect(seen).toEqual([]);
+  });
+
   it('replies split across reads come out whole although each read overwrites the same buffer', async () => {
     let peer!: net.Socket;
     const port = await server((s) => (peer = s));
