@@ -16,7 +16,7 @@ import { Admission } from './pool/admission.js';
 import { poolKey } from './pool/pool-key.js';
 import { RateLimiter } from './pool/rate-limiter.js';
 import { checkDestination } from './guards/destination.js';
-import { prepareMessage, type ComposeOptions, type PreparedMessage } from './mime/compose.js';
+import { messageBytesNow, prepareMessageNow, type ComposeOptions, type PreparedMessage } from './mime/compose.js';
 import type { MailMessage } from './mime/message.js';
 import type { DsnOptions as MessageDsn } from './guards/ids.js';
 import { resolveConfig, type ResolvedConfig, type TransportConfig } from './transport-config.js';
@@ -136,10 +136,13 @@ export class SmtpTransport extends TransportEvents {
       let prepared: PreparedMessage;
       let source: PreparedMessage | Buffer;
       try {
-        prepared = await prepareMessage(message, this.#composeOptions);
+        // Awaited only when there is something to wait for (attachments): most messages are composed in the
+        // same turn, without a promise per step.
+        const now = prepareMessageNow(message, this.#composeOptions);
+        prepared = now instanceof Promise ? await now : now;
         // Small messages go to the session as bytes: then MAIL, RCPT and BDAT LAST with the body leave in
         // one write on CHUNKING servers (a stream has to wait for the envelope replies first).
-        source = prepared.size !== undefined && prepared.size <= IN_MEMORY_LIMIT ? await prepared.toBuffer() : prepared;
+        source = prepared.size !== undefined && prepared.size <= IN_MEMORY_LIMIT ? (messageBytesNow(prepared) ?? (await prepared.toBuffer())) : prepared;
       } catch (error) {
         this.emit('message:failed', { error: asError(error), durationMs: performance.now() - started });
         throw error;

@@ -120,12 +120,31 @@ interface MessageHead {
  */
 export function prepareMessage(message: MailMessage, options: ComposeOptions = {}): Promise<PreparedMessage> {
   try {
-    const head = readHead(message, options);
-    if (head.attachments.length === 0) return Promise.resolve(assemble(message, head, []));
-    return prepareAttachments(head, options).then((prepared) => assemble(message, head, prepared));
+    return Promise.resolve(prepareMessageNow(message, options));
   } catch (error) {
     return Promise.reject(error);
   }
+}
+
+/**
+ * prepareMessage without the promise when nothing has to be awaited (no attachments): the transport's hot
+ * path, where each await is a microtask turn and a promise per message. Throws EGUARD synchronously.
+ */
+export function prepareMessageNow(message: MailMessage, options: ComposeOptions = {}): PreparedMessage | Promise<PreparedMessage> {
+  const head = readHead(message, options);
+  if (head.attachments.length === 0) return assemble(message, head, []);
+  return prepareAttachments(head, options).then((prepared) => assemble(message, head, prepared));
+}
+
+const BYTES_NOW = Symbol('bytesNow');
+
+interface PreparedInternal extends PreparedMessage {
+  [BYTES_NOW]: () => Buffer | undefined;
+}
+
+/** The whole message at once, when every part is in memory (no file or stream to read); else undefined. */
+export function messageBytesNow(prepared: PreparedMessage): Buffer | undefined {
+  return (prepared as Partial<PreparedInternal>)[BYTES_NOW]?.();
 }
 
 async function prepareAttachments(head: MessageHead, options: ComposeOptions): Promise<PreparedAttachment[]> {
@@ -224,27 +243,25 @@ function assemble(message: MailMessage, head: MessageHead, prepared: PreparedAtt
     opened = true;
     return Readable.from(generate(finalRoot, tail, limits), { objectMode: false, highWaterMark: 64 * 1024 });
   };
-  const toBuffer = async (): Promise<Buffer> => {
+  const bytesNow = (): Buffer | undefined => {
     const chunks: Buffer[] = [];
-    let streamed = false;
     for (const item of writePart(finalRoot)) {
-      if (!Buffer.isBuffer(item)) {
-        streamed = true;
-        break;
-      }
+      if (!Buffer.isBuffer(item)) return undefined;
       chunks.push(item);
     }
-    if (!streamed) {
-      chunks.push(tail);
-      // No length hint: a hint would silently cut or pad the message if `size` were ever wrong, and the
-      // tests that compare `size` with the bytes would then prove nothing.
-      return Buffer.concat(chunks);
-    }
+    chunks.push(tail);
+    // No length hint: a hint would silently cut or pad the message if `size` were ever wrong, and the
+    // tests that compare `size` with the bytes would then prove nothing.
+    return Buffer.concat(chunks);
+  };
+  const toBuffer = async (): Promise<Buffer> => {
+    const now = bytesNow();
+    if (now !== undefined) return now;
     const all: Buffer[] = [];
     for await (const chunk of open()) all.push(chunk as Buffer);
     return Buffer.concat(all);
   };
-  const result: PreparedMessage = { messageId, envelope: rcpt.envelope, replayable, needsSmtpUtf8: rcpt.utf8, eightBit, open, toBuffer };
+  const result: PreparedInternal = { messageId, envelope: rcpt.envelope, replayable, needsSmtpUtf8: rcpt.utf8, eightBit, open, toBuffer, [BYTES_NOW]: bytesNow };
   if (size !== undefined) result.size = size;
   return result;
 }
