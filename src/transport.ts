@@ -61,6 +61,15 @@ interface Target {
   limiter: RateLimiter | undefined;
 }
 
+/** A send() waiting for its turn in the admission queue. */
+interface QueuedSend {
+  message: MailMessage;
+  options: SendCallOptions;
+  started: number;
+  resolve: (info: SendInfo) => void;
+  reject: (error: unknown) => void;
+}
+
 export class SmtpTransport extends TransportEvents {
   readonly #targets: Target[];
   #closed = false;
@@ -69,7 +78,7 @@ export class SmtpTransport extends TransportEvents {
   /** Pools by server identity (host, port, security, user, secret fingerprint): equal identities share one. */
   readonly #pools = new Map<string, ConnectionPool>();
   /** Bounds how many messages are composed ahead of the pool (memory stays flat under a burst of sends). */
-  readonly #admission: Admission;
+  readonly #admission: Admission<QueuedSend>;
   /** The same for every send, so built once (and frozen, which lets the composer cache its limits). */
   readonly #composeOptions: ComposeOptions;
   /** send()/sendRaw() calls not yet settled, queued ones included: close() waits for them. */
@@ -88,7 +97,11 @@ export class SmtpTransport extends TransportEvents {
     // round trips per message became 1. A bigger lead buys no speed, only garbage that survives collections
     // (4x the old lead cost ~40 MB more peak RSS with a pool of 20, at the same speed). The largest pool
     // sets it, so a bigger fallback is not held to the primary's size while it carries the traffic.
-    this.#admission = new Admission(Math.max(...this.#targets.map((t) => t.pool.maxInFlight)) * 2);
+    this.#admission = new Admission<QueuedSend>(
+      Math.max(...this.#targets.map((t) => t.pool.maxInFlight)) * 2,
+      (job) => void this.#composeAndDeliver(job.message, job.options, job.started).then(job.resolve, job.reject),
+      (job, error) => this.#refuse(job, error),
+    );
     const primary = this.#primary.config;
     this.#composeOptions = Object.freeze({
       ...(primary.from !== undefined ? { defaultFrom: primary.from } : {}),
@@ -113,22 +126,23 @@ export class SmtpTransport extends TransportEvents {
     }
     this.#pending += 1;
     const started = performance.now();
-    let admitted: Promise<void>;
-    try {
-      admitted = this.#admission.enter(options.signal);
-    } catch (error) {
-      admitted = Promise.reject(error); // settled and reported below, like any refusal
-    }
-    // A send waiting for its turn holds only this small continuation, not a suspended async frame: a burst
+    // A send waiting for its turn is one promise and one small record, not a suspended async frame: a burst
     // of 10,000 sends would otherwise park 10,000 frames of a kilobyte or more in the old generation.
-    return admitted.then(
-      () => this.#composeAndDeliver(message, options, started),
-      (error: unknown) => {
-        this.#settled();
-        this.emit('message:failed', { error: asError(error), durationMs: performance.now() - started });
-        throw error;
-      },
-    );
+    return new Promise<SendInfo>((resolve, reject) => {
+      const job: QueuedSend = { message, options, started, resolve, reject };
+      try {
+        this.#admission.enter(job, options.signal);
+      } catch (error) {
+        this.#refuse(job, error); // a signal that is not an AbortSignal, say: reported like any refusal
+      }
+    });
+  }
+
+  /** A send that never got its turn (aborted while queued). */
+  #refuse(job: QueuedSend, error: unknown): void {
+    this.#settled();
+    this.emit('message:failed', { error: asError(error), durationMs: performance.now() - job.started });
+    job.reject(error);
   }
 
   async #composeAndDeliver(message: MailMessage, options: SendCallOptions, started: number): Promise<SendInfo> {

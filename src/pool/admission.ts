@@ -6,16 +6,32 @@
  * wait here, in order, holding nothing but the caller's own message object.
  */
 import { SmtpError } from '../errors.js';
-import { WaiterQueue, type QueueEntry } from './waiter-queue.js';
+import { WaiterQueue } from './waiter-queue.js';
 import { inNextTurn } from '../connection/loop-turn.js';
 
-export class Admission {
+interface Waiting<T> {
+  job: T;
+  signal: AbortSignal | undefined;
+  onAbort: (() => void) | undefined;
+}
+
+/**
+ * Jobs, not promises: a queued send is its job record and a queue entry. "10,000 sends fired together" keep
+ * 10,000 of them alive for the whole burst, long enough to be promoted to the old generation, and a promise
+ * per send plus the closures of a then() per send was that much more for the collector to copy and mark.
+ */
+export class Admission<T> {
   readonly #limit: number;
   #inside = 0;
-  readonly #queue = new WaiterQueue<() => void>();
+  readonly #queue = new WaiterQueue<Waiting<T>>();
+  readonly #run: (job: T) => void;
+  readonly #refuse: (job: T, error: SmtpError) => void;
 
-  constructor(limit: number) {
+  /** `run` starts an admitted job; `refuse` reports one whose signal fired while it waited (EABORT). */
+  constructor(limit: number, run: (job: T) => void, refuse: (job: T, error: SmtpError) => void) {
     this.#limit = Math.max(1, Math.floor(limit));
+    this.#run = run;
+    this.#refuse = refuse;
   }
 
   get inside(): number {
@@ -26,24 +42,28 @@ export class Admission {
     return this.#queue.length;
   }
 
-  /** Resolves when the caller may go on; rejects with EABORT if the signal fires while it waits. */
-  enter(signal?: AbortSignal): Promise<void> {
-    if (signal?.aborted) return Promise.reject(abortError());
+  /**
+   * Runs `job` once a place is free, or refuses it if `signal` fires first. Never inside this call: always
+   * from a microtask or a later turn, so the caller has returned before its job starts.
+   */
+  enter(job: T, signal?: AbortSignal): void {
+    if (signal?.aborted) {
+      queueMicrotask(() => this.#refuse(job, abortError()));
+      return;
+    }
     if (this.#inside < this.#limit) {
       this.#inside += 1;
-      return Promise.resolve();
+      queueMicrotask(() => this.#run(job));
+      return;
     }
-    return new Promise<void>((resolve, reject) => {
-      let entry: QueueEntry<() => void> | undefined;
-      const onAbort = (): void => {
-        if (entry && this.#queue.remove(entry)) reject(abortError());
+    const waiting: Waiting<T> = { job, signal, onAbort: undefined };
+    const entry = this.#queue.push(waiting);
+    if (signal) {
+      waiting.onAbort = (): void => {
+        if (this.#queue.remove(entry)) this.#refuse(job, abortError());
       };
-      entry = this.#queue.push(() => {
-        signal?.removeEventListener('abort', onAbort);
-        resolve();
-      });
-      signal?.addEventListener('abort', onAbort, { once: true });
-    });
+      signal.addEventListener('abort', waiting.onAbort, { once: true });
+    }
   }
 
   /**
@@ -58,8 +78,12 @@ export class Admission {
    */
   leave(): void {
     const next = this.#queue.shift();
-    if (next) inNextTurn(next);
-    else this.#inside -= 1;
+    if (next === undefined) {
+      this.#inside -= 1;
+      return;
+    }
+    if (next.onAbort) next.signal?.removeEventListener('abort', next.onAbort);
+    inNextTurn(() => this.#run(next.job));
   }
 }
 

@@ -7,7 +7,7 @@
 import { Duplex } from 'node:stream';
 import { describe, expect, it, vi } from 'vitest';
 import { ReplyChannel } from '../../src/connection/reply-channel.js';
-import { Admission } from '../../src/pool/admission.js';
+import { promiseGate } from '../helpers/admission-gate.js';
 import { SmtpConnection } from '../../src/connection/smtp-connection.js';
 import type { Connector } from '../../src/tls/connector.js';
 import { createTransport } from '../../src/index.js';
@@ -92,7 +92,7 @@ describe('admission and write batching', () => {
   it('a place freed by a finished send is handed on only after the writes of that turn have left', async () => {
     const stream = new RecordingStream();
     const channel = new ReplyChannel(stream);
-    const gate = new Admission(1);
+    const gate = promiseGate(1);
     await gate.enter();
     let batchesWhenAdmitted: string[] | undefined;
     const admitted = gate.enter().then(() => {
@@ -109,7 +109,7 @@ describe('admission and write batching', () => {
   it('still flushes and hands on when the caller has installed fake timers (the loop itself is real)', async () => {
     const stream = new RecordingStream();
     const channel = new ReplyChannel(stream);
-    const gate = new Admission(1);
+    const gate = promiseGate(1);
     await gate.enter();
     vi.useFakeTimers({ toFake: ['setImmediate', 'clearImmediate', 'setTimeout', 'clearTimeout'] });
     try {

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { Admission } from '../../src/pool/admission.js';
+import { promiseGate } from '../helpers/admission-gate.js';
 
 describe('Admission', () => {
   it('lets `limit` callers in, queues the rest in order, and hands places on as callers leave', async () => {
-    const gate = new Admission(2);
+    const gate = promiseGate(2);
     const order: number[] = [];
     const entries = [1, 2, 3, 4, 5].map((n) => gate.enter().then(() => order.push(n)));
     await Promise.resolve();
@@ -24,7 +24,7 @@ describe('Admission', () => {
   });
 
   it('an aborted waiter leaves the queue with EABORT and does not take a place', async () => {
-    const gate = new Admission(1);
+    const gate = promiseGate(1);
     await gate.enter();
     const controller = new AbortController();
     const waiting = gate.enter(controller.signal);
