@@ -190,7 +190,7 @@ export class ConnectionPool {
         const idle = this.#findIdle();
         if (idle) {
           this.#take(idle);
-          if (await this.#healthy(idle)) return { slot: idle, isNew: false };
+          if (!this.#needsCheck(idle) || (await this.#healthy(idle))) return { slot: idle, isNew: false };
           continue;
         }
       }
@@ -221,7 +221,8 @@ export class ConnectionPool {
       if (this.#closed) throw new SmtpError('ECLOSED', 'The transport is closed', { phase: 'connect', transient: false });
       if (slot) {
         // Handed over by #release, already taken (and counted towards maxMessagesPerConnection) on our behalf.
-        if (slot.conn.usable && (await this.#healthy(slot))) return { slot, isNew: false };
+        // Most handed-over slots need no check: no await (a microtask turn and a promise) for those.
+        if (slot.conn.usable && (!this.#needsCheck(slot) || (await this.#healthy(slot)))) return { slot, isNew: false };
         this.#release(slot);
       }
       // Woken without a usable slot (it broke, or capacity freed up): go round again.
