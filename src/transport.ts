@@ -121,6 +121,7 @@ export class SmtpTransport extends TransportEvents {
     options ??= {}; // null from JavaScript callers means "no options", as undefined does
     try {
       this.#assertOpen();
+      assertSignal(options.signal);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -129,12 +130,7 @@ export class SmtpTransport extends TransportEvents {
     // A send waiting for its turn is one promise and one small record, not a suspended async frame: a burst
     // of 10,000 sends would otherwise park 10,000 frames of a kilobyte or more in the old generation.
     return new Promise<SendInfo>((resolve, reject) => {
-      const job: QueuedSend = { message, options, started, resolve, reject };
-      try {
-        this.#admission.enter(job, options.signal);
-      } catch (error) {
-        this.#refuse(job, error); // a signal that is not an AbortSignal, say: reported like any refusal
-      }
+      this.#admission.enter({ message, options, started, resolve, reject }, options.signal);
     });
   }
 
@@ -176,6 +172,7 @@ export class SmtpTransport extends TransportEvents {
   async sendRaw(envelope: Envelope, raw: string | Uint8Array | Readable, options: SendCallOptions = {}): Promise<SendInfo> {
     options ??= {};
     this.#assertOpen();
+    assertSignal(options.signal);
     this.#pending += 1;
     try {
       return await this.#deliver(envelope, raw, '', options, performance.now());
@@ -333,6 +330,18 @@ export class SmtpTransport extends TransportEvents {
 
   #assertOpen(): void {
     if (this.#closed) throw new SmtpError('ECLOSED', 'The transport is closed: create a new one to send more', { phase: 'connect', transient: false });
+  }
+}
+
+/**
+ * A JavaScript caller can pass anything as `signal`. Checked before the send is counted or queued: a value
+ * without addEventListener would otherwise fail deep inside, after the send had taken a place in the queue.
+ */
+function assertSignal(signal: unknown): void {
+  if (signal === undefined) return;
+  const s = signal as Partial<AbortSignal> | null;
+  if (typeof s !== 'object' || s === null || typeof s.aborted !== 'boolean' || typeof s.addEventListener !== 'function' || typeof s.removeEventListener !== 'function') {
+    throw new SmtpError('ECONFIG', 'options.signal: expected an AbortSignal', { phase: 'config', transient: false });
   }
 }
 

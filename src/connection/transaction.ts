@@ -129,11 +129,14 @@ export class TransactionRunner {
           this.#ctx.channel.breakWith(new SmtpError('EABORT', 'The send was aborted before the message was complete', { phase: 'data', transient: false }));
         }
       : undefined;
-    if (onAbort) signal?.addEventListener('abort', onAbort, { once: true });
+    let listening = false;
     try {
+      // Inside the try: if this throws (a caller's bogus signal), the finally still opens the gate.
+      if (onAbort) signal?.addEventListener('abort', onAbort, { once: true });
+      listening = onAbort !== undefined;
       return await this.#execute(previous, gate, envelope, body, { ...options, state });
     } finally {
-      if (onAbort) signal?.removeEventListener('abort', onAbort);
+      if (listening && onAbort) signal?.removeEventListener('abort', onAbort);
       gate.open(); // idempotent; makes sure nobody waits forever behind a failed transaction
       this.#inFlight -= 1;
       if (this.#inFlight === 0) this.#ctx.onBusy(false);

@@ -243,10 +243,15 @@ function assemble(message: MailMessage, head: MessageHead, prepared: PreparedAtt
     opened = true;
     return Readable.from(generate(finalRoot, tail, limits), { objectMode: false, highWaterMark: 64 * 1024 });
   };
+  let needsStreaming = false; // learnt once: a file or stream part; the in-memory walk is not tried again
   const bytesNow = (): Buffer | undefined => {
+    if (needsStreaming) return undefined;
     const chunks: Buffer[] = [];
     for (const item of writePart(finalRoot)) {
-      if (!Buffer.isBuffer(item)) return undefined;
+      if (!Buffer.isBuffer(item)) {
+        needsStreaming = true;
+        return undefined;
+      }
       chunks.push(item);
     }
     chunks.push(tail);

@@ -6,7 +6,7 @@
  * wait here, in order, holding nothing but the caller's own message object.
  */
 import { SmtpError } from '../errors.js';
-import { WaiterQueue } from './waiter-queue.js';
+import { WaiterQueue, type QueueEntry } from './waiter-queue.js';
 import { inNextTurn } from '../connection/loop-turn.js';
 
 interface Waiting<T> {
@@ -57,13 +57,15 @@ export class Admission<T> {
       return;
     }
     const waiting: Waiting<T> = { job, signal, onAbort: undefined };
-    const entry = this.#queue.push(waiting);
+    let entry: QueueEntry<Waiting<T>> | undefined;
     if (signal) {
       waiting.onAbort = (): void => {
-        if (this.#queue.remove(entry)) this.#refuse(job, abortError());
+        if (entry && this.#queue.remove(entry)) this.#refuse(job, abortError());
       };
+      // Before queueing: if this throws (not a real AbortSignal), nothing is left in the queue.
       signal.addEventListener('abort', waiting.onAbort, { once: true });
     }
+    entry = this.#queue.push(waiting);
   }
 
   /**

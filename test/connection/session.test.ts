@@ -340,6 +340,29 @@ describe('delivery accounting', () => {
     expect(error.delivery).toBe('none');
   });
 
+  it('a signal that cannot take a listener fails that send only: the next transaction on the connection is not stuck behind it', async () => {
+    const { conn } = await run([
+      [
+        ...greetAndEhlo(NAME, ['PIPELINING']),
+        { c: 'MAIL FROM:<a@example.com>' },
+        { c: 'RCPT TO:<b@example.com>' },
+        { c: 'DATA' },
+        { s: '250 ok' },
+        { s: '250 ok' },
+        { s: '354 go' },
+        { data: true },
+        { s: '250 queued' },
+        ...quit,
+      ],
+    ]);
+    await conn.open();
+    const broken = { aborted: false, addEventListener: () => { throw new TypeError('not a signal'); } } as unknown as AbortSignal;
+    await expect(conn.send({ from: 'a@example.com', to: ['b@example.com'] }, 'x', { signal: broken })).rejects.toThrow('not a signal');
+    const result = await conn.send({ from: 'a@example.com', to: ['b@example.com'] }, 'x');
+    expect(result.replyCode).toBe(250);
+    await conn.quit();
+  });
+
   it('aborts before the dot with EABORT and drops the session', async () => {
     const { conn } = await run([
       [...greetAndEhlo(NAME, ['PIPELINING']), { c: 'MAIL FROM:<a@example.com>' }, { c: 'RCPT TO:<b@example.com>' }, { c: 'DATA' }, { hang: true }],

@@ -38,6 +38,20 @@ describe('Admission', () => {
   });
 });
 
+describe('Admission with a signal that cannot take a listener', () => {
+  it('throws from enter() and leaves nothing in the queue: the next leave() hands the place to a real waiter', async () => {
+    const gate = promiseGate(1);
+    await gate.enter();
+    const broken = { aborted: false, addEventListener: () => { throw new TypeError('not a signal'); } } as unknown as AbortSignal;
+    await expect(gate.enter(broken)).rejects.toThrow('not a signal');
+    expect(gate.waiting).toBe(0);
+    const next = gate.enter();
+    gate.leave();
+    await next;
+    expect(gate.inside).toBe(1);
+  });
+});
+
 function afterTurns(n: number): Promise<void> {
   return n === 0 ? Promise.resolve() : new Promise((resolve) => setImmediate(() => resolve(afterTurns(n - 1))));
 }

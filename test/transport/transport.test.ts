@@ -308,4 +308,21 @@ describe('send() argument edge cases', () => {
     await t.close();
     expect(messages).toHaveLength(2);
   });
+
+  it('refuses a signal that is not an AbortSignal (ECONFIG) before queueing it, with the queue full, and the transport keeps working', async () => {
+    const { server, messages } = await sink();
+    // One connection, no pipelining: two composed sends fill the admission queue, so the third would queue.
+    const t = transport({ host: '127.0.0.1', port: server.port, security: 'none', pool: { maxConnections: 1, pipelineDepth: 1 } });
+    const message = { from: 'a@example.com', to: 'b@example.com', text: 'x' };
+    const first = [t.send(message), t.send(message)];
+    const bogus = { aborted: false } as unknown as AbortSignal;
+    await expect(t.send(message, { signal: bogus })).rejects.toMatchObject({ code: 'ECONFIG' });
+    await expect(t.sendRaw({ from: 'a@example.com', to: ['b@example.com'] }, 'Subject: x\r\n\r\nx\r\n', { signal: bogus })).rejects.toMatchObject({
+      code: 'ECONFIG',
+    });
+    // The sends around it are delivered and report success, and close() drains and resolves.
+    expect((await Promise.all([...first, t.send(message)])).map((info) => info.accepted)).toEqual([['b@example.com'], ['b@example.com'], ['b@example.com']]);
+    await t.close();
+    expect(messages).toHaveLength(3);
+  });
 });
