@@ -227,11 +227,12 @@ function assemble(message: MailMessage, head: MessageHead, prepared: PreparedAtt
   }
   for (const [name, value] of custom) top.text(name, value);
   top.structured('MIME-Version', '1.0');
-  root = { ...root, headers: Buffer.concat([top.toBuffer(), root.headers]) };
-
-  const tail = endsWithCrlf(root) ? Buffer.alloc(0) : Buffer.from('\r\n');
+  // The message's own headers go out right before the root part's: kept apart, not concatenated into it
+  // (one Buffer fewer per message).
+  const headers = top.toBuffer();
+  const tail = endsWithCrlf(root) ? NO_TAIL : FINAL_CRLF;
   const bodySize = partSize(root);
-  const size = bodySize === undefined ? undefined : bodySize + tail.length;
+  const size = bodySize === undefined ? undefined : headers.length + bodySize + tail.length;
   if (size !== undefined) assertMessageSize(size, limits);
   const replayable = !prepared.some((a) => a.part.body.kind === 'stream');
   const eightBit = rcpt.utf8 || [text, html, calendar?.encoded].some((e) => e?.encoding === '8bit');
@@ -241,12 +242,12 @@ function assemble(message: MailMessage, head: MessageHead, prepared: PreparedAtt
   const open = (): Readable => {
     if (!replayable && opened) throw new SmtpError('ECONFIG', 'this message has a stream attachment and can only be opened once', { phase: 'compose' });
     opened = true;
-    return Readable.from(generate(finalRoot, tail, limits), { objectMode: false, highWaterMark: 64 * 1024 });
+    return Readable.from(generate(headers, finalRoot, tail, limits), { objectMode: false, highWaterMark: 64 * 1024 });
   };
   let needsStreaming = false; // learnt once: a file or stream part; the in-memory walk is not tried again
   const bytesNow = (): Buffer | undefined => {
     if (needsStreaming) return undefined;
-    const chunks: Buffer[] = [];
+    const chunks: Buffer[] = [headers];
     for (const item of writePart(finalRoot)) {
       if (!Buffer.isBuffer(item)) {
         needsStreaming = true;
@@ -272,12 +273,15 @@ function assemble(message: MailMessage, head: MessageHead, prepared: PreparedAtt
 }
 
 const BATCH = 64 * 1024;
+// What ends a message whose last body does not end with CRLF, or nothing. Shared: only ever copied from.
+const FINAL_CRLF = Buffer.from('\r\n', 'latin1');
+const NO_TAIL = Buffer.alloc(0);
 
 /** The async driver: batches small in-memory pieces and streams file/stream bodies with backpressure. */
-async function* generate(root: Part, tail: Buffer, limits: ResolvedLimits): AsyncGenerator<Buffer> {
-  let pending: Buffer[] = [];
-  let pendingLen = 0;
-  let total = 0;
+async function* generate(headers: Buffer, root: Part, tail: Buffer, limits: ResolvedLimits): AsyncGenerator<Buffer> {
+  let pending: Buffer[] = [headers];
+  let pendingLen = headers.length;
+  let total = headers.length;
   const flush = (): Buffer => {
     const out = pending.length === 1 ? (pending[0] as Buffer) : Buffer.concat(pending, pendingLen);
     pending = [];
