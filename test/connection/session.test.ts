@@ -29,6 +29,16 @@ async function run(steps: Step[][], options: Partial<ConnectionOptions> = {}): P
 
 
 const quit: Step[] = [{ c: 'QUIT' }, { s: '221 bye' }];
+/** A pipelined envelope from a@ to b@, accepted, and the body up to its final dot. */
+const toDot: Step[] = [
+  { c: 'MAIL FROM:<a@example.com>' },
+  { c: 'RCPT TO:<b@example.com>' },
+  { c: 'DATA' },
+  { s: '250 ok' },
+  { s: '250 ok' },
+  { s: '354 go' },
+  { data: true },
+];
 
 describe('session basics', () => {
   it('pipelines MAIL, RCPT and DATA in one write and sends the dot-stuffed body', async () => {
@@ -276,13 +286,7 @@ describe('CHUNKING and cross-message pipelining', () => {
     const { conn, server } = await run([
       [
         ...greetAndEhlo(NAME, ['PIPELINING']),
-        { c: 'MAIL FROM:<a@example.com>' },
-        { c: 'RCPT TO:<b@example.com>' },
-        { c: 'DATA' },
-        { s: '250 ok' },
-        { s: '250 ok' },
-        { s: '354 go' },
-        { data: true },
+        ...toDot,
         // The server has not answered the first dot yet, and the client already starts message two.
         { c: 'MAIL FROM:<a@example.com>' },
         { c: 'RCPT TO:<c@example.com>' },
@@ -313,13 +317,7 @@ describe('delivery accounting', () => {
     const { conn } = await run([
       [
         ...greetAndEhlo(NAME, ['PIPELINING']),
-        { c: 'MAIL FROM:<a@example.com>' },
-        { c: 'RCPT TO:<b@example.com>' },
-        { c: 'DATA' },
-        { s: '250 ok' },
-        { s: '250 ok' },
-        { s: '354 go' },
-        { data: true },
+        ...toDot,
         { close: true },
       ],
     ]);
@@ -344,13 +342,7 @@ describe('delivery accounting', () => {
     const { conn } = await run([
       [
         ...greetAndEhlo(NAME, ['PIPELINING']),
-        { c: 'MAIL FROM:<a@example.com>' },
-        { c: 'RCPT TO:<b@example.com>' },
-        { c: 'DATA' },
-        { s: '250 ok' },
-        { s: '250 ok' },
-        { s: '354 go' },
-        { data: true },
+        ...toDot,
         { s: '250 queued' },
         ...quit,
       ],
