@@ -190,7 +190,8 @@ export class ConnectionPool {
         const idle = this.#findIdle();
         if (idle) {
           this.#take(idle);
-          if (!this.#needsCheck(idle) || (await this.#healthy(idle))) return { slot: idle, isNew: false };
+          const healthy = this.#healthy(idle);
+          if (healthy === true || (await healthy)) return { slot: idle, isNew: false };
           continue;
         }
       }
@@ -221,8 +222,10 @@ export class ConnectionPool {
       if (this.#closed) throw new SmtpError('ECLOSED', 'The transport is closed', { phase: 'connect', transient: false });
       if (slot) {
         // Handed over by #release, already taken (and counted towards maxMessagesPerConnection) on our behalf.
-        // Most handed-over slots need no check: no await (a microtask turn and a promise) for those.
-        if (slot.conn.usable && (!this.#needsCheck(slot) || (await this.#healthy(slot)))) return { slot, isNew: false };
+        if (slot.conn.usable) {
+          const healthy = this.#healthy(slot);
+          if (healthy === true || (await healthy)) return { slot, isNew: false };
+        }
         this.#release(slot);
       }
       // Woken without a usable slot (it broke, or capacity freed up): go round again.
@@ -280,11 +283,15 @@ export class ConnectionPool {
 
   /**
    * NOOP a connection parked for a while, RSET one a failed transaction left dirty; drop it if that fails.
-   * The caller has taken the slot, so nobody else picks it meanwhile.
+   * The caller has taken the slot, so nobody else picks it meanwhile. Plain `true` when no check is needed,
+   * which is most of the time: then the caller does not await (a microtask turn and a promise per send).
    */
-  async #healthy(slot: Slot): Promise<boolean> {
+  #healthy(slot: Slot): true | Promise<boolean> {
+    return this.#needsCheck(slot) ? this.#check(slot) : true;
+  }
+
+  async #check(slot: Slot): Promise<boolean> {
     const { conn } = slot;
-    if (!this.#needsCheck(slot)) return true;
     try {
       await (conn.needsReset ? conn.rset() : conn.noop());
       return true;
