@@ -133,6 +133,7 @@ export function printReport(report) {
   out.push('', `## Results (medians of ${report.rounds} round${report.rounds > 1 ? 's' : ''}${report.quick ? ', QUICK smoke counts: not meaningful' : ''})`, '');
   out.push(`Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGB} GB, ${m.platform}, node ${m.node}; load average ${m.loadavg.join(' ')} at start, ${m.loadavgEnd?.join(' ') ?? '?'} at the end.`);
   out.push(`Fast sink: ${report.servers.fast}.`, '');
+  if (report.merged) out.push(report.merged.note, '');
   out.push('| Scenario | unit | mailwire | nodemailer | emailjs | smtp-source | mw/nodemailer | mw/emailjs | mw/smtp-source | mw sendRaw¹ | sendRaw/smtp-source |');
   out.push('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const c of report.cases) {
