@@ -44,7 +44,7 @@ const MESSAGE_BYTES = 2048;
  * Scenarios 1 and 2 warm each library's JIT with two rehearsal clients (half, then a fifth of the measured
  * count, in the measured pattern) before the measured run on a fresh client: the figures are a warmed
  * process's, as for a server or a load test that runs for minutes. Scenario 2c measures a fresh process.
- * Until 2026-11-22 the warm-up was 200 messages, which left nearly all of the JIT work inside the run.
+ * Before, the warm-up was 200 messages, which left nearly all of the JIT work inside the measured run.
  */
 const rehearsal = (count) => [Math.round(count / 2), Math.round(count / 5)];
 /**

@@ -130,7 +130,7 @@ function ratio(value) {
 export function printReport(report) {
   const out = [];
   const m = report.machine;
-  out.push('', `## Results (medians of ${report.rounds} round${report.rounds > 1 ? 's' : ''}${report.quick ? ', QUICK smoke counts: not meaningful' : ''})`, '');
+  out.push('', `## Results (medians of ${report.rounds} round${report.rounds > 1 ? 's' : ''}${report.merged ? `; scenario 2: ${report.merged.scenario2Rounds ?? '?'} rounds of ${report.merged.runs.length} runs` : ''}${report.quick ? ', QUICK smoke counts: not meaningful' : ''})`, '');
   out.push(`Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGB} GB, ${m.platform}, node ${m.node}; load average ${m.loadavg.join(' ')} at start, ${m.loadavgEnd?.join(' ') ?? '?'} at the end.`);
   out.push(`Fast sink: ${report.servers.fast}.`, '');
   if (report.merged) out.push(report.merged.note, '');

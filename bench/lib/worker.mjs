@@ -35,14 +35,16 @@ async function main() {
  *
  * `rehearsal` lists the message counts of the warm-up clients: each one opens, sends its count in the same
  * pattern as the measured run, and closes, and then the measured run starts on a fresh client with cold
- * connections. Two clients, because the first close and the second client are themselves one-time events
- * for the JIT (fields that become null, new sockets): traced with --trace-opt, a single client left ~60
- * recompilations inside the measured run, a second one leaves ~15. An empty list measures a fresh process.
+ * connections. Two clients, because closing the first client and opening the next cause deoptimizations
+ * of their own (fields that become null, new sockets), which the second rehearsal absorbs: traced with
+ * --trace-opt, one client left ~60 recompilations inside the measured run, two leave ~15. An empty list
+ * measures a fresh process.
  * The memory baseline is taken before the rehearsal, because a forced full GC after it collects the maps
- * the optimized code was specialized to, and with the 200-message warm-up this bench used until 2026-11-22,
+ * the optimized code was specialized to, and with the single 200-message warm-up this bench used before,
  * 122 of 137 TurboFan compilations (~1 s of compiler CPU) fell inside a 1.4 s measured run.
  */
-async function throughput({ library, host, port, count, size, connections, maxMessages, sequential, rehearsal = [] }) {
+async function throughput({ library, host, port, count, size, connections, maxMessages, sequential, rehearsal = [], warmup }) {
+  if (warmup !== undefined) throw new Error('throughput: "warmup" was replaced by "rehearsal" (a list of message counts)');
   const options = { host, port, connections, maxMessages };
   const baseline = await baselineRss();
   for (const messages of rehearsal) {
