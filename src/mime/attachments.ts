@@ -3,13 +3,15 @@
  * (memory, file, stream, or an https fetch done now), and writes the part headers.
  */
 
-import { stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
+import { basename } from 'node:path';
 import { Readable } from 'node:stream';
 import { guardError } from '../errors.js';
 import { assertCustomHeaders } from '../guards/headers.js';
 import type { ResolvedLimits } from '../guards/limits.js';
 import { assertNoControls, printable } from '../guards/text.js';
 import { contentTypeFor, DEFAULT_CONTENT_TYPE, parseContentType } from './content-types.js';
+import { encodeEmbeddedMessage } from './embedded-message.js';
 import { encodeWords } from './encoded-word.js';
 import type { HttpsFetcher } from './fetch.js';
 import { HeaderBlock } from './header-block.js';
@@ -28,6 +30,8 @@ export interface PreparedAttachment {
   part: LeafPart;
   /** Has a Content-ID: goes into multipart/related next to the HTML. */
   related: boolean;
+  /** Written as 8bit (a message/rfc822 with bytes over 127): the message needs BODY=8BITMIME. */
+  eightBit: boolean;
 }
 
 function isReadable(value: unknown): value is Readable {
@@ -91,6 +95,46 @@ async function resolveSource(att: Attachment, field: string, ctx: AttachmentCont
   }
 }
 
+/**
+ * The whole body in memory, for the one kind of part that must be checked before it is written
+ * (message/rfc822, see embedded-message.ts). Files and streams are read here, capped at maxMessageBytes.
+ */
+async function wholeBody(body: BodySource, limits: ResolvedLimits): Promise<Buffer> {
+  const tooLarge = (field: string): never => {
+    throw guardError(`${field}: larger than maxMessageBytes (${limits.maxMessageBytes} bytes)`);
+  };
+  switch (body.kind) {
+    case 'base64':
+    case 'encoded':
+      return body.data;
+    case 'file': {
+      if (body.size > limits.maxMessageBytes) tooLarge(body.field);
+      let data: Buffer;
+      try {
+        data = await readFile(body.path);
+      } catch (err) {
+        throw guardError(`${body.field}: cannot read "${printable(body.path)}" (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+      }
+      if (data.length > limits.maxMessageBytes) tooLarge(body.field);
+      return data;
+    }
+    case 'stream': {
+      const chunks: Buffer[] = [];
+      let total = 0;
+      for await (const chunk of body.stream as AsyncIterable<unknown>) {
+        let buf: Buffer;
+        if (typeof chunk === 'string') buf = Buffer.from(chunk, 'utf8');
+        else if (chunk instanceof Uint8Array) buf = Buffer.from(chunk);
+        else throw guardError(`${body.field}: the stream produced a chunk that is not bytes or a string`);
+        total += buf.length;
+        if (total > limits.maxMessageBytes) tooLarge(body.field);
+        chunks.push(buf);
+      }
+      return Buffer.concat(chunks, total);
+    }
+  }
+}
+
 function validateCid(cid: string, field: string): string {
   if (typeof cid !== 'string') throw guardError(`${field}: expected a string`);
   const inner = cid.startsWith('<') && cid.endsWith('>') ? cid.slice(1, -1) : cid;
@@ -104,6 +148,17 @@ function validateCid(cid: string, field: string): string {
   return inner;
 }
 
+/**
+ * A file attached by `path` alone is named after the file, as a reader expects: without a name it would
+ * arrive as "noname", typed application/octet-stream. Only the base name goes out, never the directory. A
+ * path with control characters gets no name here; resolveSource refuses it with its own message.
+ */
+function nameFromPath(path: unknown): string | undefined {
+  if (typeof path !== 'string' || /[\x00-\x1f\x7f]/.test(path)) return undefined;
+  const name = basename(path);
+  return name === '' ? undefined : name;
+}
+
 /** Content-Type `name` parameter: the pre-RFC 2231 form old clients read (encoded-words when needed). */
 function legacyName(filename: string): string {
   if (isPlainParamValue(filename, 60)) return plainParam('name', filename);
@@ -113,7 +168,8 @@ function legacyName(filename: string): string {
 export async function prepareAttachment(att: Attachment, index: number, ctx: AttachmentContext): Promise<PreparedAttachment> {
   const field = `attachments[${index}]`;
   if (typeof att !== 'object' || att === null) throw guardError(`${field}: expected an object`);
-  const { filename, cid, method } = att;
+  const { cid, method } = att;
+  const filename = att.filename ?? nameFromPath(att.path);
   if (filename !== undefined) {
     if (typeof filename !== 'string') throw guardError(`${field}.filename: expected a string`);
     assertNoControls(filename, `${field}.filename`);
@@ -147,11 +203,14 @@ export async function prepareAttachment(att: Attachment, index: number, ctx: Att
   if (filename !== undefined && filename !== '') ctParams.push(legacyName(filename));
   const dispParams = [disposition, ...(filename !== undefined && filename !== '' ? formatParam('filename', filename) : [])];
 
+  // Every other part is base64; a message/rfc822 body is carried as it is (RFC 2046 5.2.1).
+  const embedded = type.type === 'message/rfc822' ? encodeEmbeddedMessage(await wholeBody(body, ctx.limits), field) : undefined;
   const headers = new HeaderBlock(ctx.limits.maxHeaderLineOctets)
     .structured('Content-Type', ctParams.join('; '))
-    .structured('Content-Transfer-Encoding', 'base64')
+    .structured('Content-Transfer-Encoding', embedded?.encoding ?? 'base64')
     .structured('Content-Disposition', dispParams.join('; '));
   if (contentId !== undefined) headers.structured('Content-ID', `<${contentId}>`);
   for (const [name, value] of custom) headers.text(name, value);
-  return { part: { kind: 'leaf', headers: headers.toBuffer(), body }, related: contentId !== undefined };
+  const partBody: BodySource = embedded === undefined ? body : { kind: 'encoded', data: embedded.data };
+  return { part: { kind: 'leaf', headers: headers.toBuffer(), body: partBody }, related: contentId !== undefined, eightBit: embedded?.encoding === '8bit' };
 }

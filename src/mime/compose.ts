@@ -235,7 +235,7 @@ function assemble(message: MailMessage, head: MessageHead, prepared: PreparedAtt
   const size = bodySize === undefined ? undefined : headers.length + bodySize + tail.length;
   if (size !== undefined) assertMessageSize(size, limits);
   const replayable = !prepared.some((a) => a.part.body.kind === 'stream');
-  const eightBit = rcpt.utf8 || [text, html, calendar?.encoded].some((e) => e?.encoding === '8bit');
+  const eightBit = rcpt.utf8 || [text, html, calendar?.encoded].some((e) => e?.encoding === '8bit') || prepared.some((a) => a.eightBit);
   const finalRoot = root;
   let opened = false;
 

@@ -17,7 +17,11 @@ export interface Attachment {
   /** The bytes. A string is UTF-8 text unless `encoding` says base64 or hex. A Readable can be read once. */
   content?: Buffer | Uint8Array | string | Readable;
   encoding?: 'base64' | 'utf8' | 'hex';
-  /** `type/subtype`, optionally with parameters. Default: from the filename extension, else octet-stream. */
+  /**
+   * `type/subtype`, optionally with parameters. Default: from the filename extension, else octet-stream.
+   * message/rfc822 (also the default for `.eml`) is sent 7bit or 8bit, never base64 (RFC 2046 5.2.1): it is
+   * read into memory and checked when the message is prepared (docs/contract-notes.md).
+   */
   contentType?: string;
   /** A local file, streamed at send time (its size is taken when the message is prepared). */
   path?: string;

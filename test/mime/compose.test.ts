@@ -286,6 +286,29 @@ describe('compose: guards refuse before any byte', () => {
   });
 });
 
+describe('compose: attachment names', () => {
+  it('a file attached by path alone is named after it (base name only) and typed by its extension; a given filename wins', async () => {
+    const { mkdtemp, rm, writeFile } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const dir = await mkdtemp(join(tmpdir(), 'mailwire-name-'));
+    try {
+      const file = join(dir, 'Quarterly report.pdf');
+      await writeFile(file, 'pdf bytes');
+      const raw = await composeToBuffer({ ...base, attachments: [{ path: file }, { path: file, filename: 'other.txt' }, { path: file, filename: '' }] });
+      const p = await parse(raw);
+      expect(p.attachments.map((a) => [a.filename, a.mimeType])).toEqual([
+        ['Quarterly report.pdf', 'application/pdf'],
+        ['other.txt', 'text/plain'],
+        [null, 'application/octet-stream'],
+      ]);
+      expect(raw.includes(Buffer.from(dir))).toBe(false);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('compose: stream attachments', () => {
   it('encodes a Readable once; size unknown; second open refused', async () => {
     const data = Buffer.from(Array.from({ length: 10_000 }, (_, i) => i & 255));
