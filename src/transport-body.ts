@@ -3,7 +3,7 @@
  * Message-ID); a caller's stream can be read once, so a retry is possible only if the failed attempt never
  * read it. Bodies of unknown size are capped while they stream (guards.maxMessageBytes).
  */
-import { Readable, Transform, type TransformCallback } from 'node:stream';
+import { pipeline, Readable, Transform, type TransformCallback } from 'node:stream';
 import { SmtpError } from './errors.js';
 import type { MessageBody } from './connection/transaction.js';
 import type { ReplayableBody } from './connection/body-source.js';
@@ -46,7 +46,12 @@ export class BodyHandle {
 
   #open(make: () => Readable): Readable {
     this.#opened = true;
-    return make().pipe(new ByteCap(this.#maxBytes));
+    const capped = new ByteCap(this.#maxBytes);
+    // Not pipe(): it leaves an error of the source (a caller's attachment stream that fails) without a
+    // listener, which crashed the process. pipeline() hands it to `capped`, which the session reads, and
+    // destroys the source when the session stops reading.
+    pipeline(make(), capped, ignore);
+    return capped;
   }
 }
 
@@ -71,3 +76,5 @@ class ByteCap extends Transform {
 function isPrepared(source: unknown): source is PreparedMessage {
   return typeof source === 'object' && source !== null && typeof (source as PreparedMessage).open === 'function' && 'messageId' in source;
 }
+
+function ignore(): void {}
