@@ -75,7 +75,7 @@ export function planEnvelope(envelope: Envelope, info: BodyInfo, options: SendOp
   }
   const eightBit = options.eightBit ?? info.eightBit;
   if (eightBit && !caps.eightBitMime) {
-    throw new SmtpError('EMESSAGE', 'The message has 8-bit content but the server does not offer 8BITMIME; encode it as 7-bit (quoted-printable/base64)', {
+    throw new SmtpError('EMESSAGE', 'The message has 8-bit content but the server does not offer 8BITMIME; encode it as 7-bit (quoted-printable/base64; an 8-bit message/rfc822 attachment can only go as application/octet-stream)', {
       phase: 'mail',
       transient: false,
     });

@@ -3,10 +3,10 @@
  * (memory, file, stream, or an https fetch done now), and writes the part headers.
  */
 
-import { readFile, stat } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { Readable } from 'node:stream';
-import { guardError } from '../errors.js';
+import { guardError, SmtpError } from '../errors.js';
 import { assertCustomHeaders } from '../guards/headers.js';
 import type { ResolvedLimits } from '../guards/limits.js';
 import { assertNoControls, printable } from '../guards/text.js';
@@ -21,6 +21,11 @@ import { formatParam, isPlainParamValue, isToken, plainParam, quoteString } from
 
 export interface AttachmentContext {
   limits: ResolvedLimits;
+  /**
+   * Bytes this message may still read into memory (message/rfc822 bodies from files and streams): one
+   * budget of maxMessageBytes for the whole message, not one per attachment.
+   */
+  readBudget: { left: number };
   fetcher: HttpsFetcher;
   disableFileAccess: boolean;
   disableUrlAccess: boolean;
@@ -97,42 +102,72 @@ async function resolveSource(att: Attachment, field: string, ctx: AttachmentCont
 
 /**
  * The whole body in memory, for the one kind of part that must be checked before it is written
- * (message/rfc822, see embedded-message.ts). Files and streams are read here, capped at maxMessageBytes.
+ * (message/rfc822, see embedded-message.ts). Files and streams are read here, within the message's budget.
  */
-async function wholeBody(body: BodySource, limits: ResolvedLimits): Promise<Buffer> {
-  const tooLarge = (field: string): never => {
-    throw guardError(`${field}: larger than maxMessageBytes (${limits.maxMessageBytes} bytes)`);
+async function wholeBody(body: BodySource, budget: { left: number }, limits: ResolvedLimits): Promise<Buffer> {
+  if (body.kind === 'base64' || body.kind === 'encoded') return body.data;
+  const tooLarge = (): never => {
+    throw guardError(`${body.field}: the message would be larger than maxMessageBytes (${limits.maxMessageBytes} bytes)`);
   };
-  switch (body.kind) {
-    case 'base64':
-    case 'encoded':
-      return body.data;
-    case 'file': {
-      if (body.size > limits.maxMessageBytes) tooLarge(body.field);
-      let data: Buffer;
-      try {
-        data = await readFile(body.path);
-      } catch (err) {
-        throw guardError(`${body.field}: cannot read "${printable(body.path)}" (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
-      }
-      if (data.length > limits.maxMessageBytes) tooLarge(body.field);
-      return data;
-    }
-    case 'stream': {
-      const chunks: Buffer[] = [];
-      let total = 0;
-      for await (const chunk of body.stream as AsyncIterable<unknown>) {
-        let buf: Buffer;
-        if (typeof chunk === 'string') buf = Buffer.from(chunk, 'utf8');
-        else if (chunk instanceof Uint8Array) buf = Buffer.from(chunk);
-        else throw guardError(`${body.field}: the stream produced a chunk that is not bytes or a string`);
-        total += buf.length;
-        if (total > limits.maxMessageBytes) tooLarge(body.field);
-        chunks.push(buf);
-      }
-      return Buffer.concat(chunks, total);
-    }
+  const data = body.kind === 'file' ? await readCapped(body.path, body.field, budget.left, tooLarge) : await collectCapped(body.stream, body.field, budget.left, tooLarge);
+  budget.left -= data.length;
+  return data;
+}
+
+/** Reads a file, refusing it as soon as it is over `max` bytes, whatever stat said when it was attached. */
+async function readCapped(path: string, field: string, max: number, tooLarge: () => never): Promise<Buffer> {
+  let handle;
+  try {
+    handle = await open(path, 'r');
+  } catch (err) {
+    throw guardError(`${field}: cannot read "${printable(path)}" (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
   }
+  try {
+    const size = (await handle.stat()).size;
+    if (size > max) tooLarge();
+    // Room for one byte more than the size says: reading it means the file grew. A file whose size says 0
+    // (under /proc) grows the buffer as it is read, never past max + 1.
+    let buf = Buffer.allocUnsafe(Math.min(max, size) + 1);
+    let length = 0;
+    for (;;) {
+      if (length === buf.length) {
+        if (length > max) tooLarge();
+        const bigger = Buffer.allocUnsafe(Math.min(max + 1, buf.length * 2));
+        buf.copy(bigger, 0, 0, length);
+        buf = bigger;
+      }
+      const { bytesRead } = await handle.read(buf, length, buf.length - length, null);
+      if (bytesRead === 0) break;
+      length += bytesRead;
+    }
+    if (length > max) tooLarge();
+    return buf.subarray(0, length);
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Reads a caller's stream to its end, refusing it once it is over `max` bytes. */
+async function collectCapped(stream: Readable, field: string, max: number, tooLarge: () => never): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  try {
+    for await (const chunk of stream as AsyncIterable<unknown>) {
+      let buf: Buffer;
+      if (typeof chunk === 'string') buf = Buffer.from(chunk, 'utf8');
+      else if (chunk instanceof Uint8Array) buf = Buffer.from(chunk);
+      else throw guardError(`${field}: the stream produced a chunk that is not bytes or a string`);
+      total += buf.length;
+      if (total > max) tooLarge();
+      chunks.push(buf);
+    }
+  } catch (error) {
+    if (SmtpError.is(error)) throw error;
+    // The caller's stream failed: the message cannot be made, and nothing has been sent.
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new SmtpError('EMESSAGE', `${field}: the stream failed: ${reason}`, { phase: 'compose', transient: false, cause: error });
+  }
+  return Buffer.concat(chunks, total);
 }
 
 function validateCid(cid: string, field: string): string {
@@ -169,7 +204,7 @@ export async function prepareAttachment(att: Attachment, index: number, ctx: Att
   const field = `attachments[${index}]`;
   if (typeof att !== 'object' || att === null) throw guardError(`${field}: expected an object`);
   const { cid, method } = att;
-  const filename = att.filename ?? nameFromPath(att.path);
+  const filename = att.filename === undefined ? nameFromPath(att.path) : att.filename;
   if (filename !== undefined) {
     if (typeof filename !== 'string') throw guardError(`${field}.filename: expected a string`);
     assertNoControls(filename, `${field}.filename`);
@@ -204,7 +239,7 @@ export async function prepareAttachment(att: Attachment, index: number, ctx: Att
   const dispParams = [disposition, ...(filename !== undefined && filename !== '' ? formatParam('filename', filename) : [])];
 
   // Every other part is base64; a message/rfc822 body is carried as it is (RFC 2046 5.2.1).
-  const embedded = type.type === 'message/rfc822' ? encodeEmbeddedMessage(await wholeBody(body, ctx.limits), field) : undefined;
+  const embedded = type.type === 'message/rfc822' ? encodeEmbeddedMessage(await wholeBody(body, ctx.readBudget, ctx.limits), field) : undefined;
   const headers = new HeaderBlock(ctx.limits.maxHeaderLineOctets)
     .structured('Content-Type', ctParams.join('; '))
     .structured('Content-Transfer-Encoding', embedded?.encoding ?? 'base64')

@@ -4,7 +4,8 @@
  * prepareMessage does ALL validation and every slow lookup (file sizes, https fetches) up front and
  * throws EGUARD naming the field before a byte exists. The result can be opened as a stream as many
  * times as a retry needs (same Message-ID, Date, boundaries and bytes each time), unless a caller's
- * Readable is attached, which can only be read once.
+ * Readable is attached, which can only be read once (a Readable attached as message/rfc822 is read into
+ * memory when preparing, see embedded-message.ts, and replays like any in-memory part).
  */
 
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -30,7 +31,11 @@ export interface ComposeOptions {
   defaultFrom?: AddressInput;
   /** Domain for generated Message-IDs when the sender's domain cannot be used. */
   hostname?: string;
-  /** The session offers 8BITMIME: UTF-8 text may go as 8bit. Default false (every part 7bit-safe). */
+  /**
+   * The session offers 8BITMIME: UTF-8 text may go as 8bit. Default false: text parts are 7bit-safe. A
+   * message/rfc822 attachment with 8-bit content is 8bit either way (RFC 2046 5.2.1 allows nothing else)
+   * and sets `eightBit` on the prepared message; compose()'s stream alone does not say so.
+   */
   allow8bit?: boolean;
   /** The session offers SMTPUTF8: non-ASCII local parts are allowed. Default false (refused). */
   smtpUtf8?: boolean;
@@ -50,7 +55,7 @@ export interface PreparedMessage {
   envelope: { from: string; to: string[] };
   /** Exact byte count of open()'s output, or undefined when a Readable attachment makes it unknown. */
   size?: number;
-  /** False when open() can only be called once (a caller's Readable is attached). */
+  /** False when open() can only be called once (a caller's Readable is attached, other than as message/rfc822). */
   replayable: boolean;
   /** A non-ASCII address is used: the session needs SMTPUTF8. */
   needsSmtpUtf8: boolean;
@@ -150,6 +155,7 @@ export function messageBytesNow(prepared: PreparedMessage): Buffer | undefined {
 async function prepareAttachments(head: MessageHead, options: ComposeOptions): Promise<PreparedAttachment[]> {
   const ctx: AttachmentContext = {
     limits: head.limits,
+    readBudget: { left: head.limits.maxMessageBytes },
     fetcher: options.fetcher ?? createHttpsFetcher(),
     disableFileAccess: options.disableFileAccess === true,
     disableUrlAccess: options.disableUrlAccess === true,

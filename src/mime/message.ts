@@ -12,7 +12,10 @@ export type AddressInput = string | { name?: string; address: string };
 export type AddressListInput = AddressInput | AddressInput[];
 
 export interface Attachment {
-  /** Shown to the recipient; also picks the content type when `contentType` is not given. */
+  /**
+   * Shown to the recipient; also picks the content type when `contentType` is not given. Default: the base
+   * name of `path` (never its directory); `''` sends no name.
+   */
   filename?: string;
   /** The bytes. A string is UTF-8 text unless `encoding` says base64 or hex. A Readable can be read once. */
   content?: Buffer | Uint8Array | string | Readable;
@@ -23,7 +26,10 @@ export interface Attachment {
    * read into memory and checked when the message is prepared (docs/contract-notes.md).
    */
   contentType?: string;
-  /** A local file, streamed at send time (its size is taken when the message is prepared). */
+  /**
+   * A local file, streamed at send time (its size is taken when the message is prepared). A message/rfc822
+   * file is read when the message is prepared instead, to be checked.
+   */
   path?: string;
   /** An https URL fetched when the message is prepared (destination-guarded, pinned, no redirects, capped). */
   href?: string;

@@ -6,7 +6,8 @@
  * CRLF before a delimiter belongs to the delimiter. The message ends with exactly one CRLF.
  *
  * Bodies held in memory are written synchronously; file and stream bodies are marked and streamed by
- * the async driver in compose.ts, base64-encoded chunk by chunk, so a large file never sits in memory.
+ * the async driver in compose.ts, base64-encoded chunk by chunk, so a large file never sits in memory
+ * (the exception is a message/rfc822 attachment, which is checked, not encoded: embedded-message.ts).
  */
 
 import { open } from 'node:fs/promises';
@@ -15,7 +16,7 @@ import { guardError } from '../errors.js';
 import { Base64Encoder, base64EncodedLength } from './base64.js';
 
 export type BodySource =
-  /** Bytes that are already transfer-encoded (text parts). */
+  /** Bytes that are already transfer-encoded (text parts, and message/rfc822 bodies as 7bit/8bit). */
   | { kind: 'encoded'; data: Buffer }
   /** Raw bytes, base64-encoded while writing. */
   | { kind: 'base64'; data: Buffer }

@@ -303,6 +303,8 @@ describe('compose: attachment names', () => {
         [null, 'application/octet-stream'],
       ]);
       expect(raw.includes(Buffer.from(dir))).toBe(false);
+      const nullName = await prepareMessage({ ...base, attachments: [{ path: file, filename: null as unknown as string }] }).then(() => undefined, (e: unknown) => e);
+      expect((nullName as Error).message).toBe('attachments[0].filename: expected a string');
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

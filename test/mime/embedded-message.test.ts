@@ -51,8 +51,14 @@ describe('encodeEmbeddedMessage: checks instead of encoding', () => {
   });
 
   it('turns bare LF and bare CR into CRLF and leaves CRLF alone', () => {
-    const out = encodeEmbeddedMessage(Buffer.from('a\nb\rc\r\nd\n\ne'), 'f');
-    expect(out.data.toString()).toBe('a\r\nb\r\nc\r\nd\r\n\r\ne');
+    const cases: Array<[string, string]> = [
+      ['a\nb\rc\r\nd\n\ne', 'a\r\nb\r\nc\r\nd\r\n\r\ne'],
+      ['a\r\r\nb', 'a\r\n\r\nb'],
+      ['a\n\rb', 'a\r\n\r\nb'],
+      ['a\r', 'a\r\n'],
+      ['', ''],
+    ];
+    for (const [input, want] of cases) expect(encodeEmbeddedMessage(Buffer.from(input), 'f').data.toString()).toBe(want);
   });
 
   it('says 8bit when a byte is over 127', () => {
@@ -123,7 +129,7 @@ describe('compose: a message/rfc822 attachment is not base64', () => {
     expect(headerPairs(opaque).find(([name]) => name === 'content-type')?.[1]).toMatch(/^multipart\/mixed/);
   });
 
-  it('refuses before any byte: a long line, NUL, a stream or a file over maxMessageBytes', async () => {
+  it('refuses before any byte: a long line, NUL, a stream over maxMessageBytes', async () => {
     const refused = async (message: MailMessage, options = {}): Promise<string> => {
       const error = await prepareMessage(message, options).then(() => undefined, (e: unknown) => e);
       expect(error).toBeInstanceOf(SmtpError);
@@ -133,7 +139,41 @@ describe('compose: a message/rfc822 attachment is not base64', () => {
     expect(await refused({ ...base, attachments: [{ filename: 'b.eml', content: `S: x\r\n\r\n${'y'.repeat(1000)}` }] })).toMatch(/^attachments\[0\]: .*line 3 is longer than 998 octets/);
     expect(await refused({ ...base, attachments: [{ filename: 'n.eml', content: Buffer.from('S: x\r\n\r\n\0') }] })).toMatch(/NUL byte/);
     const big = Readable.from([Buffer.alloc(600, 0x61), Buffer.alloc(600, 0x61)]);
-    expect(await refused({ ...base, attachments: [{ filename: 's.eml', content: big }] }, { limits: { maxMessageBytes: 1000 } })).toMatch(/^attachments\[0\]\.content: larger than maxMessageBytes \(1000 bytes\)/);
+    expect(await refused({ ...base, attachments: [{ filename: 's.eml', content: big }] }, { limits: { maxMessageBytes: 1000 } })).toMatch(
+      /^attachments\[0\]\.content: the message would be larger than maxMessageBytes \(1000 bytes\)/,
+    );
+  });
+
+  it('what is read into memory shares one maxMessageBytes budget: files and streams, across attachments', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'mailwire-eml-'));
+    try {
+      const file = path.join(dir, 'big.eml');
+      await writeFile(file, `Subject: x\r\n\r\n${'y\r\n'.repeat(400)}`); // 1,215 bytes
+      const limits = { maxMessageBytes: 1000 };
+      const overFile = await prepareMessage({ ...base, attachments: [{ path: file }] }, { limits }).then(() => undefined, (e: unknown) => e);
+      expect((overFile as SmtpError).code).toBe('EGUARD');
+      expect((overFile as Error).message).toMatch(/^attachments\[0\]\.path: the message would be larger than maxMessageBytes/);
+      // Each stream fits alone; the third does not fit in what the first two left.
+      const part = () => Readable.from([Buffer.from(`S: x\r\n\r\n${'z'.repeat(400)}`)]);
+      const overAll = await prepareMessage({ ...base, attachments: [1, 2, 3].map((i) => ({ filename: `${i}.eml`, content: part() })) }, { limits }).then(() => undefined, (e: unknown) => e);
+      expect((overAll as Error).message).toMatch(/^attachments\[2\]\.content: the message would be larger than maxMessageBytes/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a stream that fails while it is read: EMESSAGE naming the attachment, not a bare Error', async () => {
+    const failing = new Readable({
+      read() {
+        this.push('Subject: x\r\n');
+        this.destroy(new Error('disk gone'));
+      },
+    });
+    const error = await prepareMessage({ ...base, attachments: [{ filename: 'a.eml', content: failing }] }).then(() => undefined, (e: unknown) => e);
+    expect(error).toBeInstanceOf(SmtpError);
+    expect((error as SmtpError).code).toBe('EMESSAGE');
+    expect((error as SmtpError).delivery).toBe('none');
+    expect((error as Error).message).toBe('attachments[0].content: the stream failed: disk gone');
   });
 });
 
