@@ -22,6 +22,7 @@ import type { DsnOptions as MessageDsn } from './guards/ids.js';
 import { resolveConfig, type ResolvedConfig, type TransportConfig } from './transport-config.js';
 import { TransportEvents, type TransportEventMap } from './transport-events.js';
 import { BodyHandle } from './transport-body.js';
+import { assertSignal, untilAborted } from './send-signal.js';
 import { backoff, isRetryable } from './retry-policy.js';
 
 export interface SendInfo {
@@ -149,7 +150,7 @@ export class SmtpTransport extends TransportEvents {
         // Awaited only when there is something to wait for (attachments): most messages are composed in the
         // same turn, without a promise per step.
         const now = prepareMessageNow(message, this.#composeOptions);
-        prepared = now instanceof Promise ? await now : now;
+        prepared = now instanceof Promise ? await untilAborted(now, options.signal) : now;
         // Small messages go to the session as bytes: then MAIL, RCPT and BDAT LAST with the body leave in
         // one write on CHUNKING servers (a stream has to wait for the envelope replies first).
         source = prepared.size !== undefined && prepared.size <= IN_MEMORY_LIMIT ? (messageBytesNow(prepared) ?? (await prepared.toBuffer())) : prepared;
@@ -330,18 +331,6 @@ export class SmtpTransport extends TransportEvents {
 
   #assertOpen(): void {
     if (this.#closed) throw new SmtpError('ECLOSED', 'The transport is closed: create a new one to send more', { phase: 'connect', transient: false });
-  }
-}
-
-/**
- * A JavaScript caller can pass anything as `signal`. Checked before the send is counted or queued: a value
- * without addEventListener would otherwise fail deep inside, after the send had taken a place in the queue.
- */
-function assertSignal(signal: unknown): void {
-  if (signal === undefined) return;
-  const s = signal as Partial<AbortSignal> | null;
-  if (typeof s !== 'object' || s === null || typeof s.aborted !== 'boolean' || typeof s.addEventListener !== 'function' || typeof s.removeEventListener !== 'function') {
-    throw new SmtpError('ECONFIG', 'options.signal: expected an AbortSignal', { phase: 'config', transient: false });
   }
 }
 

@@ -5,7 +5,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { Readable } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import PostalMime from 'postal-mime';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SmtpError } from '../../src/errors.js';
@@ -199,6 +199,23 @@ describe('a message/rfc822 attachment through createTransport to smtp-server', (
     const parsed = await PostalMime.parse(received, { forceRfc822Attachments: true });
     expect(parsed.attachments[0]?.mimeType).toBe('message/rfc822');
     expectSameText(Buffer.from(parsed.attachments[0]?.content as ArrayBuffer).toString(), EML_8BIT);
+  });
+
+  it('an abort while a stalled stream is being read for it ends the send (EABORT); close() does not wait for the stream', async () => {
+    peer = await startSmtpServerPeer({ noStartTls: true });
+    const transport = transportTo(peer.port);
+    const stalled = new PassThrough();
+    stalled.write('Subject: never finished\r\n');
+    const controller = new AbortController();
+    const sending = transport.send({ ...base, attachments: [{ filename: 'slow.eml', content: stalled }] }, { signal: controller.signal });
+    setImmediate(() => controller.abort());
+    const error = await sending.then(() => undefined, (e: unknown) => e);
+    await transport.close();
+    stalled.destroy();
+    expect(error).toBeInstanceOf(SmtpError);
+    expect((error as SmtpError).code).toBe('EABORT');
+    expect((error as SmtpError).delivery).toBe('none');
+    expect(peer.mails).toEqual([]);
   });
 
   it('a server without 8BITMIME: EMESSAGE, nothing sent', async () => {
