@@ -130,6 +130,25 @@ describe('8BITMIME and SMTPUTF8', () => {
     expect((await parseMail(d!.message)).text).toBe('Grüße, ça va? ✓ 日本語\n');
   });
 
+  it('transport.send of a 1.5 MB 8-bit message/rfc822 attachment: streamed as BDAT with BODY=8BITMIME, stored as written (8bit, not base64)', async () => {
+    const token = uniqueToken('pf-eml');
+    const inner = `From: a@example.com\r\nSubject: inner ${token}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n${'Grüße, ça va? ✓\r\n'.repeat(70_000)}`;
+    const client = interopTransport(servers, plain);
+    await withTransport(client, (t) =>
+      t.send({ from: 'a@example.com', to: `r-${token}@example.org`, subject: `eml ${token}`, text: 'The original is attached.', attachments: [{ filename: 'inner.eml', content: Buffer.from(inner) }] }),
+    );
+    const [d] = await delivered(token);
+    const mail = client.record.lines('C').find((l) => l.startsWith('MAIL')) ?? '';
+    expect(mail).toMatch(/ BODY=8BITMIME$/);
+    // Over 1 MiB the message is streamed: BDAT chunks (an in-memory part may fill one), the last one LAST.
+    const bdat = client.record.lines('C').filter((l) => l.startsWith('BDAT'));
+    expect(bdat.at(-1)).toMatch(/^BDAT \d+ LAST$/);
+    expect(String(bdat.reduce((n, l) => n + Number(l.split(' ')[1]), 0))).toBe(/ SIZE=(\d+)/.exec(mail)?.[1]);
+    const stored = withCrlf(d!.message);
+    expect(stored.toString()).toContain('Content-Type: message/rfc822; name=inner.eml\r\nContent-Transfer-Encoding: 8bit\r\n');
+    expect(stored.includes(Buffer.from(inner))).toBe(true);
+  });
+
   it('raw 8-bit bytes that are not UTF-8 (0x80-0xFF) pass through untouched', async () => {
     const token = uniqueToken('pf-latin1');
     const high = Buffer.from(Array.from({ length: 128 }, (_, i) => 0x80 + i));
