@@ -98,6 +98,17 @@ function defaultTransient(code: SmtpErrorCode, replyCode: number | undefined): b
   return code === 'ECONNECTION' || code === 'ETIMEDOUT';
 }
 
+/**
+ * A caller's stream or file failed while mailwire read it (an SmtpError from a guard or the channel passes
+ * through): the message's fault, not the connection's, and a stream already read cannot be sent again, so
+ * EMESSAGE, not retried. `what` says where, e.g. "attachments[0].content: the stream failed".
+ */
+export function sourceFailure(error: unknown, what: string, phase: SmtpPhase): SmtpError {
+  if (SmtpError.is(error)) return error;
+  const reason = error instanceof Error ? error.message : String(error);
+  return new SmtpError('EMESSAGE', `${what}: ${reason}`, { phase, transient: false, cause: error });
+}
+
 /** Shorthand used by the guards: every rejected input is an EGUARD error in the 'compose' or 'config' phase. */
 export function guardError(message: string, phase: SmtpPhase = 'compose'): SmtpError {
   return new SmtpError('EGUARD', message, { phase, transient: false });

@@ -10,7 +10,7 @@
  * Delivery accounting: until the final terminator is written, any failure means the server did not take the
  * message ('none'); between that write and the final reply, a dead connection means 'unknown'.
  */
-import { SmtpError, type SmtpPhase } from '../errors.js';
+import { SmtpError, sourceFailure, type SmtpPhase } from '../errors.js';
 import * as cmd from '../protocol/commands.js';
 import type { Capabilities } from '../protocol/capabilities.js';
 import { formatReply, isPositive, type Reply } from '../protocol/reply.js';
@@ -251,7 +251,7 @@ export class TransactionRunner {
           if (out.byteLength > 0) await channel.write(out, 0, timeouts.dataMs);
         }
       } catch (error) {
-        throw this.#abandon(bodyFailure(error), 'data');
+        throw this.#abandon(sourceFailure(error, 'The message body could not be read', 'data'), 'data');
       }
       terminator = stuffer.end();
       contentBytes = stuffer.contentBytes;
@@ -317,7 +317,7 @@ export class TransactionRunner {
         bufferedBytes += tail.byteLength;
       }
     } catch (error) {
-      throw this.#abandon(bodyFailure(error), 'data');
+      throw this.#abandon(sourceFailure(error, 'The message body could not be read', 'data'), 'data');
     }
     if (refused) {
       // Every chunk sent has its reply, so the session is in step: it stays, and the next transaction starts
@@ -468,17 +468,6 @@ function throwIfAborted(signal: AbortSignal | undefined, phase: SmtpPhase, chann
   // Mid-transaction the only safe way out is to drop the session.
   channel?.breakWith(error);
   throw error;
-}
-
-/**
- * While a body streams, only the body's source can fail with something other than an SmtpError (the channel
- * and the guards throw SmtpErrors): a caller's stream or file that errors. That is the message's fault, not
- * the connection's, and a stream already read cannot be sent again: EMESSAGE, not retried.
- */
-function bodyFailure(error: unknown): unknown {
-  if (SmtpError.is(error)) return error;
-  const reason = error instanceof Error ? error.message : String(error);
-  return new SmtpError('EMESSAGE', `The message body could not be read: ${reason}`, { phase: 'data', transient: false, cause: error });
 }
 
 function asSmtpError(error: unknown, phase: SmtpPhase): SmtpError {

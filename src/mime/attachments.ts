@@ -6,7 +6,7 @@
 import { open, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { Readable } from 'node:stream';
-import { guardError, SmtpError } from '../errors.js';
+import { guardError, sourceFailure } from '../errors.js';
 import { assertCustomHeaders } from '../guards/headers.js';
 import type { ResolvedLimits } from '../guards/limits.js';
 import { assertNoControls, printable } from '../guards/text.js';
@@ -16,7 +16,7 @@ import { encodeWords } from './encoded-word.js';
 import type { HttpsFetcher } from './fetch.js';
 import { HeaderBlock } from './header-block.js';
 import type { Attachment } from './message.js';
-import type { BodySource, LeafPart } from './parts.js';
+import { chunkBytes, type BodySource, type LeafPart } from './parts.js';
 import { formatParam, isPlainParamValue, isToken, plainParam, quoteString } from './rfc2231.js';
 
 export interface AttachmentContext {
@@ -81,8 +81,7 @@ async function resolveSource(att: Attachment, field: string, ctx: AttachmentCont
     try {
       info = await stat(att.path);
     } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code ?? 'error';
-      throw guardError(`${field}.path: cannot read "${printable(att.path)}" (${code})`);
+      throw cannotRead(`${field}.path`, att.path, err);
     }
     if (!info.isFile()) throw guardError(`${field}.path: "${printable(att.path)}" is not a regular file`);
     return { body: { kind: 'file', path: att.path, size: info.size, field: `${field}.path` } };
@@ -98,6 +97,10 @@ async function resolveSource(att: Attachment, field: string, ctx: AttachmentCont
     if (err instanceof Error && err.message.startsWith('href:')) err.message = `${field}.${err.message}`;
     throw err;
   }
+}
+
+function cannotRead(field: string, path: string, err: unknown): Error {
+  return guardError(`${field}: cannot read "${printable(path)}" (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
 }
 
 /**
@@ -120,7 +123,7 @@ async function readCapped(path: string, field: string, max: number, tooLarge: ()
   try {
     handle = await open(path, 'r');
   } catch (err) {
-    throw guardError(`${field}: cannot read "${printable(path)}" (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+    throw cannotRead(field, path, err);
   }
   try {
     const size = (await handle.stat()).size;
@@ -149,23 +152,18 @@ async function readCapped(path: string, field: string, max: number, tooLarge: ()
 
 /** Reads a caller's stream to its end, refusing it once it is over `max` bytes. */
 async function collectCapped(stream: Readable, field: string, max: number, tooLarge: () => never): Promise<Buffer> {
-  const chunks: Buffer[] = [];
+  const chunks: Uint8Array[] = [];
   let total = 0;
   try {
     for await (const chunk of stream as AsyncIterable<unknown>) {
-      let buf: Buffer;
-      if (typeof chunk === 'string') buf = Buffer.from(chunk, 'utf8');
-      else if (chunk instanceof Uint8Array) buf = Buffer.from(chunk);
-      else throw guardError(`${field}: the stream produced a chunk that is not bytes or a string`);
+      const buf = chunkBytes(chunk, field);
       total += buf.length;
       if (total > max) tooLarge();
-      chunks.push(buf);
+      chunks.push(Buffer.from(buf)); // a copy: a stream may reuse its buffer for the next chunk
     }
   } catch (error) {
-    if (SmtpError.is(error)) throw error;
     // The caller's stream failed: the message cannot be made, and nothing has been sent.
-    const reason = error instanceof Error ? error.message : String(error);
-    throw new SmtpError('EMESSAGE', `${field}: the stream failed: ${reason}`, { phase: 'compose', transient: false, cause: error });
+    throw sourceFailure(error, `${field}: the stream failed`, 'compose');
   }
   return Buffer.concat(chunks, total);
 }

@@ -113,14 +113,18 @@ export function endsWithCrlf(part: Part): boolean {
   return d.length >= 2 && d[d.length - 2] === 0x0d && d[d.length - 1] === 0x0a;
 }
 
+/** A chunk of a caller's stream as bytes: strings are UTF-8; anything else is refused. */
+export function chunkBytes(chunk: unknown, field: string): Uint8Array {
+  if (typeof chunk === 'string') return Buffer.from(chunk, 'utf8');
+  if (chunk instanceof Uint8Array) return chunk;
+  throw guardError(`${field}: the stream produced a chunk that is not bytes or a string`);
+}
+
 /** Base64-encodes a streamed body chunk by chunk. Pull-based: reads the next chunk only when asked. */
 export async function* streamBody(source: AsyncIterable<unknown>, field: string, onBytes: (n: number) => void): AsyncGenerator<Buffer> {
   const enc = new Base64Encoder();
   for await (const chunk of source) {
-    let buf: Uint8Array;
-    if (typeof chunk === 'string') buf = Buffer.from(chunk, 'utf8');
-    else if (chunk instanceof Uint8Array) buf = chunk;
-    else throw guardError(`${field}: the stream produced a chunk that is not bytes or a string`);
+    const buf = chunkBytes(chunk, field);
     onBytes(buf.length);
     const out = enc.push(buf);
     if (out.length > 0) yield out;
