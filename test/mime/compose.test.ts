@@ -1,6 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import { Readable } from 'node:stream';
 import { compose, composeToBuffer, prepareMessage, type MailMessage } from '../../src/mime/index.js';
+import { rejection } from '../helpers/expect-error.js';
 import { bytes, expectSameText, expectWellFormed, headerPairs, parse } from './helpers.js';
 
 const base: MailMessage = { from: 'sender@example.com', to: 'rcpt@example.com', subject: 'Hi', text: 'Hello' };
@@ -303,8 +304,8 @@ describe('compose: attachment names', () => {
         [null, 'application/octet-stream'],
       ]);
       expect(raw.includes(Buffer.from(dir))).toBe(false);
-      const nullName = await prepareMessage({ ...base, attachments: [{ path: file, filename: null as unknown as string }] }).then(() => undefined, (e: unknown) => e);
-      expect((nullName as Error).message).toBe('attachments[0].filename: expected a string');
+      const nullName = await rejection(prepareMessage({ ...base, attachments: [{ path: file, filename: null as unknown as string }] }));
+      expect(nullName.message).toBe('attachments[0].filename: expected a string');
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

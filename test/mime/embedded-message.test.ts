@@ -14,6 +14,7 @@ import { encodeEmbeddedMessage } from '../../src/mime/embedded-message.js';
 import type { MailMessage } from '../../src/mime/message.js';
 import { createTransport } from '../../src/transport.js';
 import { startSmtpServerPeer, type SmtpServerPeer } from '../helpers/smtp-server-peer.js';
+import { rejection } from '../helpers/expect-error.js';
 import { expectSameText, expectWellFormed, headerPairs } from './helpers.js';
 
 const EML_LF = 'From: Ann <ann@example.com>\nTo: bob@example.com\nSubject: the original\n\nFirst line.\n.a line with a dot\n';
@@ -22,15 +23,11 @@ const EML_8BIT = 'From: ann@example.com\r\nSubject: =?UTF-8?Q?caf=C3=A9?=\r\nCon
 
 const base: MailMessage = { from: 'me@example.com', to: 'you@example.com', subject: 'forwarded', text: 'See the attached message.' };
 
-function guardMessage(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(SmtpError);
-    expect((error as SmtpError).code).toBe('EGUARD');
-    return (error as Error).message;
-  }
-  throw new Error('expected a guard error');
+/** The message of the EGUARD error that `p` (a call or a promise) must fail with. */
+async function guardMessage(p: Promise<unknown> | (() => unknown)): Promise<string> {
+  const error = await rejection(p);
+  expect(error.code).toBe('EGUARD');
+  return error.message;
 }
 
 /** The headers of the part whose Content-Type starts with `type` (a plain scan of the composed bytes). */
@@ -65,16 +62,16 @@ describe('encodeEmbeddedMessage: checks instead of encoding', () => {
     expect(encodeEmbeddedMessage(Buffer.from(EML_8BIT), 'f').encoding).toBe('8bit');
   });
 
-  it('takes a line of 998 octets and refuses one of 999, the last line included', () => {
+  it('takes a line of 998 octets and refuses one of 999, the last line included', async () => {
     expect(encodeEmbeddedMessage(Buffer.from(`a\r\n${'x'.repeat(998)}\r\nb`), 'f').encoding).toBe('7bit');
-    expect(guardMessage(() => encodeEmbeddedMessage(Buffer.from(`a\r\n${'x'.repeat(999)}\r\nb`), 'attachments[0]'))).toMatch(
+    expect(await guardMessage(() => encodeEmbeddedMessage(Buffer.from(`a\r\n${'x'.repeat(999)}\r\nb`), 'attachments[0]'))).toMatch(
       /^attachments\[0\]: a message\/rfc822 attachment cannot be sent as 7bit or 8bit \(RFC 2046 5\.2\.1\): line 2 is longer than 998 octets; attach it as application\/octet-stream/,
     );
-    expect(guardMessage(() => encodeEmbeddedMessage(Buffer.from(`a\nb\n${'x'.repeat(999)}`), 'f'))).toMatch(/line 3 is longer/);
+    expect(await guardMessage(() => encodeEmbeddedMessage(Buffer.from(`a\nb\n${'x'.repeat(999)}`), 'f'))).toMatch(/line 3 is longer/);
   });
 
-  it('refuses NUL', () => {
-    expect(guardMessage(() => encodeEmbeddedMessage(Buffer.from('Subject: x\r\n\r\na\0b\r\n'), 'f'))).toMatch(/NUL byte at offset 15/);
+  it('refuses NUL', async () => {
+    expect(await guardMessage(() => encodeEmbeddedMessage(Buffer.from('Subject: x\r\n\r\na\0b\r\n'), 'f'))).toMatch(/NUL byte at offset 15/);
   });
 });
 
@@ -130,12 +127,7 @@ describe('compose: a message/rfc822 attachment is not base64', () => {
   });
 
   it('refuses before any byte: a long line, NUL, a stream over maxMessageBytes', async () => {
-    const refused = async (message: MailMessage, options = {}): Promise<string> => {
-      const error = await prepareMessage(message, options).then(() => undefined, (e: unknown) => e);
-      expect(error).toBeInstanceOf(SmtpError);
-      expect((error as SmtpError).code).toBe('EGUARD');
-      return (error as Error).message;
-    };
+    const refused = (message: MailMessage, options = {}): Promise<string> => guardMessage(prepareMessage(message, options));
     expect(await refused({ ...base, attachments: [{ filename: 'b.eml', content: `S: x\r\n\r\n${'y'.repeat(1000)}` }] })).toMatch(/^attachments\[0\]: .*line 3 is longer than 998 octets/);
     expect(await refused({ ...base, attachments: [{ filename: 'n.eml', content: Buffer.from('S: x\r\n\r\n\0') }] })).toMatch(/NUL byte/);
     const big = Readable.from([Buffer.alloc(600, 0x61), Buffer.alloc(600, 0x61)]);
@@ -150,13 +142,13 @@ describe('compose: a message/rfc822 attachment is not base64', () => {
       const file = path.join(dir, 'big.eml');
       await writeFile(file, `Subject: x\r\n\r\n${'y\r\n'.repeat(400)}`); // 1,215 bytes
       const limits = { maxMessageBytes: 1000 };
-      const overFile = await prepareMessage({ ...base, attachments: [{ path: file }] }, { limits }).then(() => undefined, (e: unknown) => e);
-      expect((overFile as SmtpError).code).toBe('EGUARD');
-      expect((overFile as Error).message).toMatch(/^attachments\[0\]\.path: the message would be larger than maxMessageBytes/);
+      expect(await guardMessage(prepareMessage({ ...base, attachments: [{ path: file }] }, { limits }))).toMatch(
+        /^attachments\[0\]\.path: the message would be larger than maxMessageBytes/,
+      );
       // Each stream fits alone; the third does not fit in what the first two left.
       const part = () => Readable.from([Buffer.from(`S: x\r\n\r\n${'z'.repeat(400)}`)]);
-      const overAll = await prepareMessage({ ...base, attachments: [1, 2, 3].map((i) => ({ filename: `${i}.eml`, content: part() })) }, { limits }).then(() => undefined, (e: unknown) => e);
-      expect((overAll as Error).message).toMatch(/^attachments\[2\]\.content: the message would be larger than maxMessageBytes/);
+      const overAll = prepareMessage({ ...base, attachments: [1, 2, 3].map((i) => ({ filename: `${i}.eml`, content: part() })) }, { limits });
+      expect(await guardMessage(overAll)).toMatch(/^attachments\[2\]\.content: the message would be larger than maxMessageBytes/);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
@@ -169,11 +161,10 @@ describe('compose: a message/rfc822 attachment is not base64', () => {
         this.destroy(new Error('disk gone'));
       },
     });
-    const error = await prepareMessage({ ...base, attachments: [{ filename: 'a.eml', content: failing }] }).then(() => undefined, (e: unknown) => e);
-    expect(error).toBeInstanceOf(SmtpError);
-    expect((error as SmtpError).code).toBe('EMESSAGE');
-    expect((error as SmtpError).delivery).toBe('none');
-    expect((error as Error).message).toBe('attachments[0].content: the stream failed: disk gone');
+    const error = await rejection(prepareMessage({ ...base, attachments: [{ filename: 'a.eml', content: failing }] }));
+    expect(error.code).toBe('EMESSAGE');
+    expect(error.delivery).toBe('none');
+    expect(error.message).toBe('attachments[0].content: the stream failed: disk gone');
   });
 });
 
@@ -209,27 +200,25 @@ describe('a message/rfc822 attachment through createTransport to smtp-server', (
     const controller = new AbortController();
     const sending = transport.send({ ...base, attachments: [{ filename: 'slow.eml', content: stalled }] }, { signal: controller.signal });
     setImmediate(() => controller.abort());
-    const error = await sending.then(() => undefined, (e: unknown) => e);
+    const error = await rejection(sending);
     await transport.close();
     stalled.destroy();
-    expect(error).toBeInstanceOf(SmtpError);
-    expect((error as SmtpError).code).toBe('EABORT');
-    expect((error as SmtpError).delivery).toBe('none');
+    expect(error.code).toBe('EABORT');
+    expect(error.delivery).toBe('none');
     expect(peer.mails).toEqual([]);
   });
 
   it('a server without 8BITMIME: EMESSAGE, nothing sent', async () => {
     peer = await startSmtpServerPeer({ noStartTls: true, server: { hide8BITMIME: true } });
     const transport = transportTo(peer.port);
-    let error: unknown;
+    let error: SmtpError;
     try {
-      await transport.send({ ...base, attachments: [{ filename: 'fwd.eml', content: Buffer.from(EML_8BIT) }] }).catch((e: unknown) => (error = e));
+      error = await rejection(transport.send({ ...base, attachments: [{ filename: 'fwd.eml', content: Buffer.from(EML_8BIT) }] }));
     } finally {
       await transport.close();
     }
-    expect(error).toBeInstanceOf(SmtpError);
-    expect((error as SmtpError).code).toBe('EMESSAGE');
-    expect((error as SmtpError).delivery).toBe('none');
+    expect(error.code).toBe('EMESSAGE');
+    expect(error.delivery).toBe('none');
     expect(peer.mails).toEqual([]);
   });
 });

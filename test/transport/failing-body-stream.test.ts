@@ -6,8 +6,8 @@
  */
 import { Readable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
-import { SmtpError } from '../../src/errors.js';
 import { createTransport } from '../../src/transport.js';
+import { rejection as failure } from '../helpers/expect-error.js';
 import { startSmtpServerPeer, type SmtpServerPeer } from '../helpers/smtp-server-peer.js';
 
 let peer: SmtpServerPeer | undefined;
@@ -29,12 +29,6 @@ function failingStream(): Readable {
       setImmediate(() => this.destroy(new Error('disk gone')));
     },
   });
-}
-
-async function failure(promise: Promise<unknown>): Promise<SmtpError> {
-  const error = await promise.then(() => undefined, (e: unknown) => e);
-  expect(error).toBeInstanceOf(SmtpError);
-  return error as SmtpError;
 }
 
 describe('a body stream that fails mid-send', () => {
