@@ -4,7 +4,7 @@ import { SmtpError } from '../../src/errors.js';
 import type { ConnectionOptions } from '../../src/connection/options.js';
 import type { TranscriptEntry } from '../../src/connection/transcript.js';
 import { TEST_CERTIFICATE } from '../../src/sink/test-certificate.js';
-import { greetAndEhlo, scriptedServer, type ScriptedServer, type Step } from '../helpers/scripted-server.js';
+import { greetAndEhlo, pipelinedToDot, scriptedServer, type ScriptedServer, type Step } from '../helpers/scripted-server.js';
 import { rejection as failure } from '../helpers/expect-error.js';
 
 const NAME = 'client.test';
@@ -29,16 +29,6 @@ async function run(steps: Step[][], options: Partial<ConnectionOptions> = {}): P
 
 
 const quit: Step[] = [{ c: 'QUIT' }, { s: '221 bye' }];
-/** A pipelined envelope from a@ to b@, accepted, and the body up to its final dot. */
-const toDot: Step[] = [
-  { c: 'MAIL FROM:<a@example.com>' },
-  { c: 'RCPT TO:<b@example.com>' },
-  { c: 'DATA' },
-  { s: '250 ok' },
-  { s: '250 ok' },
-  { s: '354 go' },
-  { data: true },
-];
 
 describe('session basics', () => {
   it('pipelines MAIL, RCPT and DATA in one write and sends the dot-stuffed body', async () => {
@@ -216,13 +206,7 @@ describe('recipients and sizes', () => {
       ],
       [
         ...greetAndEhlo(NAME, ['PIPELINING', '8BITMIME']),
-        { c: 'MAIL FROM:<a@example.com> BODY=8BITMIME' },
-        { c: 'RCPT TO:<b@example.com>' },
-        { c: 'DATA' },
-        { s: '250 ok' },
-        { s: '250 ok' },
-        { s: '354 go' },
-        { data: true },
+        ...pipelinedToDot('MAIL FROM:<a@example.com> BODY=8BITMIME'),
         { s: '250 ok' },
         ...quit,
       ],
@@ -286,7 +270,7 @@ describe('CHUNKING and cross-message pipelining', () => {
     const { conn, server } = await run([
       [
         ...greetAndEhlo(NAME, ['PIPELINING']),
-        ...toDot,
+        ...pipelinedToDot(),
         // The server has not answered the first dot yet, and the client already starts message two.
         { c: 'MAIL FROM:<a@example.com>' },
         { c: 'RCPT TO:<c@example.com>' },
@@ -317,7 +301,7 @@ describe('delivery accounting', () => {
     const { conn } = await run([
       [
         ...greetAndEhlo(NAME, ['PIPELINING']),
-        ...toDot,
+        ...pipelinedToDot(),
         { close: true },
       ],
     ]);
@@ -342,7 +326,7 @@ describe('delivery accounting', () => {
     const { conn } = await run([
       [
         ...greetAndEhlo(NAME, ['PIPELINING']),
-        ...toDot,
+        ...pipelinedToDot(),
         { s: '250 queued' },
         ...quit,
       ],
