@@ -20,16 +20,12 @@ export function assertSignal(signal: unknown): void {
  */
 export function untilAborted<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
   if (!signal) return work;
+  // After an abort, a failure of the preparation has nobody left to report to.
+  work.catch(() => undefined);
   const aborted = (): SmtpError => new SmtpError('EABORT', 'The send was aborted while the message was being prepared', { phase: 'compose', transient: false });
-  if (signal.aborted) {
-    work.catch(() => undefined);
-    return Promise.reject(aborted());
-  }
+  if (signal.aborted) return Promise.reject(aborted());
   return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => {
-      work.catch(() => undefined);
-      reject(aborted());
-    };
+    const onAbort = (): void => reject(aborted());
     signal.addEventListener('abort', onAbort, { once: true });
     work.then(
       (value) => {
