@@ -4,10 +4,10 @@
 export { SmtpError, type SmtpErrorCode, type SmtpPhase, type DeliveryState } from './errors.js';
 
 // The transport: what most applications use.
-export { createTransport, SmtpTransport, type SendInfo, type VerifyReport, type SendCallOptions } from './transport.js';
-export type { TransportConfig, AuthConfig, RetryConfig, GuardConfig, ResolvedConfig } from './transport-config.js';
-export type { TransportEventMap } from './transport-events.js';
-export { resolvePreset, providerNames, type ProviderPreset } from './providers.js';
+export { createTransport, SmtpTransport, type SendInfo, type VerifyReport, type SendCallOptions } from './transport/transport.js';
+export type { TransportConfig, AuthConfig, RetryConfig, GuardConfig, ResolvedConfig } from './transport/config.js';
+export type { TransportEventMap } from './transport/events.js';
+export { resolvePreset, providerNames, type ProviderPreset } from './transport/providers.js';
 
 // Messages.
 export { compose, composeToBuffer, prepareMessage, type ComposeOptions, type PreparedMessage } from './mime/compose.js';

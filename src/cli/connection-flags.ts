@@ -7,7 +7,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { TransportConfig } from '../transport-config.js';
+import type { TransportConfig } from '../transport/config.js';
 import type { TlsSettings } from '../tls/policy.js';
 import { UsageError, flag, parseDuration, parsePort, str, type OptionSpecs, type ParsedValues } from './args.js';
 import { AUTH_METHODS, SECURITIES, loadConfigFile, oneOf, toMinTls, type FileConfig } from './config-file.js';

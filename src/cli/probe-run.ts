@@ -13,56 +13,9 @@ import { formatReply } from '../protocol/reply.js';
 import type { TlsInfo } from '../tls/upgrade.js';
 import { SmtpError } from '../errors.js';
 import { probeWarnings } from './probe-warnings.js';
+import type { OfferedFeatures, ProbeOptions, ProbeReport, ProbeTls } from './probe-report.js';
 
-export type ProbeSecurity = 'starttls' | 'tls' | 'none';
-
-export interface ProbeOptions {
-  host: string;
-  port: number;
-  security: ProbeSecurity;
-  timeoutMs: number;
-  /** PEM to trust (e.g. a self-signed test certificate); the system store otherwise. */
-  ca?: string | Buffer;
-  servername?: string;
-  clientName?: string;
-  onTranscript?: TranscriptHook;
-}
-
-export interface OfferedFeatures {
-  /** EHLO keyword -> parameters, as the server wrote them. */
-  capabilities: Record<string, string[]>;
-  starttls: boolean;
-  auth: string[];
-  /** SIZE in bytes; 0 = advertised without a limit. */
-  size?: number;
-}
-
-export interface ProbeTls {
-  protocol: string;
-  cipher: string;
-  authorized: boolean;
-  authorizationError?: string;
-  certificate?: { subject: string; issuer: string; validFrom: string; validTo: string; daysLeft: number; fingerprint256: string };
-}
-
-export interface ProbeReport {
-  host: string;
-  port: number;
-  security: ProbeSecurity;
-  /** The IP actually connected to. */
-  address?: string;
-  /** True when the probe got as far as an EHLO answer (after TLS when TLS was attempted) and the NOOP. */
-  ok: boolean;
-  greeting?: string;
-  /** The plaintext EHLO answer (STARTTLS and plaintext sessions). */
-  before?: OfferedFeatures;
-  tls?: ProbeTls;
-  /** The EHLO answer over TLS (after STARTTLS, or the only one with implicit TLS). */
-  after?: OfferedFeatures;
-  timings: { connectMs?: number; greetingMs?: number; ehloMs?: number; tlsMs?: number; noopMs?: number; totalMs: number };
-  warnings: string[];
-  error?: { code: string; message: string; phase: string };
-}
+export type { OfferedFeatures, ProbeOptions, ProbeReport, ProbeSecurity, ProbeTls } from './probe-report.js';
 
 export async function runProbe(options: ProbeOptions, now: Date = new Date()): Promise<ProbeReport> {
   const started = performance.now();

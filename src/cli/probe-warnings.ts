@@ -2,7 +2,7 @@
  * What users trip over, read off a probe report: each warning says what is wrong AND what to do.
  * Pure: the report in, sentences out (tested without a server).
  */
-import type { ProbeReport } from './probe-run.js';
+import type { ProbeReport } from './probe-report.js';
 
 const SUBMISSION_PORTS = new Set([465, 587]);
 const SOON_DAYS = 14;

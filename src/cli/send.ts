@@ -2,7 +2,7 @@
 import { access, constants, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
-import { createTransport, type SendInfo } from '../transport.js';
+import { createTransport, type SendInfo } from '../transport/transport.js';
 import type { Attachment, MailMessage } from '../mime/message.js';
 import type { TranscriptEntry } from '../connection/transcript.js';
 import { UsageError, flag, parse, str, strs, type ParsedValues } from './args.js';

@@ -3,8 +3,8 @@
  * With --to it also sends a test message that says which host, port, security and user delivered it, so
  * the recipient can tell which of several configurations worked.
  */
-import { createTransport, type SendInfo, type VerifyReport } from '../transport.js';
-import type { ResolvedConfig } from '../transport-config.js';
+import { createTransport, type SendInfo, type VerifyReport } from '../transport/transport.js';
+import type { ResolvedConfig } from '../transport/config.js';
 import { flag, parse, str } from './args.js';
 import { CONNECTION_HELP, CONNECTION_OPTIONS, buildConnection } from './connection-flags.js';
 import { capabilityList, errorJson, exitCodeFor, ms, printError } from './format.js';

@@ -1,5 +1,5 @@
 /**
- * Runs the BUILT command line as a user would: `node <build>/dist/cli.js ...` in a child process.
+ * Runs the BUILT command line as a user would: `node <build>/dist/cli/bin.js ...` in a child process.
  *
  * The build goes to a private directory keyed by a hash of the sources (not the shared ./dist, which other
  * work in this tree may delete and rebuild at any moment). Test files that run at the same time each
@@ -24,7 +24,7 @@ export interface Built {
 
 export async function buildCli(): Promise<Built> {
   const final = path.join(os.tmpdir(), `mailwire-cli-build-${sourceHash()}`);
-  const built = { root: final, cli: path.join(final, 'dist/cli.js'), demo: path.join(final, 'dist/demo.js') };
+  const built = { root: final, cli: path.join(final, 'dist/cli/bin.js'), demo: path.join(final, 'dist/cli/demo.js') };
   if (existsSync(built.cli)) return built;
   const staging = mkdtempSync(path.join(os.tmpdir(), 'mailwire-cli-staging-'));
   const tsc = path.join(ROOT, 'node_modules/typescript/bin/tsc');
@@ -33,7 +33,7 @@ export async function buildCli(): Promise<Built> {
     await run(process.execPath, args, { cwd: ROOT });
   } catch (error) {
     // Type errors elsewhere in the tree still emit JavaScript; only a missing entry point is fatal.
-    if (!existsSync(path.join(staging, 'dist/cli.js'))) throw error;
+    if (!existsSync(path.join(staging, 'dist/cli/bin.js'))) throw error;
   }
   cpSync(path.join(ROOT, 'package.json'), path.join(staging, 'package.json'));
   try {

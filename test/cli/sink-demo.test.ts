@@ -3,7 +3,7 @@ import { mkdtemp, readFile, readdir } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createTransport } from '../../src/transport.js';
+import { createTransport } from '../../src/transport/transport.js';
 import { TEST_CERTIFICATE } from '../../src/sink/index.js';
 import { buildCli, runCli, spawnCli, startCliSink, type Built } from './cli-harness.js';
 

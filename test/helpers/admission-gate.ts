@@ -1,4 +1,4 @@
-import { Admission } from '../../src/pool/admission.js';
+import { Admission } from '../../src/transport/admission.js';
 
 /** An Admission whose jobs are promises, so a test can await its turn: `await gate.enter()`. */
 export function promiseGate(limit: number): { enter: (signal?: AbortSignal) => Promise<void>; leave: () => void; readonly inside: number; readonly waiting: number } {

@@ -12,7 +12,7 @@ import { SmtpError } from '../../src/errors.js';
 import { composeToBuffer, prepareMessage } from '../../src/mime/compose.js';
 import { encodeEmbeddedMessage } from '../../src/mime/embedded-message.js';
 import type { MailMessage } from '../../src/mime/message.js';
-import { createTransport } from '../../src/transport.js';
+import { createTransport } from '../../src/transport/transport.js';
 import { startSmtpServerPeer, type SmtpServerPeer } from '../helpers/smtp-server-peer.js';
 import { rejection } from '../helpers/expect-error.js';
 import { expectSameText, expectWellFormed, headerPairs } from './helpers.js';

@@ -6,7 +6,7 @@
  */
 import { Readable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createTransport } from '../../src/transport.js';
+import { createTransport } from '../../src/transport/transport.js';
 import { rejection as failure } from '../helpers/expect-error.js';
 import { startSmtpServerPeer, type SmtpServerPeer } from '../helpers/smtp-server-peer.js';
 

@@ -2,8 +2,8 @@
  * What a transport reports while it works, for metrics and logs: a small typed emitter. Listener errors
  * are swallowed: a broken metrics hook must never fail a send.
  */
-import type { SmtpError } from './errors.js';
-import type { SendInfo } from './transport.js';
+import type { SmtpError } from '../errors.js';
+import type { SendInfo } from './results.js';
 
 export interface TransportEventMap {
   'connection:open': { target: number; id: number };

@@ -2,8 +2,8 @@
  * Provider presets: host, port and security for the services people actually send through, plus the hint
  * they need when authentication fails (the most common support question for every SMTP library).
  */
-import { SmtpError } from './errors.js';
-import type { Security } from './connection/options.js';
+import { SmtpError } from '../errors.js';
+import type { Security } from '../connection/options.js';
 
 export interface ProviderPreset {
   host: string;

@@ -7,53 +7,26 @@
  * dot (delivery 'unknown') is never retried: a duplicate is worse than a question.
  */
 import type { Readable } from 'node:stream';
-import { SmtpError } from './errors.js';
-import { SmtpConnection } from './connection/smtp-connection.js';
-import type { DsnOptions, Envelope, MessageBody, RejectedRecipient, SendOptions } from './connection/transaction.js';
-import { formatReply } from './protocol/reply.js';
-import { ConnectionPool } from './pool/pool.js';
-import { Admission } from './pool/admission.js';
-import { poolKey } from './pool/pool-key.js';
-import { RateLimiter } from './pool/rate-limiter.js';
-import { checkDestination } from './guards/destination.js';
-import { messageBytesNow, prepareMessageNow, type ComposeOptions, type PreparedMessage } from './mime/compose.js';
-import type { MailMessage } from './mime/message.js';
-import type { DsnOptions as MessageDsn } from './guards/ids.js';
-import { resolveConfig, type ResolvedConfig, type TransportConfig } from './transport-config.js';
-import { TransportEvents, type TransportEventMap } from './transport-events.js';
-import { BodyHandle } from './transport-body.js';
-import { assertSignal, untilAborted } from './send-signal.js';
+import { SmtpError } from '../errors.js';
+import { SmtpConnection } from '../connection/smtp-connection.js';
+import type { DsnOptions, Envelope, MessageBody, RejectedRecipient, SendOptions } from '../connection/transaction.js';
+import { formatReply } from '../protocol/reply.js';
+import { ConnectionPool } from '../pool/pool.js';
+import { Admission } from './admission.js';
+import { poolKey } from './pool-key.js';
+import { RateLimiter } from './rate-limiter.js';
+import { checkDestination } from '../guards/destination.js';
+import { messageBytesNow, prepareMessageNow, type ComposeOptions, type PreparedMessage } from '../mime/compose.js';
+import type { MailMessage } from '../mime/message.js';
+import type { DsnOptions as MessageDsn } from '../guards/ids.js';
+import { resolveConfig, type ResolvedConfig, type TransportConfig } from './config.js';
+import { TransportEvents, type TransportEventMap } from './events.js';
+import { BodyHandle } from './body.js';
+import { assertSignal, untilAborted } from './signal.js';
 import { backoff, isRetryable } from './retry-policy.js';
+import type { SendCallOptions, SendInfo, VerifyReport } from './results.js';
 
-export interface SendInfo {
-  messageId: string;
-  envelope: Envelope;
-  accepted: string[];
-  rejected: RejectedRecipient[];
-  /** The server's reply to the end of the message. */
-  response: string;
-  /** Tries it took (1 when the first one delivered). */
-  attempts: number;
-  /** Which configuration delivered (index into the array given to createTransport). */
-  via: { index: number; host: string; port: number };
-  messageBytes: number;
-  durationMs: number;
-}
-
-export interface VerifyReport {
-  host: string;
-  port: number;
-  security: string;
-  tls?: { protocol: string; cipher: string; authorized: boolean };
-  capabilities: Record<string, string[]>;
-  authMethod?: string;
-  greeting: string;
-  timings: { connectMs: number; tlsMs?: number; authMs?: number; totalMs: number };
-}
-
-export interface SendCallOptions {
-  signal?: AbortSignal;
-}
+export type { SendCallOptions, SendInfo, VerifyReport } from './results.js';
 
 interface Target {
   index: number;

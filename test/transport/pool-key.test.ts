@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { poolKey } from '../../src/pool/pool-key.js';
+import { poolKey } from '../../src/transport/pool-key.js';
 
 describe('poolKey', () => {
   const base = { host: 'smtp.example.com', port: 587, security: 'starttls', user: 'u', secret: 'hunter2-secret' };

@@ -4,10 +4,10 @@
  * read it. Bodies of unknown size are capped while they stream (guards.maxMessageBytes).
  */
 import { pipeline, Readable, Transform, type TransformCallback } from 'node:stream';
-import { SmtpError } from './errors.js';
-import type { MessageBody } from './connection/transaction.js';
-import type { ReplayableBody } from './connection/body-source.js';
-import type { PreparedMessage } from './mime/compose.js';
+import { SmtpError } from '../errors.js';
+import type { MessageBody } from '../connection/transaction.js';
+import type { ReplayableBody } from '../connection/body-source.js';
+import type { PreparedMessage } from '../mime/compose.js';
 
 /** Hands the body to each attempt (see the file comment). */
 export class BodyHandle {

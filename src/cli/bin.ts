@@ -4,8 +4,8 @@
  * streams, Ctrl+C, and the exit code. The first Ctrl+C asks the running command to stop cleanly (the sink
  * closes, a bench reports what it has); a second one exits at once.
  */
-import { runCli } from './cli/main.js';
-import { processIo } from './cli/io.js';
+import { runCli } from './main.js';
+import { processIo } from './io.js';
 
 const stop = new AbortController();
 let signals = 0;

@@ -1,5 +1,5 @@
 /** The `signal` a caller passes to send() and sendRaw(): checked up front, and honoured while a message is prepared. */
-import { SmtpError } from './errors.js';
+import { SmtpError } from '../errors.js';
 
 /**
  * A JavaScript caller can pass anything as `signal`. Checked before the send is counted or queued: a value

@@ -1,5 +1,5 @@
 /** Which failures are retried, and how long to wait before the next try. */
-import { SmtpError } from './errors.js';
+import { SmtpError } from '../errors.js';
 
 export function isRetryable(error: SmtpError): boolean {
   if (!error.transient || error.delivery !== 'none') return false;

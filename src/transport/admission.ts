@@ -6,7 +6,7 @@
  * wait here, in order, holding nothing but the caller's own message object.
  */
 import { SmtpError } from '../errors.js';
-import { WaiterQueue, type QueueEntry } from './waiter-queue.js';
+import { WaiterQueue, type QueueEntry } from '../pool/waiter-queue.js';
 import { inNextTurn } from '../connection/loop-turn.js';
 
 interface Waiting<T> {

@@ -2,17 +2,17 @@
  * The transport's configuration: what the user writes, and its checked, defaulted form.
  * Every mistake here is an ECONFIG error at createTransport(), before any socket is opened.
  */
-import { SmtpError } from './errors.js';
-import type { Security, Timeouts } from './connection/options.js';
-import { DEFAULT_TIMEOUTS, defaultPort, validatePort } from './connection/options.js';
-import type { AuthMethod } from './sasl/select.js';
-import type { TlsSettings } from './tls/policy.js';
-import type { Connector } from './tls/connector.js';
-import type { TranscriptHook } from './connection/transcript.js';
-import type { PoolOptions } from './pool/pool.js';
-import type { RateLimit } from './pool/rate-limiter.js';
-import type { Resolver } from './guards/destination.js';
-import type { AddressInput } from './mime/message.js';
+import { SmtpError } from '../errors.js';
+import type { Security, Timeouts } from '../connection/options.js';
+import { DEFAULT_TIMEOUTS, defaultPort, validatePort } from '../connection/options.js';
+import type { AuthMethod } from '../sasl/select.js';
+import type { TlsSettings } from '../tls/policy.js';
+import type { Connector } from '../tls/connector.js';
+import type { TranscriptHook } from '../connection/transcript.js';
+import type { PoolOptions } from '../pool/pool.js';
+import type { RateLimit } from './rate-limiter.js';
+import type { Resolver } from '../guards/destination.js';
+import type { AddressInput } from '../mime/message.js';
 import { resolvePreset } from './providers.js';
 
 export interface AuthConfig {
