@@ -37,6 +37,11 @@ else
 fi
 stop dovecot "$D/run/dovecot/master.pid" /usr/sbin/dovecot
 
+for extra in "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"/servers.d/*-down.sh; do
+  [ -e "$extra" ] || continue
+  MW_INTEROP_DIR=$D bash "$extra" || rc=1
+done
+
 if [ "${1:-}" = --purge ]; then
   if [ $rc = 0 ]; then say "deleting $D"; rm -rf "${D:?}"; else say "not deleting $D: something is still running"; fi
 fi

@@ -337,3 +337,14 @@ mailwire interop servers up in $(since "$T0")s (state in $D)
              $D/mail/aiosmtpd/<name>.eml + <name>.json
   for tests  $D/servers.json, $D/ports.env; logs in $D/log/
 EOF
+
+# ---- extra servers ----------------------------------------------------------------------------------
+# Each feature that needs another real peer (LMTP, proxies, Redis, a second Postfix...) brings its own
+# servers.d/NAME-up.sh (and NAME-down.sh). They run after the core servers, with D and the core ports
+# exported, and write their own NAME.env beside ports.env for the tests to read.
+export MW_INTEROP_DIR=$D D HERE SASL_USER SASL_PASS
+for extra in "$HERE"/servers.d/*-up.sh; do
+  [ -e "$extra" ] || continue
+  say "starting $(basename "$extra" -up.sh)"
+  bash "$extra" || die "$(basename "$extra") failed"
+done
