@@ -45,7 +45,30 @@ export interface SmtpErrorOptions {
   transient?: boolean;
   delivery?: DeliveryState;
   cause?: unknown;
+  /** The fix in one sentence, in library terms. */
+  hint?: string;
+  /** EENVELOPE when every recipient was refused: each one with the server's reply. */
+  rejected?: RejectedRecipient[];
 }
+
+/** A recipient the server refused (or that was never tried: code 0). */
+export interface RejectedRecipient {
+  address: string;
+  code: number;
+  enhancedCode?: string;
+  message: string;
+}
+
+/** What `SmtpError.from` makes when the value is not already an SmtpError. */
+export interface SmtpErrorFallback extends SmtpErrorOptions {
+  code: SmtpErrorCode;
+  phase: SmtpPhase;
+  /** Defaults to `String(error)`. */
+  message?: string;
+}
+
+/** The fields `error.with()` may change; every other field (cause included) is kept. */
+export type SmtpErrorChanges = SmtpErrorOptions & { code?: SmtpErrorCode; message?: string };
 
 const BRAND = Symbol.for('mailwire.SmtpError');
 
@@ -59,6 +82,8 @@ export class SmtpError extends Error {
   readonly command?: string;
   readonly transient: boolean;
   readonly delivery: DeliveryState;
+  declare readonly hint?: string;
+  declare readonly rejected?: RejectedRecipient[];
 
   constructor(code: SmtpErrorCode, message: string, options: SmtpErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -70,12 +95,51 @@ export class SmtpError extends Error {
     if (options.command !== undefined) this.command = options.command;
     this.transient = options.transient ?? defaultTransient(code, options.replyCode);
     this.delivery = options.delivery ?? 'none';
+    // Own properties only when set (declared fields), so errors without them look as before.
+    if (options.hint !== undefined) (this as { hint?: string }).hint = options.hint;
+    if (options.rejected !== undefined) (this as { rejected?: RejectedRecipient[] }).rejected = options.rejected;
     Object.defineProperty(this, BRAND, { value: true });
   }
 
   /** True for any mailwire SmtpError, even one created by another copy of the package. */
   static is(value: unknown): value is SmtpError {
     return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[BRAND] === true;
+  }
+
+  /**
+   * The one way to turn anything caught into an SmtpError: an SmtpError (from any copy of the package) is
+   * returned as it is; anything else is wrapped with the fallback's code and phase, and kept as `cause`.
+   */
+  static from(error: unknown, fallback: SmtpErrorFallback): SmtpError {
+    if (SmtpError.is(error)) return error;
+    const { code, message, ...options } = fallback;
+    return new SmtpError(code, message ?? String(error), { ...options, cause: error });
+  }
+
+  /**
+   * A copy with some fields changed and every other one kept (cause, command, hint, rejected, the stack,
+   * the class of a subclass). A field given as `undefined` is removed. Returns this error when nothing
+   * changes.
+   */
+  with(changes: SmtpErrorChanges): SmtpError {
+    const keys = Object.keys(changes) as Array<keyof SmtpErrorChanges>;
+    const self = this as unknown as Record<string, unknown>;
+    if (keys.every((key) => self[key] === changes[key])) return this;
+    const copy = Object.create(Object.getPrototypeOf(this) as object) as Record<string, unknown>;
+    Object.defineProperties(copy, Object.getOwnPropertyDescriptors(this));
+    for (const key of keys) {
+      const value = changes[key];
+      if (value !== undefined) {
+        const enumerable = Object.getOwnPropertyDescriptor(copy, key)?.enumerable ?? (key !== 'message' && key !== 'cause');
+        Object.defineProperty(copy, key, { value, writable: true, configurable: true, enumerable });
+      } else if (key !== 'code' && key !== 'message' && key !== 'phase') delete copy[key];
+    }
+    if (changes.message !== undefined && typeof this.stack === 'string') {
+      const head = `${this.name}: ${this.message}`;
+      const stack = this.stack.startsWith(head) ? `${this.name}: ${changes.message}${this.stack.slice(head.length)}` : this.stack;
+      Object.defineProperty(copy, 'stack', { value: stack, writable: true, configurable: true, enumerable: false });
+    }
+    return copy as unknown as SmtpError;
   }
 
   static override [Symbol.hasInstance](value: unknown): boolean {
@@ -89,6 +153,10 @@ export class SmtpError extends Error {
     }
     out.transient = this.transient;
     out.delivery = this.delivery;
+    if (this.hint !== undefined) out.hint = this.hint;
+    if (this.rejected !== undefined) out.rejected = this.rejected;
+    // `cause` is never serialised: it is whatever was caught (a socket error, the caller's own error) and
+    // may carry text mailwire did not write.
     return out;
   }
 }
@@ -104,9 +172,8 @@ function defaultTransient(code: SmtpErrorCode, replyCode: number | undefined): b
  * EMESSAGE, not retried. `what` says where, e.g. "attachments[0].content: the stream failed".
  */
 export function sourceFailure(error: unknown, what: string, phase: SmtpPhase): SmtpError {
-  if (SmtpError.is(error)) return error;
   const reason = error instanceof Error ? error.message : String(error);
-  return new SmtpError('EMESSAGE', `${what}: ${reason}`, { phase, transient: false, cause: error });
+  return SmtpError.from(error, { code: 'EMESSAGE', phase, message: `${what}: ${reason}`, transient: false });
 }
 
 /** Shorthand used by the guards: every rejected input is an EGUARD error in the 'compose' or 'config' phase. */

@@ -31,3 +31,6 @@ export { ConnectionPool, type PoolOptions, type PooledConnection } from './pool/
 
 // The local capture server (demo, tests, benchmarks).
 export { startSink, type SinkOptions, type SinkServer, type SunkMessage } from './sink/index.js';
+
+// Errors: the shapes SmtpError.from() and error.with() take.
+export type { SmtpErrorOptions, SmtpErrorFallback, SmtpErrorChanges } from './errors.js';

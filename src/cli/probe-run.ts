@@ -54,7 +54,7 @@ export async function runProbe(options: ProbeOptions, now: Date = new Date()): P
     report.ok = true;
     await conn.quit();
   } catch (error) {
-    const failure = SmtpError.is(error) ? error : new SmtpError('EPROTOCOL', String(error), { phase: 'connect' });
+    const failure = SmtpError.from(error, { code: 'EPROTOCOL', phase: 'connect' });
     report.error = { code: failure.code, message: failure.message.replace(/\s*\n\s*/g, ' ').trim(), phase: failure.phase };
     // Even a failed STARTTLS may have told us which certificate was offered.
     if (!report.tls && conn.tlsInfo) report.tls = tlsReport(conn.tlsInfo, now);

@@ -3,7 +3,7 @@
  * SMTPUTF8, DSN), and the sorting of the MAIL/RCPT/DATA replies into accepted, refused and fatal.
  * Pure: no I/O, so every rule here is decided before a byte of the transaction leaves.
  */
-import { SmtpError } from '../errors.js';
+import { SmtpError, type RejectedRecipient } from '../errors.js';
 import * as cmd from '../protocol/commands.js';
 import type { Capabilities } from '../protocol/capabilities.js';
 import { isPositive, type Reply } from '../protocol/reply.js';
@@ -34,12 +34,7 @@ export interface SendOptions {
   dsn?: DsnOptions;
 }
 
-export interface RejectedRecipient {
-  address: string;
-  code: number;
-  enhancedCode?: string;
-  message: string;
-}
+export type { RejectedRecipient };
 
 
 export interface EnvelopePlan {
@@ -135,9 +130,8 @@ export function classify(plan: EnvelopePlan, replies: Reply[], withData: boolean
   if (accepted.length === 0) {
     const first = rcptReplies.find((r) => !isPositive(r));
     const error = first
-      ? replyError(first, 'rcpt', `Every recipient was refused (${rejected.length})`, 'EENVELOPE')
-      : new SmtpError('EENVELOPE', 'Every recipient was refused', { phase: 'rcpt', transient: false });
-    Object.defineProperty(error, 'rejected', { value: rejected, enumerable: true });
+      ? replyError(first, 'rcpt', `Every recipient was refused (${rejected.length})`, 'EENVELOPE').with({ rejected })
+      : new SmtpError('EENVELOPE', 'Every recipient was refused', { phase: 'rcpt', transient: false, rejected });
     return { ok: false, error, needsReset: true, dataAccepted };
   }
   if (withData && !dataAccepted) {

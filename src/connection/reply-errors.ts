@@ -32,16 +32,7 @@ export function replyError(
 export function rephase(error: SmtpError, phase: SmtpPhase, delivery?: DeliveryState): SmtpError {
   const samePhase = error.phase === phase || error.phase !== 'connect';
   if (samePhase && (delivery === undefined || delivery === error.delivery)) return error;
-  return new SmtpError(error.code, error.message, {
-    phase: samePhase ? error.phase : phase,
-    ...(error.replyCode !== undefined ? { replyCode: error.replyCode } : {}),
-    ...(error.enhancedCode !== undefined ? { enhancedCode: error.enhancedCode } : {}),
-    ...(error.response !== undefined ? { response: error.response } : {}),
-    ...(error.command !== undefined ? { command: error.command } : {}),
-    transient: error.transient,
-    delivery: delivery ?? error.delivery,
-    cause: error.cause,
-  });
+  return error.with({ phase: samePhase ? error.phase : phase, delivery: delivery ?? error.delivery });
 }
 
 function oneLine(text: string): string {

@@ -157,7 +157,7 @@ export class SmtpConnection {
       });
     } catch (error) {
       this.#state = 'closed';
-      throw SmtpError.is(error) ? error : new SmtpError('ECONNECTION', String(error), { phase: 'connect', cause: error });
+      throw SmtpError.from(error, { code: 'ECONNECTION', phase: 'connect' });
     }
     this.timings.connectMs = performance.now() - started;
     this.#secure = socket.encrypted;
@@ -230,7 +230,7 @@ export class SmtpConnection {
     try {
       secureSocket = await upgradeToTls(plain, this.host, this.#options.tls ?? {}, this.timeouts.commandMs);
     } catch (error) {
-      const failure = SmtpError.is(error) ? error : new SmtpError('ETLS', String(error), { phase: 'starttls' });
+      const failure = SmtpError.from(error, { code: 'ETLS', phase: 'starttls' });
       this.#fail(failure);
       throw failure;
     }
@@ -393,7 +393,7 @@ export class SmtpConnection {
 
   /** Normalises a failure into an SmtpError stamped with the phase it happened in. */
   #settle(error: unknown, phase: SmtpPhase): SmtpError {
-    const failure = SmtpError.is(error) ? error : new SmtpError('EPROTOCOL', String(error), { phase, cause: error });
+    const failure = SmtpError.from(error, { code: 'EPROTOCOL', phase });
     if (this.#channel?.broken) this.#state = this.#state === 'closed' ? 'closed' : 'broken';
     return rephase(failure, phase);
   }

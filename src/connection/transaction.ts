@@ -471,5 +471,5 @@ function throwIfAborted(signal: AbortSignal | undefined, phase: SmtpPhase, chann
 }
 
 function asSmtpError(error: unknown, phase: SmtpPhase): SmtpError {
-  return SmtpError.is(error) ? error : new SmtpError('ECONNECTION', String(error), { phase, cause: error });
+  return SmtpError.from(error, { code: 'ECONNECTION', phase });
 }

@@ -338,18 +338,11 @@ function toDsnOptions(dsn: MessageDsn | undefined): DsnOptions | undefined {
 
 function withHint(error: SmtpError, config: ResolvedConfig): SmtpError {
   if (error.code !== 'EAUTH' || !config.authHint || error.message.includes(config.authHint)) return error;
-  return new SmtpError(error.code, `${error.message} (hint: ${config.authHint})`, {
-    phase: error.phase,
-    ...(error.replyCode !== undefined ? { replyCode: error.replyCode } : {}),
-    ...(error.enhancedCode !== undefined ? { enhancedCode: error.enhancedCode } : {}),
-    ...(error.response !== undefined ? { response: error.response } : {}),
-    transient: error.transient,
-    delivery: error.delivery,
-  });
+  return error.with({ message: `${error.message} (hint: ${config.authHint})`, hint: config.authHint });
 }
 
 function asError(error: unknown): SmtpError {
-  return SmtpError.is(error) ? error : new SmtpError('EPROTOCOL', String(error), { phase: 'connect', cause: error });
+  return SmtpError.from(error, { code: 'EPROTOCOL', phase: 'connect' });
 }
 
 function round(ms: number): number {

@@ -122,7 +122,7 @@ describe('100 recipients, some refused', () => {
     expect(error.code).toBe('EENVELOPE');
     expect(error.delivery).toBe('none');
     expect(error.replyCode).toBe(550);
-    expect((error as SmtpError & { rejected?: unknown[] }).rejected).toHaveLength(10);
+    expect(error.rejected).toHaveLength(10);
     expect(server.dataStarted).toEqual([]);
     expect(server.messages).toEqual([]);
     expect(conn.usable).toBe(true);

@@ -114,6 +114,8 @@ describe('createTransport against the sink', () => {
     expect(error).toBeInstanceOf(SmtpError);
     expect((error as SmtpError).code).toBe('EAUTH');
     expect((error as SmtpError).message).toContain('apikey');
+    // The hint is a field too, not only words appended to the message.
+    expect((error as SmtpError).hint).toContain('apikey');
     const all = JSON.stringify(error) + (error as Error).message + String((error as Error).stack);
     expect(all).not.toContain('Wr0ng-P4ss');
     expect(all).not.toContain(Buffer.from('\0tester\0Wr0ng-P4ss').toString('base64'));
