@@ -5,7 +5,7 @@ export { SmtpError, type SmtpErrorCode, type SmtpPhase, type DeliveryState } fro
 
 // The transport: what most applications use.
 export { createTransport, SmtpTransport, type SendInfo, type VerifyReport, type SendCallOptions } from './transport/transport.js';
-export type { TransportConfig, AuthConfig, RetryConfig, GuardConfig, ResolvedConfig } from './transport/config.js';
+export type { TransportConfig, RetryConfig, GuardConfig, ResolvedConfig } from './transport/config.js';
 export type { TransportEventMap } from './transport/events.js';
 export { resolvePreset, providerNames, type ProviderPreset } from './transport/providers.js';
 
@@ -34,3 +34,7 @@ export { startSink, type SinkOptions, type SinkServer, type SunkMessage } from '
 
 // Errors: the shapes SmtpError.from() and error.with() take.
 export type { SmtpErrorOptions, SmtpErrorFallback, SmtpErrorChanges } from './errors.js';
+
+// One list of security modes (for config screens and CLIs); DSN notify keywords.
+export { SECURITY_MODES } from './connection/options.js';
+export type { DsnNotify } from './guards/ids.js';

@@ -8,7 +8,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { Security } from '../connection/options.js';
+import { SECURITY_MODES, type Security } from '../connection/options.js';
 import type { AuthMethod } from '../sasl/select.js';
 import { UsageError } from './args.js';
 
@@ -29,7 +29,7 @@ export interface FileConfig {
 }
 
 const KEYS = ['provider', 'host', 'port', 'security', 'user', 'pass', 'from', 'tls_skip_verify', 'min_tls', 'client_name', 'auth_method', 'tls_ca_file'] as const;
-export const SECURITIES: readonly Security[] = ['starttls', 'tls', 'opportunistic', 'none'];
+export const SECURITIES: readonly Security[] = SECURITY_MODES;
 export const AUTH_METHODS: readonly AuthMethod[] = ['auto', 'plain', 'login', 'cram-md5', 'xoauth2', 'scram-sha-256'];
 
 /** Expands "${NAME}" / "${NAME:-default}" in one string; `where` names the place for the error message. */

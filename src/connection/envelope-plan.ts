@@ -10,18 +10,14 @@ import { isPositive, type Reply } from '../protocol/reply.js';
 import type { Transcript } from './transcript.js';
 import { replyError } from './reply-errors.js';
 import type { BodyInfo } from './body-source.js';
+import { dsnNotifyList, type DsnOptions } from '../guards/ids.js';
 
 export interface Envelope {
   from: string;
   to: string[];
 }
 
-export interface DsnOptions {
-  notify?: 'NEVER' | Array<'SUCCESS' | 'FAILURE' | 'DELAY'>;
-  ret?: 'FULL' | 'HDRS';
-  envid?: string;
-  orcpt?: string;
-}
+export type { DsnOptions };
 
 export interface SendOptions {
   signal?: AbortSignal;
@@ -91,7 +87,8 @@ export function planEnvelope(envelope: Envelope, info: BodyInfo, options: SendOp
   if (dsn?.ret) mailParams.ret = dsn.ret;
   if (dsn?.envid) mailParams.envid = dsn.envid;
   const rcptParams: cmd.RcptParams = {};
-  if (dsn?.notify) rcptParams.notify = dsn.notify;
+  // The protocol layer checks each keyword (and that NEVER stands alone) when it writes the line.
+  if (dsn?.notify) rcptParams.notify = dsnNotifyList(dsn.notify) as cmd.RcptParams['notify'];
   return {
     mailLine: cmd.mailFrom(envelope.from, mailParams),
     rcptLines: envelope.to.map((address) => ({

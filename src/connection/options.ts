@@ -7,7 +7,9 @@ import type { SaslCredentials } from '../sasl/mechanism.js';
 import type { AuthMethod } from '../sasl/select.js';
 import { SmtpError } from '../errors.js';
 
-export type Security = 'starttls' | 'tls' | 'opportunistic' | 'none';
+/** Every security mode, in the order help texts list them: the one list config checks and the CLI use. */
+export const SECURITY_MODES = ['starttls', 'tls', 'opportunistic', 'none'] as const;
+export type Security = (typeof SECURITY_MODES)[number];
 
 export interface Timeouts {
   connectMs: number;

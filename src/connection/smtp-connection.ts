@@ -20,6 +20,7 @@ import { replyError, rephase } from './reply-errors.js';
 import { authenticate } from './auth-exchange.js';
 import {
   DEFAULT_TIMEOUTS,
+  SECURITY_MODES,
   defaultClientName,
   defaultPort,
   isLoopbackHost,
@@ -67,7 +68,7 @@ export class SmtpConnection {
     this.#options = options;
     this.host = options.host;
     this.security = options.security ?? 'starttls';
-    if (!['starttls', 'tls', 'opportunistic', 'none'].includes(this.security)) {
+    if (!(SECURITY_MODES as readonly string[]).includes(this.security)) {
       throw new SmtpError('ECONFIG', `Unknown security mode "${String(this.security)}": use starttls, tls, opportunistic or none`, { phase: 'config' });
     }
     this.port = validatePort(options.port ?? defaultPort(this.security));

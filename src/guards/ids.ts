@@ -39,11 +39,24 @@ export function normalizeMessageIdList(value: string | readonly string[], field:
 
 export type DsnNotify = 'NEVER' | 'SUCCESS' | 'FAILURE' | 'DELAY';
 
+/**
+ * RFC 3461 delivery status notification request: the one shape both `MailMessage.dsn` and
+ * `SmtpConnection.send(..., { dsn })` take.
+ */
 export interface DsnOptions {
+  /** 'NEVER', or the events to report: an array, or one string of them separated by commas. */
   notify?: DsnNotify | DsnNotify[] | string | string[];
   ret?: 'FULL' | 'HDRS';
   envid?: string;
   orcpt?: string;
+}
+
+/**
+ * NOTIFY as the list of upper-case keywords the protocol layer writes (and checks): "success, failure"
+ * and ['success', 'FAILURE'] both become ['SUCCESS', 'FAILURE'].
+ */
+export function dsnNotifyList(notify: NonNullable<DsnOptions['notify']>): string[] {
+  return (Array.isArray(notify) ? notify : String(notify).split(',')).map((n) => String(n).trim().toUpperCase());
 }
 
 /** Checks DSN options (RFC 3461). Values are xtext-encoded later by the protocol layer. */
@@ -51,7 +64,7 @@ export function assertDsn(dsn: DsnOptions | undefined): void {
   if (dsn === undefined) return;
   if (typeof dsn !== 'object' || dsn === null) throw guardError('dsn: expected an object');
   if (dsn.notify !== undefined) {
-    const list = (Array.isArray(dsn.notify) ? dsn.notify : String(dsn.notify).split(',')).map((s) => String(s).trim().toUpperCase());
+    const list = dsnNotifyList(dsn.notify);
     for (const n of list) {
       if (!['NEVER', 'SUCCESS', 'FAILURE', 'DELAY'].includes(n)) throw guardError(`dsn.notify: unknown value "${printable(n)}"`);
     }

@@ -3,9 +3,8 @@
  * Every mistake here is an ECONFIG error at createTransport(), before any socket is opened.
  */
 import { SmtpError } from '../errors.js';
-import type { Security, Timeouts } from '../connection/options.js';
-import { DEFAULT_TIMEOUTS, defaultPort, validatePort } from '../connection/options.js';
-import type { AuthMethod } from '../sasl/select.js';
+import type { AuthOptions, Security, Timeouts } from '../connection/options.js';
+import { DEFAULT_TIMEOUTS, SECURITY_MODES, defaultPort, validatePort } from '../connection/options.js';
 import type { TlsSettings } from '../tls/policy.js';
 import type { Connector } from '../tls/connector.js';
 import type { TranscriptHook } from '../connection/transcript.js';
@@ -15,13 +14,8 @@ import type { Resolver } from '../guards/destination.js';
 import type { AddressInput } from '../mime/message.js';
 import { resolvePreset } from './providers.js';
 
-export interface AuthConfig {
-  user: string;
-  pass?: string;
-  method?: AuthMethod;
-  accessToken?: string;
-  getAccessToken?: () => Promise<string>;
-}
+/** @deprecated The same type as `AuthOptions` (one type for credentials); not exported from the package, kept so internal imports compile. */
+export type AuthConfig = AuthOptions;
 
 export interface RetryConfig {
   /** Total tries per send, the first included (default 3). Only transient failures are retried. */
@@ -44,7 +38,7 @@ export interface TransportConfig {
   host?: string;
   port?: number;
   security?: Security;
-  auth?: AuthConfig;
+  auth?: AuthOptions;
   allowInsecureAuth?: boolean;
   tls?: TlsSettings;
   clientName?: string;
@@ -68,7 +62,7 @@ export interface ResolvedConfig {
   host: string;
   port: number;
   security: Security;
-  auth: AuthConfig | undefined;
+  auth: AuthOptions | undefined;
   allowInsecureAuth: boolean;
   tls: TlsSettings;
   clientName: string | undefined;
@@ -94,7 +88,7 @@ export const DEFAULT_GUARDS: GuardConfig = {
   maxCustomHeaders: 50,
 };
 
-const SECURITIES: readonly Security[] = ['starttls', 'tls', 'opportunistic', 'none'];
+const SECURITIES: readonly Security[] = SECURITY_MODES;
 
 export function resolveConfig(input: TransportConfig): ResolvedConfig {
   if (typeof input !== 'object' || input === null) throw configError('the configuration must be an object');

@@ -18,7 +18,6 @@ import { RateLimiter } from './rate-limiter.js';
 import { checkDestination } from '../guards/destination.js';
 import { messageBytesNow, prepareMessageNow, type ComposeOptions, type PreparedMessage } from '../mime/compose.js';
 import type { MailMessage } from '../mime/message.js';
-import type { DsnOptions as MessageDsn } from '../guards/ids.js';
 import { resolveConfig, type ResolvedConfig, type TransportConfig } from './config.js';
 import { TransportEvents, type TransportEventMap } from './events.js';
 import { BodyHandle } from './body.js';
@@ -131,7 +130,7 @@ export class SmtpTransport extends TransportEvents {
         this.emit('message:failed', { error: asError(error), durationMs: performance.now() - started });
         throw error;
       }
-      const dsn = toDsnOptions(message.dsn);
+      const dsn = message.dsn;
       return await this.#deliver(prepared.envelope, source, prepared.messageId, dsn ? { ...options, dsn } : options, started);
     } finally {
       this.#admission.leave();
@@ -321,20 +320,6 @@ export type { TransportEventMap };
 
 /** Same bound as the session's one-flight BDAT: above it, the message streams. */
 const IN_MEMORY_LIMIT = 1024 * 1024;
-
-/** The message's DSN request (already checked by the guards) in the session's shape. */
-function toDsnOptions(dsn: MessageDsn | undefined): DsnOptions | undefined {
-  if (!dsn) return undefined;
-  const out: DsnOptions = {};
-  if (dsn.notify !== undefined) {
-    const list = (Array.isArray(dsn.notify) ? dsn.notify : String(dsn.notify).split(',')).map((n) => String(n).trim().toUpperCase());
-    out.notify = list.includes('NEVER') ? 'NEVER' : (list as Array<'SUCCESS' | 'FAILURE' | 'DELAY'>);
-  }
-  if (dsn.ret) out.ret = dsn.ret;
-  if (dsn.envid) out.envid = dsn.envid;
-  if (dsn.orcpt) out.orcpt = dsn.orcpt;
-  return out;
-}
 
 function withHint(error: SmtpError, config: ResolvedConfig): SmtpError {
   if (error.code !== 'EAUTH' || !config.authHint || error.message.includes(config.authHint)) return error;
