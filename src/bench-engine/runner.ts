@@ -6,7 +6,7 @@
  * A session that breaks is replaced; one that cannot be opened three times in a row gives up, so a dead
  * server ends the run quickly instead of spinning.
  */
-import { SmtpConnection } from '../connection/smtp-connection.js';
+import { SmtpConnection, sessionHooks } from '../connection/smtp-connection.js';
 import { SmtpError } from '../errors.js';
 import { makePayload } from './payload.js';
 import { LatencyRecorder } from './stats.js';
@@ -55,7 +55,7 @@ export async function runShare(options: BenchOptions, share: Share, live: LiveCo
   };
 
   const lane = async (conn: SmtpConnection): Promise<void> => {
-    while (conn.usable) {
+    while (sessionHooks(conn).usable) {
       const n = claim();
       if (n < 0) return;
       const message = payload.message(n);
@@ -91,7 +91,7 @@ export async function runShare(options: BenchOptions, share: Share, live: LiveCo
       result.sessionsOpened += 1;
       const inFlight = options.pipelining ? 2 : 1;
       await Promise.all(Array.from({ length: inFlight }, () => lane(conn)));
-      if (conn.usable) await conn.quit();
+      if (sessionHooks(conn).usable) await conn.quit();
       else conn.close();
     }
   };

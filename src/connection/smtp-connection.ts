@@ -41,6 +41,38 @@ export interface SessionTimings {
   authMs?: number;
 }
 
+/**
+ * What the pool, the transport and the benchmark read from a session beyond the protocol. It is kept off
+ * the public class, so a conformance user sees verbs and state, not the pool's plumbing; it has the shape
+ * the pool's PooledConnection asks for, so the pool drives a session through it. One object per session,
+ * made the first time `sessionHooks()` asks for it (a session used on its own never makes it).
+ */
+export interface SessionHooks {
+  /** True while the session can take a new transaction. */
+  readonly usable: boolean;
+  /** Transactions accepted by send() and not yet settled. */
+  readonly inFlight: number;
+  /** True when a failed transaction may have left the server mid-transaction (RSET before reuse). */
+  readonly needsReset: boolean;
+  readonly capabilities: Capabilities | undefined;
+  /** Capabilities learned before STARTTLS; kept only to report them, never used after TLS. */
+  readonly plaintextCapabilities: Capabilities | undefined;
+  /** Lets an idle pooled socket stop keeping the process alive (and takes that back when busy). */
+  setKeepAlive(active: boolean): void;
+  send(envelope: Envelope, body: MessageBody, options?: SendOptions): Promise<SendResult>;
+  noop(): Promise<Reply>;
+  rset(): Promise<Reply>;
+  quit(): Promise<void>;
+  close(): void;
+}
+
+let hooksOf: (conn: SmtpConnection) => SessionHooks;
+
+/** The session's internal side (for the pool, the transport, the bench and tests); not exported by the package. */
+export function sessionHooks(conn: SmtpConnection): SessionHooks {
+  return hooksOf(conn);
+}
+
 export class SmtpConnection {
   readonly host: string;
   readonly port: number;
@@ -62,6 +94,34 @@ export class SmtpConnection {
   #transactions: TransactionRunner | undefined;
   /** Capabilities learned before STARTTLS; kept only to report them (probe), never used after TLS. */
   #plaintextCapabilities: Capabilities | undefined;
+  #hooks: SessionHooks | undefined;
+
+  static {
+    hooksOf = (conn) =>
+      (conn.#hooks ??= {
+        get usable() {
+          return conn.#usable;
+        },
+        get inFlight() {
+          return conn.#transactions?.inFlight ?? 0;
+        },
+        get needsReset() {
+          return conn.#transactions?.needsReset ?? false;
+        },
+        get capabilities() {
+          return conn.#capabilities;
+        },
+        get plaintextCapabilities() {
+          return conn.#plaintextCapabilities;
+        },
+        setKeepAlive: (active) => conn.#setKeepAlive(active),
+        send: (envelope, body, options) => conn.send(envelope, body, options),
+        noop: () => conn.noop(),
+        rset: () => conn.rset(),
+        quit: () => conn.quit(),
+        close: () => conn.close(),
+      });
+  }
 
   constructor(options: ConnectionOptions) {
     if (!options.host) throw new SmtpError('ECONFIG', 'host is required', { phase: 'config' });
@@ -90,9 +150,6 @@ export class SmtpConnection {
   get capabilities(): Capabilities | undefined {
     return this.#capabilities;
   }
-  get plaintextCapabilities(): Capabilities | undefined {
-    return this.#plaintextCapabilities;
-  }
   get authenticatedAs(): string | undefined {
     return this.#authenticatedAs;
   }
@@ -105,8 +162,7 @@ export class SmtpConnection {
   get remoteAddress(): string | undefined {
     return this.#remoteAddress;
   }
-  /** True while the session can take a new transaction. */
-  get usable(): boolean {
+  get #usable(): boolean {
     return this.state === 'ready' || this.state === 'busy';
   }
 
@@ -278,7 +334,7 @@ export class SmtpConnection {
    */
   send(envelope: Envelope, body: MessageBody, options: SendOptions = {}): Promise<SendResult> {
     this.#requireChannel();
-    if (!this.usable) return Promise.reject(this.#channel?.broken ?? new SmtpError('ECLOSED', 'Connection is not open', { phase: 'mail' }));
+    if (!this.#usable) return Promise.reject(this.#channel?.broken ?? new SmtpError('ECLOSED', 'Connection is not open', { phase: 'mail' }));
     this.#transactions ??= new TransactionRunner({
       channel: this.#requireChannel(),
       transcript: this.#transcript,
@@ -293,21 +349,10 @@ export class SmtpConnection {
     return this.#transactions.run(envelope, body, options);
   }
 
-  /** True when a failed transaction may have left the server mid-transaction (RSET before reuse). */
-  get needsReset(): boolean {
-    return this.#transactions?.needsReset ?? false;
-  }
-
-  /** Lets an idle pooled socket stop keeping the process alive (and takes that back when busy). */
-  setKeepAlive(active: boolean): void {
+  #setKeepAlive(active: boolean): void {
     const stream = this.#channel?.stream as { ref?: () => void; unref?: () => void } | undefined;
     if (active) stream?.ref?.();
     else stream?.unref?.();
-  }
-
-  /** Transactions accepted by send() and not yet settled. */
-  get inFlight(): number {
-    return this.#transactions?.inFlight ?? 0;
   }
 
   // ---- single commands (conformance users and the pool's health checks) ----

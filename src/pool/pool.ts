@@ -12,9 +12,10 @@
  */
 import { SmtpError } from '../errors.js';
 import type { Envelope, MessageBody, SendOptions, SendResult } from '../connection/transaction.js';
+import { SmtpConnection, sessionHooks } from '../connection/smtp-connection.js';
 import { WaiterQueue } from './waiter-queue.js';
 
-/** What the pool needs from a session (SmtpConnection satisfies it). */
+/** What the pool needs from a session (an SmtpConnection is driven through its internal hooks). */
 export interface PooledConnection {
   readonly usable: boolean;
   readonly inFlight: number;
@@ -51,7 +52,7 @@ export interface PoolEvents {
   onClose?: (id: number, reason: string) => void;
 }
 
-export type ConnectionFactory = (signal?: AbortSignal) => Promise<PooledConnection>;
+export type ConnectionFactory = (signal?: AbortSignal) => Promise<PooledConnection | SmtpConnection>;
 
 interface Slot {
   id: number;
@@ -269,7 +270,8 @@ export class ConnectionPool {
   async #open(signal: AbortSignal | undefined): Promise<Slot> {
     this.#opening += 1;
     try {
-      const conn = await this.#factory(signal);
+      const made = await this.#factory(signal);
+      const conn = made instanceof SmtpConnection ? sessionHooks(made) : made;
       const slot: Slot = { id: this.#nextId++, conn, started: 0, users: 0, parkedAt: Date.now(), idleTimer: undefined, retiring: false };
       // Taken by the opener before anyone else can see it in #slots.
       this.#take(slot);

@@ -7,7 +7,7 @@
  */
 import { Duplex, Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { SmtpConnection } from '../../src/connection/smtp-connection.js';
+import { SmtpConnection, sessionHooks } from '../../src/connection/smtp-connection.js';
 import type { Connector } from '../../src/tls/connector.js';
 
 /**
@@ -215,12 +215,12 @@ describe('pipelined BDAT and RSET', () => {
 
   it("a successful RSET from the pool (SmtpConnection.rset) spares the next transaction the runner's own", async () => {
     const { server, conn } = await openAfterRefusal();
-    expect(conn.needsReset).toBe(true);
+    expect(sessionHooks(conn).needsReset).toBe(true);
     const reset = conn.rset();
     await until(() => server.heldCount === 1);
     server.release();
     await reset;
-    expect(conn.needsReset).toBe(false);
+    expect(sessionHooks(conn).needsReset).toBe(false);
     const next = conn.send({ from: 'a@x.test', to: ['ok@x.test'] }, 'Subject: n\r\n\r\nN\r\n');
     await until(() => server.heldCount === 3);
     server.release();
@@ -347,7 +347,7 @@ describe('reads pair with the commands they answer', () => {
     server.release();
     expect(await next).toBe('EENVELOPE'); // 503 nested MAIL: the server kept the refused message's sender
     expect(server.commands.slice(-3)).toEqual(['RSET', 'MAIL', 'RCPT']);
-    expect(conn.needsReset).toBe(true);
+    expect(sessionHooks(conn).needsReset).toBe(true);
   });
 });
 

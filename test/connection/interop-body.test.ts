@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { Readable } from 'node:stream';
-import { SmtpConnection } from '../../src/connection/smtp-connection.js';
+import { SmtpConnection, sessionHooks } from '../../src/connection/smtp-connection.js';
 import { SmtpError } from '../../src/errors.js';
 import { TEST_CERTIFICATE } from '../../src/sink/test-certificate.js';
 import { sha256, startSmtpServerPeer, type SmtpServerPeer } from '../helpers/smtp-server-peer.js';
@@ -151,7 +151,7 @@ describe('abort', () => {
     expect(SmtpError.is(error)).toBe(true);
     expect((error as SmtpError).code).toBe('EABORT');
     expect((error as SmtpError).delivery).toBe('none');
-    expect(conn.usable).toBe(false); // a half-sent message can only be abandoned with the connection
+    expect(sessionHooks(conn).usable).toBe(false); // a half-sent message can only be abandoned with the connection
 
     await server.waitForClosed(1);
     expect(server.dataStarted).toHaveLength(1);

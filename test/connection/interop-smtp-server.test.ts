@@ -4,7 +4,7 @@
  * what the client reports.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { SmtpConnection } from '../../src/connection/smtp-connection.js';
+import { SmtpConnection, sessionHooks } from '../../src/connection/smtp-connection.js';
 import type { ConnectionOptions } from '../../src/connection/options.js';
 import type { TranscriptEntry } from '../../src/connection/transcript.js';
 import { SmtpError } from '../../src/errors.js';
@@ -64,7 +64,7 @@ describe('TLS against smtp-server', () => {
     const protocol = conn.tlsInfo?.protocol;
     expect(['TLSv1.2', 'TLSv1.3']).toContain(protocol);
     // RFC 3207: the pre-TLS capabilities were thrown away and learned again (STARTTLS is no longer offered).
-    expect(conn.plaintextCapabilities?.starttls).toBe(true);
+    expect(sessionHooks(conn).plaintextCapabilities?.starttls).toBe(true);
     expect(conn.capabilities?.starttls).toBe(false);
     await deliverOne(conn, server);
     await conn.quit();
@@ -84,7 +84,7 @@ describe('TLS against smtp-server', () => {
     await conn.open();
     expect(conn.secure).toBe(true);
     expect(conn.tlsInfo?.authorized).toBe(true);
-    expect(conn.plaintextCapabilities).toBeUndefined(); // there never was a plaintext phase
+    expect(sessionHooks(conn).plaintextCapabilities).toBeUndefined(); // there never was a plaintext phase
     await deliverOne(conn, server);
     await conn.quit();
     expect(server.mails[0]?.secure).toBe(true);
@@ -131,7 +131,7 @@ describe('TLS against smtp-server', () => {
     expect(error.phase).toBe('greeting');
     expect(error.replyCode).toBe(421);
     expect(error.transient).toBe(true);
-    expect(second.usable).toBe(false);
+    expect(sessionHooks(second).usable).toBe(false);
     await deliverOne(first, server); // the first session is unaffected
     await first.quit();
   });

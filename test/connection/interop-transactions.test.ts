@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { Readable } from 'node:stream';
-import { SmtpConnection } from '../../src/connection/smtp-connection.js';
+import { SmtpConnection, sessionHooks } from '../../src/connection/smtp-connection.js';
 import type { ConnectionOptions } from '../../src/connection/options.js';
 import type { SendResult } from '../../src/connection/transaction.js';
 import { SmtpError } from '../../src/errors.js';
@@ -125,7 +125,7 @@ describe('100 recipients, some refused', () => {
     expect(error.rejected).toHaveLength(10);
     expect(server.dataStarted).toEqual([]);
     expect(server.messages).toEqual([]);
-    expect(conn.usable).toBe(true);
+    expect(sessionHooks(conn).usable).toBe(true);
 
     const second = await conn.send({ from: FROM, to: ['ok@example.com'] }, BODY);
     await conn.quit();
@@ -235,7 +235,7 @@ describe('many messages on one connection', () => {
     const conn = await connect(server);
     const bodies = Array.from({ length: 20 }, (_, i) => `Subject: message ${i}\r\n\r\n${'.'.repeat(i)}line ${i}\n.\n`);
     const sends: Array<Promise<SendResult>> = bodies.map((body, i) => conn.send({ from: FROM, to: [rcpt(i), rcpt(100 + i)] }, body));
-    expect(conn.inFlight).toBe(20);
+    expect(sessionHooks(conn).inFlight).toBe(20);
     const results = await Promise.all(sends);
     await conn.quit();
 

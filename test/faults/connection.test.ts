@@ -4,7 +4,7 @@
  * is believed, and a good final reply followed by junk in the same packet is never reported as 'none'.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { SmtpConnection } from '../../src/connection/smtp-connection.js';
+import { SmtpConnection, sessionHooks } from '../../src/connection/smtp-connection.js';
 import { scriptedServer, type ScriptedServer, type Step } from '../helpers/scripted-server.js';
 import { NAME, failureOf, opening } from './harness.js';
 
@@ -30,7 +30,7 @@ describe('421 on a single connection', () => {
     const error = await failureOf(send(conn));
     expect(error.toJSON()).toMatchObject({ code: 'ECONNECTION', replyCode: 421, transient: true, delivery: 'none' });
     expect(conn.state).toBe('broken');
-    expect(conn.usable).toBe(false);
+    expect(sessionHooks(conn).usable).toBe(false);
     await expect(conn.noop()).rejects.toMatchObject({ code: 'ECONNECTION', replyCode: 421 });
     await new Promise((r) => setTimeout(r, 50));
     // No RSET, no QUIT, no body: the session was over the moment the 421 arrived.
@@ -49,7 +49,7 @@ describe('421 on a single connection', () => {
     const conn = await open([...opening(), { c: 'NOOP' }, { s: '421 4.4.2 idle too long' }, { hang: true }]);
     const error = await failureOf(conn.noop());
     expect(error.toJSON()).toMatchObject({ code: 'ECONNECTION', replyCode: 421 });
-    expect(conn.usable).toBe(false);
+    expect(sessionHooks(conn).usable).toBe(false);
   });
 });
 

@@ -6,6 +6,7 @@ import { Readable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
 import { removeMessages, requireServers, uniqueToken, waitForAiosmtpd, waitForPostfix, type AiosmtpdCapture, type PostfixDelivery } from './harness.js';
 import { failure, interopConnection, interopTransport, parseMail, postfixLogMark, postfixSession, sha256, withCrlf, withTransport } from './mailwire-client.js';
+import { sessionHooks } from '../../src/connection/smtp-connection.js';
 
 const servers = requireServers();
 const { ports, auth, sizeLimit } = servers;
@@ -103,7 +104,7 @@ describe('over the server\'s SIZE', () => {
       await conn.open();
       const error = await failure(conn.send({ from: 'a@example.com', to: ['r@example.org'] }, body, { size: sizeLimit + 1 }));
       expect(error).toMatchObject({ code: 'ESIZE', phase: 'mail' });
-      expect(conn.usable).toBe(true); // nothing was sent, the session goes on
+      expect(sessionHooks(conn).usable).toBe(true); // nothing was sent, the session goes on
       expect((await conn.noop()).code).toBe(250);
     } finally {
       await conn.quit();
