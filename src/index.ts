@@ -38,3 +38,10 @@ export type { SmtpErrorOptions, SmtpErrorFallback, SmtpErrorChanges } from './er
 // One list of security modes (for config screens and CLIs); DSN notify keywords.
 export { SECURITY_MODES } from './connection/options.js';
 export type { DsnNotify } from './guards/ids.js';
+
+// Types that public signatures already use (SmtpConnection.mail/rcpt, TransportConfig.rateLimit,
+// ComposeOptions), so callers can name them without reaching into internal paths.
+export type { MailParams, RcptParams, NotifyEvent } from './protocol/commands.js';
+export type { RateLimit } from './transport/rate-limiter.js';
+export type { GuardLimits } from './guards/limits.js';
+export type { HttpsFetcher, FetchedResource } from './mime/fetch.js';
