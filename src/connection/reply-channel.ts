@@ -50,7 +50,7 @@ export class ReplyChannel {
   /**
    * One timer for all pending reads, armed for the earliest deadline. A reply does not touch it: when it
    * fires, it looks for a read that is really overdue and otherwise re-arms for the next deadline. A busy
-   * pooled connection reads four replies a message; a timer each was measurable at thousands of messages/s.
+   * pooled connection reads four replies a message, and a timer each would be set and cleared that often.
    */
   #timer: NodeJS.Timeout | undefined;
   #timerAt = Number.POSITIVE_INFINITY;
@@ -94,8 +94,8 @@ export class ReplyChannel {
 
   /**
    * write() for the hot path: undefined when the socket took the bytes without backpressure (nothing to
-   * wait for, so no promise and no await), else what write() would return. Several of these per message
-   * at thousands of messages a second showed as promise churn in profiles.
+   * wait for, so no promise and no await), else what write() would return. There are several of these per
+   * message, and a promise each is garbage the collector has to handle on every send.
    */
   post(data: string | Uint8Array, replies: number, drainTimeoutMs = 120_000): Promise<void> | undefined {
     if (this.#broken) return Promise.reject(this.#broken);
@@ -114,11 +114,10 @@ export class ReplyChannel {
    * Why the end of the loop turn (setImmediate, after every socket that was readable has been handled) and
    * not the next tick: on a pooled transport the replies of several connections arrive in one poll, and
    * flushing each connection's writes as soon as its own callback finishes spreads them out, so the server
-   * falls asleep between them and each write pays to wake it (on a VM an inter-processor interrupt, the
-   * single largest cost we measured per message: writev was ~40% of the profile). Flushed together, the
-   * writes reach a server that is already awake. Measured with 10,000 messages against Postfix's smtp-sink on
-   * two cores: +7-13% messages/s with a pool of 5, +14-45% with 20, sequential sends unchanged. Bytes never
-   * wait behind an await: only until the callbacks of this turn have run.
+   * falls asleep between them and each write pays to wake it (on a VM an inter-processor interrupt, which
+   * dominates the cost of a small write). Flushed together, the writes reach a server that is already
+   * awake; the gain grows with the pool and sequential sends lose nothing (figures: bench/README.md). Bytes
+   * never wait behind an await: only until the callbacks of this turn have run.
    */
   #corkUntilTurnEnds(): void {
     if (this.#corked) return;

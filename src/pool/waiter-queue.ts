@@ -1,7 +1,8 @@
 /**
  * The pool's FIFO of waiting sends: a doubly linked list, so adding at either end, taking the head and
  * removing an aborted waiter are all O(1). An array's shift() and unshift() copy the whole array once it is
- * large, and "10,000 sends fired together" makes it large: that copying was 9% of the CPU of such a run.
+ * large, and "10,000 sends fired together" makes it large: the copying then grows with the queue, once per
+ * waiter served.
  */
 export interface QueueEntry<T> {
   readonly value: T;

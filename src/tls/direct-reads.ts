@@ -4,9 +4,8 @@
  *
  * Why: an SMTP client reads a few hundred bytes of replies per message. Through the Readable side each read
  * costs a fresh 64 KiB allocation, a Buffer, push(), a 'data' event and a nextTick to read more; with
- * `onread` the bytes land in one buffer the socket keeps and the callback runs at once. Against Postfix's
- * smtp-sink with a pool of 5 that was ~7% fewer CPU microseconds per message (median of 5 alternating
- * pairs, 4 of them won; a first prototype won all 6 of its pairs by ~9%).
+ * `onread` the bytes land in one buffer the socket keeps and the callback runs at once: less CPU per
+ * message (figures: bench/README.md).
  *
  * The callback is bound when the socket is opened, before anyone reads it, so it forwards to a sink the
  * reply channel sets later (setReadSink); bytes that arrive before a sink is set are copied and kept.

@@ -75,8 +75,8 @@ export class Admission<T> {
    * ends a transaction, and in that same turn the session writes the next transaction's commands, which
    * leave only when the turn ends (ReplyChannel corks until then). Letting the waiter in at once would
    * compose its message (the costliest step of a send) before those bytes go out; a turn later it is
-   * composed while the server works on them (pool of 5 against smtp-sink: +12-20% messages/s, and less CPU
-   * per message, since more of each turn's writes leave together).
+   * composed while the server works on them, and more of each turn's writes leave together (less CPU per
+   * message; figures: bench/README.md).
    */
   leave(): void {
     const next = this.#queue.shift();

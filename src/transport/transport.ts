@@ -66,9 +66,9 @@ export class SmtpTransport extends TransportEvents {
     // Enough composed messages to fill every connection's pipeline and to refill it whole: when the replies
     // to all of a connection's pipelined transactions arrive together, a composed message waits for each
     // place, so they all leave in one flight. With one fewer, the last place waited for a message composed a
-    // turn later (Admission.leave) and the pipeline fell out of step: on a 20 ms link with CHUNKING, 0.5
-    // round trips per message became 1. A bigger lead buys no speed, only garbage that survives collections
-    // (4x the old lead cost ~40 MB more peak RSS with a pool of 20, at the same speed). The largest pool
+    // turn later (Admission.leave) and the pipeline fell out of step, costing a round trip per message on a
+    // slow link. A bigger lead buys no speed, only garbage that survives collections (more peak memory at
+    // the same speed; figures: bench/README.md). The largest pool
     // sets it, so a bigger fallback is not held to the primary's size while it carries the traffic.
     this.#admission = new Admission<QueuedSend>(
       Math.max(...this.#targets.map((t) => t.pool.maxInFlight)) * 2,
