@@ -15,7 +15,7 @@ import type { ConnectRequest, ConnectedSocket, Connector } from '../tls/connecto
 import { buildTlsOptions, mapTlsError, type TlsSettings } from '../tls/policy.js';
 import { resolvePinned, systemResolver, type Resolver } from '../guards/destination.js';
 import { describeProxy, parseProxyUrl, type ProxySpec } from './url.js';
-import type { ProxyHandshake, TunnelTarget } from './handshake.js';
+import { drive, type ProxyHandshake, type TunnelTarget } from './handshake.js';
 import { Socks5Handshake } from './socks5.js';
 import { HttpConnectHandshake } from './http-connect.js';
 
@@ -167,14 +167,14 @@ function runHandshake(socket: Duplex, handshake: ProxyHandshake, name: string, a
     const onReadable = (): void => {
       let chunk: Buffer | null;
       while (!done && (chunk = socket.read() as Buffer | null) !== null) {
-        const step = handshake.push(chunk);
+        const { send, step } = drive(handshake, chunk);
+        for (const bytes of send) socket.write(bytes);
         attempt.waitingFor = handshake.waitingFor;
         if (step.state === 'failed') {
           const { message, transient } = step.failure;
           return finish(new SmtpError('ECONNECTION', `Proxy ${name} did not open the tunnel: ${message}`, { phase: 'connect', transient }));
         }
         if (step.state === 'done') return finish(undefined, step.leftover);
-        if (step.send) socket.write(step.send);
       }
     };
     const onEnd = (): void =>

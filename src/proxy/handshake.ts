@@ -21,7 +21,11 @@ export type HandshakeStep =
 export interface ProxyHandshake {
   /** The first bytes the client sends. */
   start(): Uint8Array;
-  /** Feeds what the proxy sent; call again with every chunk until 'done' or 'failed'. */
+  /**
+   * Feeds what the proxy sent; call again with every chunk until 'done' or 'failed'. A step that sends
+   * bytes ends the call even if more input is buffered: send them, then push an empty chunk, until a step
+   * sends nothing (drive() below does exactly that).
+   */
   push(chunk: Uint8Array): HandshakeStep;
   /** What the handshake is waiting for, for the error when the proxy closes or times out. */
   readonly waitingFor: string;
@@ -42,4 +46,15 @@ export interface ProxyCredentials {
 export function printableBytes(bytes: Uint8Array, max = 120): string {
   const text = Buffer.from(bytes.subarray(0, max)).toString('latin1').replace(/[^\x20-\x7e]/g, '?');
   return bytes.byteLength > max ? `${text}...` : text;
+}
+
+/** Pushes one chunk and every follow-up the handshake asks for; returns the bytes to send and the last step. */
+export function drive(handshake: ProxyHandshake, chunk: Uint8Array): { send: Uint8Array[]; step: HandshakeStep } {
+  const send: Uint8Array[] = [];
+  let step = handshake.push(chunk);
+  while (step.state === 'continue' && step.send !== undefined) {
+    send.push(step.send);
+    step = handshake.push(new Uint8Array(0));
+  }
+  return { send, step };
 }
