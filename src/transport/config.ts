@@ -14,6 +14,7 @@ import type { RateLimit } from './rate-limiter.js';
 import type { Resolver } from '../guards/destination.js';
 import type { AddressInput } from '../mime/message.js';
 import { resolvePreset } from './providers.js';
+import { createProxyConnector, describeProxy, parseProxyUrl } from '../proxy/index.js';
 
 export interface AuthConfig {
   user: string;
@@ -58,7 +59,15 @@ export interface TransportConfig {
   /** Allow non-ASCII addresses (SMTPUTF8) in composed messages. */
   smtpUtf8?: boolean;
   onTranscript?: TranscriptHook;
-  /** Replace how sockets are opened (tests, proxies). */
+  /**
+   * Reach the server through a proxy: 'socks5://[user:pass@]host:port' (this side resolves the server's
+   * name), 'socks5h://…' (the proxy resolves it), 'http://…' (HTTP CONNECT) or 'https://…' (CONNECT over
+   * TLS to the proxy). TLS to the mail server (implicit or STARTTLS) runs through the tunnel unchanged.
+   */
+  proxy?: string;
+  /** TLS settings for an https:// proxy's own certificate (e.g. `ca`); the mail server's stay in `tls`. */
+  proxyTls?: TlsSettings;
+  /** Replace how sockets are opened (tests). Cannot be combined with `proxy`. */
   connector?: Connector;
   /** Replace DNS resolution for the destination guard (tests). */
   resolver?: Resolver;
@@ -81,6 +90,10 @@ export interface ResolvedConfig {
   smtpUtf8: boolean;
   onTranscript: TranscriptHook | undefined;
   connector: Connector | undefined;
+  /** The proxy as errors and pool keys name it (scheme://host:port, no credentials); undefined: direct. */
+  proxyName: string | undefined;
+  /** A keyed fingerprint source for the proxy's credentials, so two logins never share a pool. */
+  proxySecret: string | undefined;
   resolver: Resolver | undefined;
   /** Shown in errors about auth failures for known providers (app passwords, 'apikey' user...). */
   authHint: string | undefined;
@@ -118,6 +131,21 @@ export function resolveConfig(input: TransportConfig): ResolvedConfig {
   if (input.rateLimit && (!(input.rateLimit.messages >= 1) || !(input.rateLimit.perMs > 0))) {
     throw configError('rateLimit needs messages >= 1 and perMs > 0');
   }
+  let connector = input.connector;
+  let proxyName: string | undefined;
+  let proxySecret: string | undefined;
+  if (input.proxy !== undefined) {
+    if (input.connector !== undefined) throw configError('proxy and connector cannot both be set (the proxy is a connector)');
+    const spec = parseProxyUrl(input.proxy);
+    proxyName = describeProxy(spec);
+    proxySecret = spec.username !== undefined ? `${spec.username}\0${spec.password ?? ''}` : undefined;
+    connector = createProxyConnector(spec, {
+      ...(input.proxyTls ? { tls: input.proxyTls } : {}),
+      ...(input.resolver ? { resolver: input.resolver } : {}),
+    });
+  } else if (input.proxyTls !== undefined) {
+    throw configError('proxyTls is set but proxy is not');
+  }
   return {
     host,
     port,
@@ -134,7 +162,9 @@ export function resolveConfig(input: TransportConfig): ResolvedConfig {
     rateLimit: input.rateLimit,
     smtpUtf8: input.smtpUtf8 ?? false,
     onTranscript: input.onTranscript,
-    connector: input.connector,
+    connector,
+    proxyName,
+    proxySecret,
     resolver: input.resolver,
     authHint: preset?.authHint,
   };

@@ -310,7 +310,14 @@ export class SmtpTransport extends TransportEvents {
 /** The pool key of a configuration: useful to callers who keep several transports. */
 export function transportKey(config: ResolvedConfig): string {
   const secret = config.auth?.pass ?? config.auth?.accessToken;
-  return poolKey({ host: config.host, port: config.port, security: config.security, user: config.auth?.user, secret });
+  return poolKey({
+    host: config.host,
+    port: config.port,
+    security: config.security,
+    user: config.auth?.user,
+    secret,
+    ...(config.proxyName !== undefined ? { via: config.proxyName, viaSecret: config.proxySecret } : {}),
+  });
 }
 
 export function createTransport(config: TransportConfig | TransportConfig[]): SmtpTransport {
