@@ -3,7 +3,7 @@
  * Every mistake here is an ECONFIG error at createTransport(), before any socket is opened.
  */
 import { SmtpError } from '../errors.js';
-import type { Security, Timeouts } from '../connection/options.js';
+import type { Protocol, Security, Timeouts } from '../connection/options.js';
 import { DEFAULT_TIMEOUTS, defaultPort, validatePort } from '../connection/options.js';
 import type { AuthMethod } from '../sasl/select.js';
 import type { TlsSettings } from '../tls/policy.js';
@@ -45,6 +45,10 @@ export interface TransportConfig {
   host?: string;
   port?: number;
   security?: Security;
+  /** 'lmtp' for LMTP (RFC 2033): needs `port` or `socketPath`; one result per recipient. Default 'smtp'. */
+  protocol?: Protocol;
+  /** A Unix domain socket instead of host:port (host defaults to 'localhost', security to 'none'). */
+  socketPath?: string;
   auth?: AuthConfig;
   allowInsecureAuth?: boolean;
   tls?: TlsSettings;
@@ -77,6 +81,8 @@ export interface ResolvedConfig {
   host: string;
   port: number;
   security: Security;
+  protocol: Protocol;
+  socketPath: string | undefined;
   auth: AuthConfig | undefined;
   allowInsecureAuth: boolean;
   tls: TlsSettings;
@@ -112,12 +118,23 @@ const SECURITIES: readonly Security[] = ['starttls', 'tls', 'opportunistic', 'no
 export function resolveConfig(input: TransportConfig): ResolvedConfig {
   if (typeof input !== 'object' || input === null) throw configError('the configuration must be an object');
   const preset = input.provider === undefined ? undefined : resolvePreset(input.provider);
-  const host = input.host ?? preset?.host;
+  const socketPath = input.socketPath;
+  if (socketPath !== undefined && (typeof socketPath !== 'string' || socketPath === '' || /[\x00-\x1f\x7f]/.test(socketPath))) {
+    throw configError('socketPath must be a non-empty path without control characters');
+  }
+  const host = input.host ?? preset?.host ?? (socketPath !== undefined ? 'localhost' : undefined);
   if (typeof host !== 'string' || host.trim() === '') throw configError('host is required (or a provider preset)');
   if (/[\s\x00-\x1f\x7f/]/.test(host)) throw configError(`host "${host.replace(/[\x00-\x1f\x7f]/g, '?')}" is not a host name or address`);
-  const security = input.security ?? preset?.security ?? 'starttls';
+  const protocol = input.protocol ?? 'smtp';
+  if (protocol !== 'smtp' && protocol !== 'lmtp') throw configError('protocol must be smtp or lmtp');
+  if (protocol === 'lmtp' && input.port === undefined && socketPath === undefined) throw configError('LMTP has no default port: set port or socketPath');
+  const security = input.security ?? preset?.security ?? (socketPath !== undefined ? 'none' : 'starttls');
   if (!SECURITIES.includes(security)) throw configError(`security must be one of ${SECURITIES.join(', ')}`);
   const port = validatePort(input.port ?? preset?.port ?? defaultPort(security));
+  if (socketPath !== undefined && input.proxy !== undefined) throw configError('socketPath and proxy cannot both be set');
+  if (socketPath !== undefined && input.guards?.publicAddressesOnly === true) {
+    throw configError('guards.publicAddressesOnly refuses every local destination, and socketPath is one');
+  }
   if (input.auth !== undefined) {
     if (typeof input.auth.user !== 'string' || input.auth.user === '') throw configError('auth.user is required when auth is set');
   }
@@ -150,6 +167,8 @@ export function resolveConfig(input: TransportConfig): ResolvedConfig {
     host,
     port,
     security,
+    protocol,
+    socketPath,
     auth: input.auth,
     allowInsecureAuth: input.allowInsecureAuth ?? false,
     tls: input.tls ?? {},
