@@ -73,7 +73,8 @@ export class HttpConnectHandshake implements ProxyHandshake {
 }
 
 function hint(status: number, withCredentials: boolean): string {
-  if (status === 407) {
+  // 401 is what some proxies send instead of 407 (tinyproxy's BasicAuth does): the same meaning here.
+  if (status === 407 || status === 401) {
     return withCredentials ? ': the proxy refused the credentials' : ': the proxy wants credentials (http://user:pass@host:port)';
   }
   if (status === 403) return ': the proxy does not allow this destination';

@@ -29,6 +29,7 @@ describe('HttpConnectHandshake', () => {
 
   it.each([
     ['HTTP/1.1 407 Proxy Authentication Required', false, 'the proxy wants credentials'],
+    ['HTTP/1.0 401 Unauthorized', false, 'the proxy wants credentials'],
     ['HTTP/1.1 403 Forbidden', false, 'does not allow this destination'],
     ['HTTP/1.0 502 Bad Gateway', true, 'could not reach the server'],
     ['HTTP/1.1 503 Service Unavailable', true, 'could not reach the server'],
