@@ -31,3 +31,9 @@ export { ConnectionPool, type PoolOptions, type PooledConnection } from './pool/
 
 // The local capture server (demo, tests, benchmarks).
 export { startSink, type SinkOptions, type SinkServer, type SunkMessage } from './sink/index.js';
+
+// Proxies (SOCKS5, SOCKS5h, HTTP CONNECT, https:// proxies) and LMTP (issue 17). The transport takes
+// `proxy`/`proxyTls` and `protocol: 'lmtp'`/`socketPath`; a bare SmtpConnection takes
+// `connector: createProxyConnector(url)` and the same `protocol`/`socketPath`.
+export { createProxyConnector, parseProxyUrl, describeProxy, type ProxyConnectorOptions, type ProxySpec, type ProxyKind } from './proxy/index.js';
+export type { Protocol } from './connection/options.js';
