@@ -5,6 +5,8 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type net from 'node:net';
+import tls from 'node:tls';
+import { TEST_CERTIFICATE, TEST_PRIVATE_KEY } from '../../src/sink/test-certificate.js';
 import { createProxyConnector } from '../../src/proxy/index.js';
 import { SmtpConnection } from '../../src/connection/smtp-connection.js';
 import { createTransport } from '../../src/transport/transport.js';
@@ -116,6 +118,40 @@ describe('proxies that fail', () => {
     const greeting = await conn.connect();
     expect(greeting.message).toContain('tunnel.example ESMTP hello');
     conn.close();
+  });
+
+  it('the proxy resets the tunnel during the implicit TLS handshake: a rejection, not an uncaught error', async () => {
+    const p = await scripted('http', (s, got) =>
+      after(s, got, 10, () => {
+        const head = got().length;
+        s.write('HTTP/1.1 200 OK\r\n\r\n');
+        after(s, got, head + 5, () => s.resetAndDestroy());
+      }),
+    );
+    const error = await rejection(connect(`http://127.0.0.1:${p.port}`, { implicitTls: true }));
+    expect(['ETLS', 'ECONNECTION']).toContain(error.code);
+    expect(error.phase).toBe('connect');
+  });
+
+  it('the same through an https:// proxy (the tunnel is itself a TLS socket)', async () => {
+    const server = tls.createServer({ key: TEST_PRIVATE_KEY, cert: TEST_CERTIFICATE }, (s) => {
+      s.on('error', () => undefined);
+      let seen = 0;
+      s.on('data', (chunk: Buffer) => {
+        seen += chunk.length;
+        if (chunk.includes('\r\n\r\n')) s.write('HTTP/1.1 200 OK\r\n\r\n');
+        else if (seen > 10) s.destroy();
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as net.AddressInfo).port;
+    try {
+      const connector = createProxyConnector(`https://127.0.0.1:${port}`, { tls: { ca: TEST_CERTIFICATE } });
+      const error = await rejection(connector({ host: 'localhost', port: 465, implicitTls: true, tls: {}, timeoutMs: 5_000 }));
+      expect(['ETLS', 'ECONNECTION']).toContain(error.code);
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
   });
 
   it('implicit TLS through a tunnel that delivers plaintext first is refused', async () => {
