@@ -110,6 +110,20 @@ describe('proxy refusals from the real proxies', () => {
     expect((caught as Error).message).toMatch(/SOCKS reply 2 \(connection not allowed by ruleset\) for 127\.0\.0\.2:/);
   });
 
+  it.each([
+    ['Dante (socks5h)', () => at('socks5h', env['MW_PROXY_SOCKS']), /SOCKS reply \d \([a-z ]+\) for mail\.example:/],
+    ['tinyproxy', () => at('http', env['MW_PROXY_HTTP']), /"HTTP\/1\.[01] 403 Filtered"/],
+  ])('%s refuses a name other than localhost (it resolves from /etc/hosts only, never DNS)', async (_name, proxy, reply) => {
+    let caught: unknown;
+    try {
+      const transport = createTransport({ host: 'mail.example', port: servers.ports.postfix, security: 'none', proxy: proxy(), retry: { attempts: 1 } });
+      await transport.send({ from: 'a@example.com', to: 'b@example.com', text: 'x' }).finally(() => transport.close());
+    } catch (error) {
+      caught = error;
+    }
+    expect((caught as Error).message).toMatch(reply);
+  });
+
   it('tinyproxy refuses a port that is not a Postfix port', async () => {
     let caught: unknown;
     try {

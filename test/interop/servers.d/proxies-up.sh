@@ -13,7 +13,9 @@
 #
 # Both proxies only connect to 127.0.0.1 (Dante: external 127.0.0.1 and rules that pass only
 # 127.0.0.1/32; tinyproxy: a default-deny filter that allows only 127.0.0.1 and localhost, and
-# ConnectPort limited to the Postfix ports). Neither starts as a system service: installing runs under
+# ConnectPort limited to the Postfix ports), and neither can resolve a name through DNS: each runs in a
+# private mount namespace (unshare) where /etc/nsswitch.conf says "hosts: files" (Dante resolves a
+# SOCKS5 host name before it matches its rules, so without this a socks5h request would query DNS). Neither starts as a system service: installing runs under
 # a policy-rc.d that forbids it (as servers-up.sh does).
 set -euo pipefail
 umask 022
@@ -59,6 +61,9 @@ fi
 echo "$PROXY_USER:$PROXY_PASS" | chpasswd
 
 mkdir -p "$D"/{etc/proxies,run,log}
+NSS=$D/etc/proxies/nsswitch.conf
+printf '%s\n' '# written by proxies-up.sh: the proxies resolve names from /etc/hosts only' 'hosts: files' 'passwd: files' 'group: files' 'shadow: files' > "$NSS"
+
 listening() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 pid_of() { local pid; pid=$(tr -dc 0-9 2>/dev/null < "$1") || return 1
   [ -n "$pid" ] && [ "$(readlink "/proc/$pid/exe" 2>/dev/null)" = "$2" ] && echo "$pid"; }
@@ -72,7 +77,11 @@ keep() {
   fi
   listening "$port" && die "127.0.0.1:$port is taken by another program"
   echo "$sum" > "$D/run/$name.sum"
-  start-stop-daemon --start --background --make-pidfile --pidfile "$pidf" --output "$D/log/$name.out" --exec "$exe" -- "$@"
+  rm -f "$pidf"
+  # In a private mount namespace whose /etc/nsswitch.conf says "hosts: files": the proxy can resolve
+  # localhost from /etc/hosts and nothing else, so a host name it is asked for never becomes a DNS query.
+  start-stop-daemon --start --background --make-pidfile --pidfile "$pidf" --output "$D/log/$name.out" \
+    --startas /usr/bin/unshare -- --mount /bin/sh -c 'mount --bind "$0" /etc/nsswitch.conf && exec "$@"' "$NSS" "$exe" "$@"
   for _ in $(seq 50); do listening "$port" && { say "started $name on 127.0.0.1:$port"; return 0; }; sleep 0.1; done
   die "$name did not start listening on $port (see $D/log/$name.*)"
 }
