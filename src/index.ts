@@ -45,3 +45,9 @@ export type { MailParams, RcptParams, NotifyEvent } from './protocol/commands.js
 export type { RateLimit } from './transport/rate-limiter.js';
 export type { GuardLimits } from './guards/limits.js';
 export type { HttpsFetcher, FetchedResource } from './mime/fetch.js';
+
+// Proxies (SOCKS5, SOCKS5h, HTTP CONNECT, https:// proxies) and LMTP (issue 17). The transport takes
+// `proxy`/`proxyTls` and `protocol: 'lmtp'`/`socketPath`; a bare SmtpConnection takes
+// `connector: createProxyConnector(url)` and the same `protocol`/`socketPath`.
+export { createProxyConnector, parseProxyUrl, describeProxy, type ProxyConnectorOptions, type ProxySpec, type ProxyKind } from './proxy/index.js';
+export type { Protocol } from './connection/options.js';

@@ -45,7 +45,16 @@ export interface ConnectionOptions {
   useChunking?: boolean;
   /** Pipeline MAIL/RCPT/DATA when the server offers PIPELINING (default true). */
   usePipelining?: boolean;
+  /**
+   * 'lmtp' speaks LMTP (RFC 2033): LHLO, and one reply per accepted recipient after the message. LMTP has
+   * no default port (set `port` or `socketPath`) and never uses CHUNKING. Default 'smtp'.
+   */
+  protocol?: Protocol;
+  /** Connect to this Unix domain socket instead of host:port; `host` still names the server. Security defaults to 'none'. */
+  socketPath?: string;
 }
+
+export type Protocol = 'smtp' | 'lmtp';
 
 export function defaultPort(security: Security): number {
   if (security === 'tls') return 465;

@@ -27,6 +27,7 @@ import {
   validatePort,
   type AuthOptions,
   type ConnectionOptions,
+  type Protocol,
   type Security,
   type Timeouts,
 } from './options.js';
@@ -80,6 +81,7 @@ export class SmtpConnection {
   readonly clientName: string;
   readonly timeouts: Timeouts;
   readonly timings: SessionTimings = {};
+  readonly protocol: Protocol;
   readonly #options: ConnectionOptions;
   readonly #transcript: Transcript;
   #channel: ReplyChannel | undefined;
@@ -127,7 +129,18 @@ export class SmtpConnection {
     if (!options.host) throw new SmtpError('ECONFIG', 'host is required', { phase: 'config' });
     this.#options = options;
     this.host = options.host;
-    this.security = options.security ?? 'starttls';
+    this.protocol = options.protocol ?? 'smtp';
+    if (this.protocol !== 'smtp' && this.protocol !== 'lmtp') {
+      throw new SmtpError('ECONFIG', `Unknown protocol "${String(this.protocol)}": use smtp or lmtp`, { phase: 'config' });
+    }
+    if (options.socketPath !== undefined && (typeof options.socketPath !== 'string' || options.socketPath === '' || /[\x00\r\n]/.test(options.socketPath))) {
+      throw new SmtpError('ECONFIG', 'socketPath must be a non-empty path without control characters', { phase: 'config' });
+    }
+    if (this.protocol === 'lmtp' && options.port === undefined && options.socketPath === undefined) {
+      throw new SmtpError('ECONFIG', 'LMTP has no default port: set port or socketPath', { phase: 'config' });
+    }
+    // A Unix socket is local: TLS over it protects nothing, so it is off unless asked for.
+    this.security = options.security ?? (options.socketPath !== undefined ? 'none' : 'starttls');
     if (!(SECURITY_MODES as readonly string[]).includes(this.security)) {
       throw new SmtpError('ECONFIG', `Unknown security mode "${String(this.security)}": use starttls, tls, opportunistic or none`, { phase: 'config' });
     }
@@ -200,7 +213,8 @@ export class SmtpConnection {
     const started = performance.now();
     const connector = this.#options.connector ?? defaultConnector;
     const implicitTls = this.security === 'tls';
-    this.#transcript.info(`connecting to ${this.host}:${this.port}${implicitTls ? ' (implicit TLS)' : ''}`);
+    const where = this.#options.socketPath !== undefined ? `unix:${this.#options.socketPath}` : `${this.host}:${this.port}`;
+    this.#transcript.info(`connecting to ${where}${implicitTls ? ' (implicit TLS)' : ''}${this.protocol === 'lmtp' ? ' (LMTP)' : ''}`);
     let socket;
     try {
       socket = await connector({
@@ -209,6 +223,7 @@ export class SmtpConnection {
         implicitTls,
         tls: this.#options.tls ?? {},
         timeoutMs: this.timeouts.connectMs,
+        ...(this.#options.socketPath !== undefined ? { socketPath: this.#options.socketPath } : {}),
         ...(this.#options.address !== undefined ? { address: this.#options.address } : {}),
         ...(signal ? { signal } : {}),
       });
@@ -236,13 +251,16 @@ export class SmtpConnection {
     return greeting;
   }
 
-  /** EHLO, falling back to HELO when the server does not know EHLO (500/502). */
+  /** EHLO (LHLO for LMTP), falling back to HELO when an SMTP server does not know EHLO (500/502). */
   async ehlo(): Promise<Capabilities> {
-    const reply = await this.#exchange(cmd.ehlo(this.clientName), 'ehlo', this.timeouts.commandMs);
+    const lmtp = this.protocol === 'lmtp';
+    const reply = await this.#exchange(lmtp ? cmd.lhlo(this.clientName) : cmd.ehlo(this.clientName), 'ehlo', this.timeouts.commandMs);
     if (isPositive(reply)) {
       this.#capabilities = parseCapabilities(reply);
       return this.#capabilities;
     }
+    // LMTP has no HELO (RFC 2033 section 4.1): a refused LHLO ends it.
+    if (lmtp) throw this.#negative(reply, 'ehlo', 'LHLO was refused', 'EPROTOCOL');
     if (reply.code === 500 || reply.code === 502 || reply.code === 504) {
       const helo = await this.#exchange(cmd.helo(this.clientName), 'ehlo', this.timeouts.commandMs);
       if (isPositive(helo)) {
@@ -314,7 +332,7 @@ export class SmtpConnection {
         capabilities: this.#requireCapabilities(),
         credentials,
         secure: this.#secure,
-        loopback: isLoopbackHost(this.host, this.#remoteAddress),
+        loopback: this.#options.socketPath !== undefined || isLoopbackHost(this.host, this.#remoteAddress),
         allowInsecureAuth: this.#options.allowInsecureAuth ?? false,
         timeoutMs: this.timeouts.commandMs,
       });
@@ -340,7 +358,10 @@ export class SmtpConnection {
       transcript: this.#transcript,
       capabilities: () => this.#requireCapabilities(),
       timeouts: this.timeouts,
-      useChunking: this.#options.useChunking ?? true,
+      // LMTP would answer BDAT LAST per recipient too (RFC 2033 section 4.3); that path is not built, so
+      // LMTP always sends DATA.
+      useChunking: this.protocol === 'lmtp' ? false : (this.#options.useChunking ?? true),
+      lmtp: this.protocol === 'lmtp',
       usePipelining: this.#options.usePipelining ?? true,
       onBusy: (busy) => {
         if (this.#state === 'ready' || this.#state === 'busy') this.#state = busy ? 'busy' : 'ready';

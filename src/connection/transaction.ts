@@ -20,6 +20,7 @@ import type { Transcript } from './transcript.js';
 import type { Timeouts } from './options.js';
 import { replyError, rephase } from './reply-errors.js';
 import { describeBody, type BodyInfo, type MessageBody } from './body-source.js';
+import { collectLmtpReplies, lmtpResponse, readLmtpReplies } from './lmtp-replies.js';
 import { classify, planEnvelope, type EnvelopeAccepted, type EnvelopeOutcome, type EnvelopePlan, type Envelope, type RejectedRecipient, type SendOptions } from './envelope-plan.js';
 
 export type { MessageBody } from './body-source.js';
@@ -45,6 +46,8 @@ export interface RunnerContext {
   useChunking: boolean;
   usePipelining: boolean;
   onBusy: (busy: boolean) => void;
+  /** LMTP (RFC 2033): one reply per accepted recipient after the message. Chunking must be off. */
+  lmtp?: boolean;
 }
 
 /** Bodies up to this size, already in memory, go out with MAIL/RCPT/BDAT in a single write. */
@@ -261,15 +264,18 @@ export class TransactionRunner {
     if (held && channel.broken) throw rephase(channel.broken, 'data');
     if (transcript.enabled) transcript.info(`<${contentBytes} bytes of message content>`);
     transcript.client('.\r\n');
-    const final = channel.read('data', timeouts.dataMs);
-    final.catch(ignore);
+    // LMTP: one reply per accepted recipient instead of one (lmtp-replies.ts), all read before the write.
+    const lmtpReads = this.#ctx.lmtp ? readLmtpReplies(channel, outcome.accepted.length, timeouts.dataMs) : undefined;
+    const final = lmtpReads ? undefined : channel.read('data', timeouts.dataMs);
+    final?.catch(ignore);
     options.state.terminatorWritten = true;
     // Two writes in one loop turn leave as one writev (the channel corks until the turn ends): no copy of the body.
     if (held && held.byteLength > 0) channel.post(held, 0, timeouts.dataMs)?.catch(ignore);
-    const backpressure = channel.post(terminator, 1, timeouts.dataMs);
+    const backpressure = channel.post(terminator, lmtpReads?.length ?? 1, timeouts.dataMs);
     if (backpressure) await backpressure.catch(ignore);
     gate.open();
-    return await this.#finish(final, outcome, contentBytes, 'DATA');
+    if (lmtpReads) return await this.#finishLmtp(lmtpReads, outcome, contentBytes);
+    return await this.#finish(final as Promise<Reply>, outcome, contentBytes, 'DATA');
   }
 
   async #streamBdat(gate: Gate, info: BodyInfo, outcome: EnvelopeAccepted, options: InternalOptions, pipelining: boolean): Promise<SendResult> {
@@ -405,6 +411,12 @@ export class TransactionRunner {
       messageBytes: written,
       method,
     };
+  }
+
+  /** LMTP's per-recipient replies after the message: some refused resolves with them in `rejected`. */
+  async #finishLmtp(reads: Array<Promise<Reply>>, outcome: EnvelopeAccepted, written: number): Promise<SendResult> {
+    const lmtp = await collectLmtpReplies(reads, outcome.accepted, outcome.rejected);
+    return { accepted: lmtp.accepted, rejected: lmtp.rejected, response: lmtpResponse(lmtp), replyCode: lmtp.reply.code, messageBytes: written, method: 'DATA' };
   }
 
   /** After a refusal inside a transaction: end a 354 we did not want, then RSET so the session stays usable. */

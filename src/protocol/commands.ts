@@ -54,6 +54,11 @@ export function ehlo(domain: string): string {
   return `EHLO ${checkDomain('ehlo(domain)', domain)}${CRLF}`;
 }
 
+/** LMTP's greeting command (RFC 2033 section 4.1): EHLO's syntax and reply, another name. */
+export function lhlo(domain: string): string {
+  return `LHLO ${checkDomain('lhlo(domain)', domain)}${CRLF}`;
+}
+
 export function helo(domain: string): string {
   return `HELO ${checkDomain('helo(domain)', domain)}${CRLF}`;
 }

@@ -16,6 +16,8 @@ export interface ConnectRequest {
   port: number;
   /** An already resolved and vetted IP to connect to instead of resolving `host` (destination pinning). */
   address?: string;
+  /** A Unix domain socket to connect to instead of host:port (LMTP's usual transport). */
+  socketPath?: string;
   /** Implicit TLS (port 465, RFC 8314): the handshake happens before the greeting. */
   implicitTls: boolean;
   tls: TlsSettings;
@@ -37,9 +39,10 @@ export const defaultConnector: Connector = (request) =>
   new Promise<ConnectedSocket>((resolve, reject) => {
     const target = request.address ?? request.host;
     let settled = false;
+    const where = request.socketPath !== undefined ? { path: request.socketPath } : { host: target, port: request.port };
     const socket: net.Socket = request.implicitTls
-      ? tls.connect({ ...buildTlsOptions(request.host, request.tls), host: target, port: request.port })
-      : connectWithDirectReads({ host: target, port: request.port });
+      ? tls.connect({ ...buildTlsOptions(request.host, request.tls), ...where })
+      : connectWithDirectReads(where);
     const readyEvent = request.implicitTls ? 'secureConnect' : 'connect';
 
     const finish = (error?: SmtpError): void => {
@@ -65,7 +68,7 @@ export const defaultConnector: Connector = (request) =>
     const timer = setTimeout(
       () =>
         finish(
-          new SmtpError('ETIMEDOUT', `Connection to ${request.host}:${request.port} timed out after ${request.timeoutMs} ms`, {
+          new SmtpError('ETIMEDOUT', `Connection to ${describeDestination(request)} timed out after ${request.timeoutMs} ms`, {
             phase: 'connect',
             transient: true,
           }),
@@ -86,9 +89,14 @@ function isTlsFailure(err: Error): boolean {
 
 function connectError(err: Error, request: ConnectRequest): SmtpError {
   const code = (err as NodeJS.ErrnoException).code;
-  return new SmtpError('ECONNECTION', `Could not connect to ${request.host}:${request.port}: ${code ?? err.message}`, {
+  return new SmtpError('ECONNECTION', `Could not connect to ${describeDestination(request)}: ${code ?? err.message}`, {
     phase: 'connect',
     transient: true,
     cause: err,
   });
+}
+
+/** host:port, or the Unix socket's path. */
+function describeDestination(request: ConnectRequest): string {
+  return request.socketPath !== undefined ? `unix:${request.socketPath}` : `${request.host}:${request.port}`;
 }

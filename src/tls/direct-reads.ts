@@ -37,12 +37,11 @@ const DIRECT = Symbol('mailwire.directReads');
 type DirectSocket = net.Socket & { [DIRECT]?: DirectReads };
 
 /** net.connect with reads delivered through setReadSink. */
-export function connectWithDirectReads(options: { host: string; port: number }): net.Socket {
+export function connectWithDirectReads(options: { host: string; port: number } | { path: string }): net.Socket {
   const reads: DirectReads = { sink: undefined, early: undefined, earlyBytes: 0, claimed: false };
   const buffer = Buffer.allocUnsafe(READ_BUFFER_BYTES);
   const socket: DirectSocket = net.connect({
-    host: options.host,
-    port: options.port,
+    ...options,
     onread: {
       buffer,
       callback: (bytes: number, buf: Uint8Array): boolean => {

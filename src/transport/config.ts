@@ -3,7 +3,7 @@
  * Every mistake here is an ECONFIG error at createTransport(), before any socket is opened.
  */
 import { SmtpError } from '../errors.js';
-import type { AuthOptions, Security, Timeouts } from '../connection/options.js';
+import type { AuthOptions, Protocol, Security, Timeouts } from '../connection/options.js';
 import { DEFAULT_TIMEOUTS, SECURITY_MODES, defaultPort, validatePort } from '../connection/options.js';
 import type { TlsSettings } from '../tls/policy.js';
 import type { Connector } from '../tls/connector.js';
@@ -13,6 +13,7 @@ import type { RateLimit } from './rate-limiter.js';
 import type { Resolver } from '../guards/destination.js';
 import type { AddressInput } from '../mime/message.js';
 import { resolvePreset } from './providers.js';
+import { createProxyConnector, describeProxy, parseProxyUrl } from '../proxy/index.js';
 
 /** @deprecated The same type as `AuthOptions` (one type for credentials); not exported from the package, kept so internal imports compile. */
 export type AuthConfig = AuthOptions;
@@ -38,6 +39,10 @@ export interface TransportConfig {
   host?: string;
   port?: number;
   security?: Security;
+  /** 'lmtp' for LMTP (RFC 2033): needs `port` or `socketPath`; one result per recipient. Default 'smtp'. */
+  protocol?: Protocol;
+  /** A Unix domain socket instead of host:port (host defaults to 'localhost', security to 'none'). */
+  socketPath?: string;
   auth?: AuthOptions;
   allowInsecureAuth?: boolean;
   tls?: TlsSettings;
@@ -52,7 +57,15 @@ export interface TransportConfig {
   /** Allow non-ASCII addresses (SMTPUTF8) in composed messages. */
   smtpUtf8?: boolean;
   onTranscript?: TranscriptHook;
-  /** Replace how sockets are opened (tests, proxies). */
+  /**
+   * Reach the server through a proxy: 'socks5://[user:pass@]host:port' (this side resolves the server's
+   * name), 'socks5h://…' (the proxy resolves it), 'http://…' (HTTP CONNECT) or 'https://…' (CONNECT over
+   * TLS to the proxy). TLS to the mail server (implicit or STARTTLS) runs through the tunnel unchanged.
+   */
+  proxy?: string;
+  /** TLS settings for an https:// proxy's own certificate (e.g. `ca`); the mail server's stay in `tls`. */
+  proxyTls?: TlsSettings;
+  /** Replace how sockets are opened (tests). Cannot be combined with `proxy`. */
   connector?: Connector;
   /** Replace DNS resolution for the destination guard (tests). */
   resolver?: Resolver;
@@ -62,6 +75,8 @@ export interface ResolvedConfig {
   host: string;
   port: number;
   security: Security;
+  protocol: Protocol;
+  socketPath: string | undefined;
   auth: AuthOptions | undefined;
   allowInsecureAuth: boolean;
   tls: TlsSettings;
@@ -75,6 +90,10 @@ export interface ResolvedConfig {
   smtpUtf8: boolean;
   onTranscript: TranscriptHook | undefined;
   connector: Connector | undefined;
+  /** The proxy as errors and pool keys name it (scheme://host:port, no credentials); undefined: direct. */
+  proxyName: string | undefined;
+  /** A keyed fingerprint source for the proxy's credentials, so two logins never share a pool. */
+  proxySecret: string | undefined;
   resolver: Resolver | undefined;
   /** Shown in errors about auth failures for known providers (app passwords, 'apikey' user...). */
   authHint: string | undefined;
@@ -93,12 +112,23 @@ const SECURITIES: readonly Security[] = SECURITY_MODES;
 export function resolveConfig(input: TransportConfig): ResolvedConfig {
   if (typeof input !== 'object' || input === null) throw configError('the configuration must be an object');
   const preset = input.provider === undefined ? undefined : resolvePreset(input.provider);
-  const host = input.host ?? preset?.host;
+  const socketPath = input.socketPath;
+  if (socketPath !== undefined && (typeof socketPath !== 'string' || socketPath === '' || /[\x00-\x1f\x7f]/.test(socketPath))) {
+    throw configError('socketPath must be a non-empty path without control characters');
+  }
+  const host = input.host ?? preset?.host ?? (socketPath !== undefined ? 'localhost' : undefined);
   if (typeof host !== 'string' || host.trim() === '') throw configError('host is required (or a provider preset)');
   if (/[\s\x00-\x1f\x7f/]/.test(host)) throw configError(`host "${host.replace(/[\x00-\x1f\x7f]/g, '?')}" is not a host name or address`);
-  const security = input.security ?? preset?.security ?? 'starttls';
+  const protocol = input.protocol ?? 'smtp';
+  if (protocol !== 'smtp' && protocol !== 'lmtp') throw configError('protocol must be smtp or lmtp');
+  if (protocol === 'lmtp' && input.port === undefined && socketPath === undefined) throw configError('LMTP has no default port: set port or socketPath');
+  const security = input.security ?? preset?.security ?? (socketPath !== undefined ? 'none' : 'starttls');
   if (!SECURITIES.includes(security)) throw configError(`security must be one of ${SECURITIES.join(', ')}`);
   const port = validatePort(input.port ?? preset?.port ?? defaultPort(security));
+  if (socketPath !== undefined && input.proxy !== undefined) throw configError('socketPath and proxy cannot both be set');
+  if (socketPath !== undefined && input.guards?.publicAddressesOnly === true) {
+    throw configError('guards.publicAddressesOnly refuses every local destination, and socketPath is one');
+  }
   if (input.auth !== undefined) {
     if (typeof input.auth.user !== 'string' || input.auth.user === '') throw configError('auth.user is required when auth is set');
   }
@@ -112,10 +142,27 @@ export function resolveConfig(input: TransportConfig): ResolvedConfig {
   if (input.rateLimit && (!(input.rateLimit.messages >= 1) || !(input.rateLimit.perMs > 0))) {
     throw configError('rateLimit needs messages >= 1 and perMs > 0');
   }
+  let connector = input.connector;
+  let proxyName: string | undefined;
+  let proxySecret: string | undefined;
+  if (input.proxy !== undefined) {
+    if (input.connector !== undefined) throw configError('proxy and connector cannot both be set (the proxy is a connector)');
+    const spec = parseProxyUrl(input.proxy);
+    proxyName = describeProxy(spec);
+    proxySecret = spec.username !== undefined ? `${spec.username}\0${spec.password ?? ''}` : undefined;
+    connector = createProxyConnector(spec, {
+      ...(input.proxyTls ? { tls: input.proxyTls } : {}),
+      ...(input.resolver ? { resolver: input.resolver } : {}),
+    });
+  } else if (input.proxyTls !== undefined) {
+    throw configError('proxyTls is set but proxy is not');
+  }
   return {
     host,
     port,
     security,
+    protocol,
+    socketPath,
     auth: input.auth,
     allowInsecureAuth: input.allowInsecureAuth ?? false,
     tls: input.tls ?? {},
@@ -128,7 +175,9 @@ export function resolveConfig(input: TransportConfig): ResolvedConfig {
     rateLimit: input.rateLimit,
     smtpUtf8: input.smtpUtf8 ?? false,
     onTranscript: input.onTranscript,
-    connector: input.connector,
+    connector,
+    proxyName,
+    proxySecret,
     resolver: input.resolver,
     authHint: preset?.authHint,
   };

@@ -11,12 +11,19 @@ export interface PoolIdentity {
   security: string;
   user?: string | undefined;
   secret?: string | undefined;
+  /** The proxy (scheme://host:port) the connections go through, if any, and its credentials. */
+  via?: string | undefined;
+  viaSecret?: string | undefined;
 }
 
 // Per-process salt: fingerprints cannot be precomputed or compared across processes.
 const SALT = randomBytes(16);
 
 export function poolKey(id: PoolIdentity): string {
-  const fingerprint = id.secret === undefined ? '-' : createHash('sha256').update(SALT).update(id.secret).digest('hex').slice(0, 16);
-  return `${id.security}://${encodeURIComponent(id.user ?? '')}@${id.host}:${id.port}#${fingerprint}`;
+  const key = `${id.security}://${encodeURIComponent(id.user ?? '')}@${id.host}:${id.port}#${fingerprint(id.secret)}`;
+  return id.via === undefined ? key : `${key} via ${id.via}#${fingerprint(id.viaSecret)}`;
+}
+
+function fingerprint(secret: string | undefined): string {
+  return secret === undefined ? '-' : createHash('sha256').update(SALT).update(secret).digest('hex').slice(0, 16);
 }

@@ -278,11 +278,14 @@ export class SmtpTransport extends TransportEvents {
   }
 
   async #openConnection(config: ResolvedConfig, signal?: AbortSignal): Promise<SmtpConnection> {
-    const pinned = await checkDestination(config.host, config.port, config.guards, config.resolver);
+    // A Unix socket is no network destination: the guards (port 25, public addresses) do not apply to it.
+    const pinned = config.socketPath === undefined ? await checkDestination(config.host, config.port, config.guards, config.resolver) : undefined;
     const conn = new SmtpConnection({
       host: config.host,
       port: config.port,
       security: config.security,
+      protocol: config.protocol,
+      ...(config.socketPath !== undefined ? { socketPath: config.socketPath } : {}),
       tls: config.tls,
       timeouts: config.timeouts,
       allowInsecureAuth: config.allowInsecureAuth,
@@ -309,7 +312,14 @@ export class SmtpTransport extends TransportEvents {
 /** The pool key of a configuration: useful to callers who keep several transports. */
 export function transportKey(config: ResolvedConfig): string {
   const secret = config.auth?.pass ?? config.auth?.accessToken;
-  return poolKey({ host: config.host, port: config.port, security: config.security, user: config.auth?.user, secret });
+  return poolKey({
+    host: config.socketPath !== undefined ? `unix:${config.socketPath}` : config.host,
+    port: config.port,
+    security: config.protocol === 'lmtp' ? `lmtp+${config.security}` : config.security,
+    user: config.auth?.user,
+    secret,
+    ...(config.proxyName !== undefined ? { via: config.proxyName, viaSecret: config.proxySecret } : {}),
+  });
 }
 
 export function createTransport(config: TransportConfig | TransportConfig[]): SmtpTransport {

@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# lmtp-up.sh - Dovecot's LMTP server for test/interop/lmtp.test.ts, as a private Dovecot instance beside
+# the SASL-only one servers-up.sh runs (its own instance_name, base_dir, config and logs under $D).
+#
+#   MW_LMTP_PORT    5724                          LMTP on 127.0.0.1
+#   MW_LMTP_SOCKET  $D/run/dovecot-lmtp/lmtp      LMTP on a Unix socket
+#   one user:       mwuser (any domain: auth_username_format strips it), mail to the Maildir
+#                   $D/mail/lmtp/mwuser (new/ holds one file per delivered copy). Every other
+#                   recipient is refused at RCPT (550 5.1.1 ... User doesn't exist).
+#
+# It delivers only to that Maildir: no lmtp_proxy, no submission relay, no sieve, so it never connects
+# or resolves anywhere. dovecot-lmtpd is installed under a policy-rc.d (no system service starts).
+set -euo pipefail
+umask 022
+: "${D:?D must be set (servers-up.sh exports it)}"
+P_LMTP=${MW_LMTP_PORT:-5724}
+MAIL_USER=${MW_MAIL_USER:-nobody}
+LMTP_USER=mwuser
+DL=$D/etc/dovecot-lmtp
+RUN=$D/run/dovecot-lmtp
+say() { printf '[lmtp-up] %s\n' "$*" >&2; }
+die() { printf '[lmtp-up] ERROR: %s\n' "$*" >&2; exit 1; }
+[ "$(id -u)" = 0 ] || die "run as root"
+
+if [ "$(dpkg-query -W -f='${Status}' dovecot-lmtpd 2>/dev/null)" != "install ok installed" ]; then
+  export DEBIAN_FRONTEND=noninteractive
+  sim=$(apt-get -s install --no-install-recommends dovecot-lmtpd 2>&1) || { apt-get update -q >/dev/null 2>&1; sim=$(apt-get -s install --no-install-recommends dovecot-lmtpd 2>&1); }
+  if grep -q '^Remv' <<<"$sim"; then die "installing dovecot-lmtpd would remove packages: $(grep '^Remv' <<<"$sim" | tr '\n' ' ')"; fi
+  say "installing dovecot-lmtpd"
+  policy=""
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    policy=/usr/sbin/policy-rc.d
+    printf '#!/bin/sh\nexit 101\n' > $policy && chmod 755 $policy
+    trap 'rm -f $policy' EXIT
+  fi
+  apt-get install -y -q --no-install-recommends -o DPkg::Lock::Timeout=300 dovecot-lmtpd >/dev/null 2>&1 || die "apt-get install dovecot-lmtpd failed"
+  [ -n "$policy" ] && rm -f $policy
+  if [ -d /run/systemd/system ]; then systemctl disable --now dovecot.service >/dev/null 2>&1 || true; fi
+fi
+
+MAIL_UID=$(id -u "$MAIL_USER") MAIL_GID=$(id -g "$MAIL_USER")
+mkdir -p "$DL" "$D/log" "$D/var/dovecot-lmtp"
+install -d -m 755 -o root -g root "$RUN"
+install -d -m 755 -o "$MAIL_UID" -g "$MAIL_GID" "$D/mail/lmtp" "$D/mail/lmtp/$LMTP_USER"
+
+# passwd-file: user:password:uid:gid:gecos:home:shell:extra (no password is ever checked: LMTP has no AUTH here)
+cat > "$DL/users" <<USERS
+$LMTP_USER:{PLAIN}unused-no-login:$MAIL_UID:$MAIL_GID::$D/mail/lmtp/$LMTP_USER::
+USERS
+chown root:dovecot "$DL/users" && chmod 640 "$DL/users"
+new_conf=$(cat <<CONF
+# written by lmtp-up.sh
+instance_name = mw-lmtp
+base_dir = $RUN
+state_dir = $D/var/dovecot-lmtp
+log_path = $D/log/dovecot-lmtp.log
+protocols = lmtp
+listen = 127.0.0.1
+ssl = no
+postmaster_address = postmaster@localhost
+hostname = lmtp.test
+# "mwuser@anything" is the user mwuser.
+auth_username_format = %Ln
+mail_location = maildir:~
+mail_fsync = never
+passdb {
+  driver = passwd-file
+  args = $DL/users
+}
+userdb {
+  driver = passwd-file
+  args = $DL/users
+}
+service lmtp {
+  inet_listener lmtp {
+    address = 127.0.0.1
+    port = $P_LMTP
+  }
+  unix_listener lmtp {
+    mode = 0666
+  }
+}
+service anvil {
+  unix_listener anvil-auth-penalty {
+    mode = 0
+  }
+}
+CONF
+)
+changed=0
+if [ "$(cat "$DL/dovecot.conf" 2>/dev/null)" != "$new_conf" ]; then printf '%s\n' "$new_conf" > "$DL/dovecot.conf"; changed=1; fi
+
+pid=$(tr -dc 0-9 2>/dev/null < "$RUN/master.pid" || true)
+if [ -n "$pid" ] && [ "$(readlink "/proc/$pid/exe" 2>/dev/null)" = /usr/sbin/dovecot ]; then
+  [ $changed = 0 ] || { say "config changed, reloading"; dovecot -c "$DL/dovecot.conf" reload || die "dovecot (lmtp) reload failed"; }
+else
+  (exec 3<>"/dev/tcp/127.0.0.1/$P_LMTP") 2>/dev/null && die "127.0.0.1:$P_LMTP is taken by another program"
+  say "starting dovecot (LMTP)"
+  dovecot -c "$DL/dovecot.conf" </dev/null >>"$D/log/dovecot-lmtp.log" 2>&1 || die "dovecot (lmtp) did not start (see $D/log/dovecot-lmtp.log)"
+fi
+for _ in $(seq 50); do [ -S "$RUN/lmtp" ] && (exec 3<>"/dev/tcp/127.0.0.1/$P_LMTP") 2>/dev/null && break; sleep 0.1; done
+[ -S "$RUN/lmtp" ] || die "the LMTP socket $RUN/lmtp is missing (see $D/log/dovecot-lmtp.log)"
+
+cat > "$D/lmtp.env" <<ENV
+# written by lmtp-up.sh
+MW_LMTP_PORT=$P_LMTP
+MW_LMTP_SOCKET=$RUN/lmtp
+MW_LMTP_USER=$LMTP_USER
+MW_LMTP_MAILDIR=$D/mail/lmtp/$LMTP_USER
+ENV
+say "LMTP on 127.0.0.1:$P_LMTP and $RUN/lmtp"
