@@ -1,11 +1,15 @@
 /**
- * The pool's connection places: at most `max` connections are being opened or open at once.
+ * The pool's connection places: at most `max` connections are being opened, open, or being closed at once.
  *
  * A place is an object, and giving it back through its own release() is the only way to free it. That one
  * function is where a freed place reaches the sends that wait for one, so no path can give a place back
  * without waking a waiter: a failed open, a broken connection, an idle timeout, a retired connection, a
  * health check that failed. (Before, each of those paths decremented a counter and had to remember to wake
  * someone; a failed open forgot, and a burst to a dead server left sends waiting forever.)
+ *
+ * A connection's place is given back only once the connection is closed (QUIT answered or socket
+ * destroyed), so a retiring connection still counts while it says goodbye and the server never sees more
+ * than `max` connections from one pool.
  */
 export class Place {
   #giveBack: (() => void) | undefined;

@@ -10,8 +10,8 @@
  * A broken connection is dropped, never reused. Idle connections are closed after idleTimeoutMs, and an
  * idle socket is unref'd so the pool never keeps the process alive.
  *
- * Capacity is counted in places (places.ts): a connection holds one from before it opens until it is dropped,
- * and a place comes back only through its release(), which hands it to the longest-waiting send.
+ * Capacity is counted in places (places.ts): a connection holds one from before it opens until after it is
+ * closed, and a place comes back only through its release(), which hands it to the longest-waiting send.
  */
 import { SmtpError } from '../errors.js';
 import type { Envelope, MessageBody, SendOptions, SendResult } from '../connection/transaction.js';
@@ -70,7 +70,7 @@ interface Slot {
   parkedAt: number;
   idleTimer: NodeJS.Timeout | undefined;
   retiring: boolean;
-  /** Given back by #drop. */
+  /** Given back by #drop once the connection is closed, never before. */
   place: Place;
 }
 
@@ -97,6 +97,8 @@ export class ConnectionPool {
   readonly #slots = new Set<Slot>();
   readonly #waiters = new WaiterQueue<Waiter>();
   readonly #places: Places;
+  /** Connections saying goodbye (QUIT in flight): close() waits for them too. */
+  readonly #closing = new Set<Promise<void>>();
   #nextId = 1;
   #closed = false;
   #active = 0;
@@ -192,6 +194,7 @@ export class ConnectionPool {
     this.#closed = true;
     for (const waiter of this.#waiters.drain()) waiter.resolve(undefined);
     await Promise.all([...this.#slots].map((slot) => this.#drop(slot, 'pool closed', true)));
+    await Promise.all([...this.#closing]);
   }
 
   async #acquire(signal: AbortSignal | undefined, fresh: boolean): Promise<{ slot: Slot; isNew: boolean }> {
@@ -385,18 +388,34 @@ export class ConnectionPool {
     return this.#waiters.shift();
   }
 
-  /** Takes the connection out of use and closes it, giving its place back (which wakes a waiter). */
-  async #drop(slot: Slot, reason: string, polite: boolean): Promise<void> {
-    if (!this.#slots.delete(slot)) return;
+  /** Takes the connection out of use and closes it; its place is given back only once it is closed. */
+  #drop(slot: Slot, reason: string, polite: boolean): Promise<void> {
+    if (!this.#slots.delete(slot)) return Promise.resolve();
     clearTimeout(slot.idleTimer);
     this.#events.onClose?.(slot.id, reason);
-    slot.place.release();
-    if (polite && slot.conn.usable) {
-      // An idle socket is unref'd; QUIT must keep the process alive until the server answers, or a script's
-      // `await transport.close()` never resolves because the process exits mid-QUIT.
-      slot.conn.setKeepAlive(true);
-      await slot.conn.quit();
-    } else slot.conn.close();
+    if (!polite || !slot.conn.usable) {
+      try {
+        slot.conn.close();
+      } finally {
+        slot.place.release();
+      }
+      return Promise.resolve();
+    }
+    // An idle socket is unref'd; QUIT must keep the process alive until the server answers, or a script's
+    // `await transport.close()` never resolves because the process exits mid-QUIT.
+    slot.conn.setKeepAlive(true);
+    const closing = (async () => {
+      try {
+        await slot.conn.quit();
+      } catch {
+        slot.conn.close();
+      } finally {
+        slot.place.release();
+      }
+    })();
+    this.#closing.add(closing);
+    void closing.then(() => this.#closing.delete(closing));
+    return closing;
   }
 }
 

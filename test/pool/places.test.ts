@@ -110,3 +110,26 @@ class QuitGate implements PooledConnection {
   }
   setKeepAlive(): void {}
 }
+
+describe('a retiring connection', () => {
+  it('holds its place until its QUIT is answered: the replacement opens only then', async () => {
+    const made: QuitGate[] = [];
+    const pool = new ConnectionPool(async () => {
+      const conn = new QuitGate(made.length + 1);
+      made.push(conn);
+      return conn;
+    }, { maxConnections: 1, maxMessagesPerConnection: 1 });
+    const first = await pool.send(envelope, 'x');
+    expect(first.connectionId).toBe(1);
+    const second = pool.send(envelope, 'x');
+    await new Promise((r) => setTimeout(r, 20));
+    // Connection 1 is saying QUIT and has no answer yet: no second connection while it still counts.
+    expect(made[0]?.quitting).toBe(true);
+    expect(made).toHaveLength(1);
+    made[0]?.answerQuit();
+    await expect(second).resolves.toMatchObject({ connectionId: 2 });
+    const closing = pool.close();
+    made[1]?.answerQuit();
+    await closing;
+  });
+});
