@@ -133,3 +133,23 @@ describe('a retiring connection', () => {
     await closing;
   });
 });
+
+describe('a fresh send (retry after a network failure) when every place is held by an idle connection', () => {
+  it('makes an idle connection give its place up instead of waiting for the idle timeout', async () => {
+    const made: QuitGate[] = [];
+    const pool = new ConnectionPool(async () => {
+      const conn = new QuitGate(made.length + 1);
+      made.push(conn);
+      return conn;
+    }, { maxConnections: 1, idleTimeoutMs: 600_000 });
+    await pool.send(envelope, 'x');
+    const fresh = pool.send(envelope, 'x', {}, true);
+    await new Promise((r) => setImmediate(r));
+    expect(made[0]?.quitting).toBe(true);
+    made[0]?.answerQuit();
+    await expect(fresh).resolves.toMatchObject({ connectionId: 2, newConnection: true });
+    const closing = pool.close();
+    made[1]?.answerQuit();
+    await closing;
+  });
+});
