@@ -9,11 +9,15 @@
  *   4. otherwise wait, first come first served.
  * A broken connection is dropped, never reused. Idle connections are closed after idleTimeoutMs, and an
  * idle socket is unref'd so the pool never keeps the process alive.
+ *
+ * Capacity is counted in places (places.ts): a connection holds one from before it opens until after it is
+ * closed, and a place comes back only through its release(), which hands it to the longest-waiting send.
  */
 import { SmtpError } from '../errors.js';
 import type { Envelope, MessageBody, SendOptions, SendResult } from '../connection/transaction.js';
 import { SmtpConnection, sessionHooks } from '../connection/smtp-connection.js';
 import { WaiterQueue } from './waiter-queue.js';
+import { Place, Places } from './places.js';
 
 /** What the pool needs from a session (an SmtpConnection is driven through its internal hooks). */
 export interface PooledConnection {
@@ -67,10 +71,18 @@ interface Slot {
   parkedAt: number;
   idleTimer: NodeJS.Timeout | undefined;
   retiring: boolean;
+  /** Given back by #drop once the connection is closed, never before. */
+  place: Place;
 }
 
+/**
+ * What wakes a waiting send: a connection already taken on its behalf, a place to open one with (the waiter
+ * owns it and must open with it or release it), or nothing (look again: a pipeline has room).
+ */
+type Grant = Slot | Place | undefined;
+
 interface Waiter {
-  resolve: (slot: Slot | undefined) => void;
+  resolve: (grant: Grant) => void;
 }
 
 export interface PoolSendResult extends SendResult {
@@ -85,7 +97,9 @@ export class ConnectionPool {
   readonly #events: PoolEvents;
   readonly #slots = new Set<Slot>();
   readonly #waiters = new WaiterQueue<Waiter>();
-  #opening = 0;
+  readonly #places: Places;
+  /** Connections saying goodbye (QUIT in flight): close() waits for them too. */
+  readonly #closing = new Set<Promise<void>>();
   #nextId = 1;
   #closed = false;
   #active = 0;
@@ -99,6 +113,7 @@ export class ConnectionPool {
       const value = this.#options[name];
       if (!Number.isInteger(value) || value < 1) throw new SmtpError('ECONFIG', `pool.${name} must be a whole number, at least 1`, { phase: 'config' });
     }
+    this.#places = new Places(this.#options.maxConnections, () => this.#placeFreed());
   }
 
   /** The most transactions this pool can have on the wire at once (every connection's pipeline full). */
@@ -168,7 +183,7 @@ export class ConnectionPool {
       return idle;
     }
     // Below maxConnections a new connection is preferred over sharing one (#acquire opens it).
-    if (this.#slots.size + this.#opening < this.#options.maxConnections) return undefined;
+    if (this.#places.free > 0) return undefined;
     const shared = this.#findPipelined();
     if (shared !== undefined) this.#take(shared);
     return shared;
@@ -180,6 +195,7 @@ export class ConnectionPool {
     this.#closed = true;
     for (const waiter of this.#waiters.drain()) waiter.resolve(undefined);
     await Promise.all([...this.#slots].map((slot) => this.#drop(slot, 'pool closed', true)));
+    await Promise.all([...this.#closing]);
   }
 
   async #acquire(signal: AbortSignal | undefined, fresh: boolean): Promise<{ slot: Slot; isNew: boolean }> {
@@ -196,16 +212,22 @@ export class ConnectionPool {
           continue;
         }
       }
-      if (this.#slots.size + this.#opening < this.#options.maxConnections) return { slot: await this.#open(signal), isNew: true };
+      const place = this.#places.take();
+      if (place) return { slot: await this.#open(place, signal), isNew: true };
       if (!fresh) {
         const shared = this.#findPipelined();
         if (shared) {
           this.#take(shared);
           return { slot: shared, isNew: false };
         }
+      } else {
+        // Every place is held: an idle connection gives its place up for the fresh one (else the fresh send
+        // would wait for the idle timeout).
+        const idle = this.#findIdle();
+        if (idle) void this.#drop(idle, 'replaced by a fresh connection', true);
       }
       let onAbort: (() => void) | undefined;
-      const slot = await new Promise<Slot | undefined>((resolve) => {
+      const grant = await new Promise<Grant>((resolve) => {
         const waiter: Waiter = { resolve };
         // A waiter woken without a slot keeps its place at the head of the queue (fairness).
         const entry = waited ? this.#waiters.unshift(waiter) : this.#waiters.push(waiter);
@@ -220,7 +242,18 @@ export class ConnectionPool {
       // One signal may serve many sends: do not leave a listener behind for every time this one waited.
       if (onAbort) signal?.removeEventListener('abort', onAbort);
       waited = true;
-      if (this.#closed) throw new SmtpError('ECLOSED', 'The transport is closed', { phase: 'connect', transient: false });
+      if (grant instanceof Place) {
+        // Woken with a place of its own: open with it, or pass it on (aborted, or the pool closed meanwhile).
+        if (!this.#closed && !signal?.aborted) return { slot: await this.#open(grant, signal), isNew: true };
+        grant.release();
+        if (this.#closed) throw closedError();
+        continue; // throws EABORT at the top
+      }
+      const slot = grant;
+      if (this.#closed) {
+        if (slot) this.#release(slot);
+        throw closedError();
+      }
       if (slot) {
         // Handed over by #release, already taken (and counted towards maxMessagesPerConnection) on our behalf.
         if (slot.conn.usable) {
@@ -267,20 +300,22 @@ export class ConnectionPool {
     }
   }
 
-  async #open(signal: AbortSignal | undefined): Promise<Slot> {
-    this.#opening += 1;
+  /** Opens a connection in `place`; a failed open gives the place back (and so wakes a waiter). */
+  async #open(place: Place, signal: AbortSignal | undefined): Promise<Slot> {
+    let conn: PooledConnection;
     try {
       const made = await this.#factory(signal);
-      const conn = made instanceof SmtpConnection ? sessionHooks(made) : made;
-      const slot: Slot = { id: this.#nextId++, conn, started: 0, users: 0, parkedAt: Date.now(), idleTimer: undefined, retiring: false };
-      // Taken by the opener before anyone else can see it in #slots.
-      this.#take(slot);
-      this.#slots.add(slot);
-      this.#events.onOpen?.(slot.id);
-      return slot;
-    } finally {
-      this.#opening -= 1;
+      conn = made instanceof SmtpConnection ? sessionHooks(made) : made;
+    } catch (error) {
+      place.release();
+      throw error;
     }
+    const slot: Slot = { id: this.#nextId++, conn, started: 0, users: 0, parkedAt: Date.now(), idleTimer: undefined, retiring: false, place };
+    // Taken by the opener before anyone else can see it in #slots.
+    this.#take(slot);
+    this.#slots.add(slot);
+    this.#events.onOpen?.(slot.id);
+    return slot;
   }
 
   /**
@@ -337,10 +372,17 @@ export class ConnectionPool {
       conn.setKeepAlive(false);
       slot.idleTimer = setTimeout(() => void this.#drop(slot, 'idle timeout', true), this.#options.idleTimeoutMs);
       slot.idleTimer.unref?.();
-      return;
+    } else if (this.#canPipeline(slot)) {
+      // Room in this connection's pipeline: let one waiter look again. (A dropped connection's place wakes a
+      // waiter when it is given back: #placeFreed.)
+      this.#nextWaiter()?.resolve(undefined);
     }
-    // Capacity changed (a slot was dropped or freed): let one waiter look again.
-    this.#nextWaiter()?.resolve(undefined);
+  }
+
+  /** A place was given back (places.ts): the longest-waiting send gets it, already taken on its behalf. */
+  #placeFreed(): void {
+    const waiter = this.#nextWaiter();
+    if (waiter) waiter.resolve(this.#places.take());
   }
 
   /** The longest-waiting send. Aborted waiters are never in the queue: the abort listener removes them. */
@@ -348,19 +390,39 @@ export class ConnectionPool {
     return this.#waiters.shift();
   }
 
-  async #drop(slot: Slot, reason: string, polite: boolean): Promise<void> {
-    if (!this.#slots.delete(slot)) return;
+  /** Takes the connection out of use and closes it; its place is given back only once it is closed. */
+  #drop(slot: Slot, reason: string, polite: boolean): Promise<void> {
+    if (!this.#slots.delete(slot)) return Promise.resolve();
     clearTimeout(slot.idleTimer);
     this.#events.onClose?.(slot.id, reason);
-    // A freed place may let a waiter open a new connection.
-    this.#nextWaiter()?.resolve(undefined);
-    if (polite && slot.conn.usable) {
-      // An idle socket is unref'd; QUIT must keep the process alive until the server answers, or a script's
-      // `await transport.close()` never resolves because the process exits mid-QUIT.
-      slot.conn.setKeepAlive(true);
-      await slot.conn.quit();
-    } else slot.conn.close();
+    if (!polite || !slot.conn.usable) {
+      try {
+        slot.conn.close();
+      } finally {
+        slot.place.release();
+      }
+      return Promise.resolve();
+    }
+    // An idle socket is unref'd; QUIT must keep the process alive until the server answers, or a script's
+    // `await transport.close()` never resolves because the process exits mid-QUIT.
+    slot.conn.setKeepAlive(true);
+    const closing = (async () => {
+      try {
+        await slot.conn.quit();
+      } catch {
+        slot.conn.close();
+      } finally {
+        slot.place.release();
+      }
+    })();
+    this.#closing.add(closing);
+    void closing.then(() => this.#closing.delete(closing));
+    return closing;
   }
+}
+
+function closedError(): SmtpError {
+  return new SmtpError('ECLOSED', 'The transport is closed', { phase: 'connect', transient: false });
 }
 
 function abortError(): SmtpError {

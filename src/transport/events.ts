@@ -2,7 +2,7 @@
  * What a transport reports while it works, for metrics and logs: a small typed emitter. Listener errors
  * are swallowed: a broken metrics hook must never fail a send.
  */
-import type { SmtpError } from '../errors.js';
+import type { SmtpError, SmtpErrorCode } from '../errors.js';
 import type { SendInfo } from './results.js';
 
 export interface TransportEventMap {
@@ -12,6 +12,11 @@ export interface TransportEventMap {
   'message:failed': { error: SmtpError; durationMs: number; messageId?: string };
   /** Before a retry: `attempt` is the number of the try about to start, `error` why the previous one failed. */
   retry: { attempt: number; error: SmtpError; target: number };
+  /**
+   * The configuration at index `from` could not take the message (unreachable, TLS, authentication, a 4xx)
+   * and the one at `to` is tried next. `code` and `message` are the error's, for a log line.
+   */
+  failover: { from: number; to: number; code: SmtpErrorCode; message: string; error: SmtpError };
 }
 
 type Listener<K extends keyof TransportEventMap> = (event: TransportEventMap[K]) => void;

@@ -6,6 +6,18 @@ export function isRetryable(error: SmtpError): boolean {
   return !['EABORT', 'EGUARD', 'ECONFIG', 'ECLOSED', 'ESIZE'].includes(error.code);
 }
 
+/**
+ * Whether the next configuration of a failover list should take the message after `error` on this one: the
+ * server could not take it for a reason that is not the message's fault (unreachable, TLS, authentication,
+ * a 4xx), and certainly did not take it. Never a 5xx about the message or its recipients (the fallback
+ * would refuse it too, or worse, accept what the primary rightly refused), never after the final dot.
+ */
+export function failsOver(error: SmtpError): boolean {
+  if (error.delivery !== 'none') return false;
+  if (['ECONNECTION', 'ETIMEDOUT', 'ETLS', 'EAUTH'].includes(error.code)) return true;
+  return isRetryable(error);
+}
+
 export async function backoff(round: number, retry: { minDelayMs: number; maxDelayMs: number }, signal?: AbortSignal): Promise<void> {
   const ceiling = Math.min(retry.maxDelayMs, retry.minDelayMs * 2 ** (round - 1));
   // "Equal jitter": half fixed, half random, so retries from many senders spread out but never collapse to 0.

@@ -22,7 +22,7 @@ import { resolveConfig, type ResolvedConfig, type TransportConfig } from './conf
 import { TransportEvents, type TransportEventMap } from './events.js';
 import { BodyHandle } from './body.js';
 import { assertSignal, untilAborted } from './signal.js';
-import { backoff, isRetryable } from './retry-policy.js';
+import { backoff, failsOver, isRetryable } from './retry-policy.js';
 import type { SendCallOptions, SendInfo, VerifyReport } from './results.js';
 
 export type { SendCallOptions, SendInfo, VerifyReport } from './results.js';
@@ -217,21 +217,32 @@ export class SmtpTransport extends TransportEvents {
     const retry = this.#primary.config.retry;
     let attempts = 0;
     let lastError: SmtpError | undefined;
+    let lastTarget: Target | undefined;
+    /** Configurations that failed this message in a way a retry on them would not change (EAUTH, ETLS). */
+    const spent = new Set<Target>();
     const body = new BodyHandle(source, this.#primary.config.guards.maxMessageBytes);
     try {
       for (let pass = 0; pass < retry.attempts; pass += 1) {
         if (pass > 0) await backoff(pass, retry, options.signal);
         for (const target of this.#targets) {
+          if (spent.has(target)) continue;
           if (attempts > 0 && !body.canReplay) throw lastError;
           // Announced only now that another attempt really follows, so a hook can count retries exactly.
-          if (lastError) this.emit('retry', { attempt: attempts + 1, error: lastError, target: target.index });
+          if (lastError) {
+            this.emit('retry', { attempt: attempts + 1, error: lastError, target: target.index });
+            if (lastTarget && lastTarget.index < target.index) {
+              this.emit('failover', { from: lastTarget.index, to: target.index, code: lastError.code, message: lastError.message, error: lastError });
+            }
+          }
           attempts += 1;
           try {
             if (target.limiter) await target.limiter.take();
             const sendOptions: SendOptions = {};
             if (options.signal) sendOptions.signal = options.signal;
             if (options.dsn) sendOptions.dsn = options.dsn;
-            const result = await target.pool.send(envelope, body.next(), sendOptions, lastError?.code === 'ECONNECTION' || lastError?.code === 'ETIMEDOUT');
+            // After a network failure in this same pool: not on a sibling of the connection that died.
+            const fresh = lastTarget?.pool === target.pool && (lastError?.code === 'ECONNECTION' || lastError?.code === 'ETIMEDOUT');
+            const result = await target.pool.send(envelope, body.next(), sendOptions, fresh);
             const info: SendInfo = {
               messageId,
               envelope,
@@ -248,7 +259,13 @@ export class SmtpTransport extends TransportEvents {
           } catch (error) {
             const failure = withHint(asError(error), target.config);
             lastError = failure;
-            if (!isRetryable(failure)) throw failure;
+            lastTarget = target;
+            if (isRetryable(failure)) continue;
+            // Not worth retrying here, but maybe another configuration can take it (a wrong password or a
+            // TLS failure is this server's or this configuration's problem, not the message's).
+            if (!failsOver(failure)) throw failure;
+            spent.add(target);
+            if (spent.size === this.#targets.length) throw failure;
           }
         }
       }
