@@ -14,7 +14,8 @@ import { SmtpError, sourceFailure, type SmtpPhase } from '../errors.js';
 import * as cmd from '../protocol/commands.js';
 import type { Capabilities } from '../protocol/capabilities.js';
 import { formatReply, isPositive, type Reply } from '../protocol/reply.js';
-import { DotStuffer, LineEndingNormalizer, stuffNormalizedBody } from '../protocol/dot-stuffer.js';
+import { DotStuffer, stuffNormalizedBody } from '../protocol/dot-stuffer.js';
+import { BdatChunker, type BdatChunk } from '../protocol/bdat-chunker.js';
 import type { ReplyChannel } from './reply-channel.js';
 import type { Transcript } from './transcript.js';
 import type { Timeouts } from './options.js';
@@ -273,49 +274,27 @@ export class TransactionRunner {
   }
 
   async #streamBdat(gate: Gate, info: BodyInfo, outcome: EnvelopeAccepted, options: InternalOptions, pipelining: boolean): Promise<SendResult> {
-    const { channel, transcript, timeouts } = this.#ctx;
-    const normalizer = new LineEndingNormalizer();
+    const chunker = new BdatChunker(BDAT_CHUNK);
     const pending: Array<Promise<Reply>> = [];
     let refused: Reply | undefined;
-    let buffered: Uint8Array[] = [];
-    let bufferedBytes = 0;
-    const flush = async (last: boolean): Promise<void> => {
-      const payload = Buffer.concat(buffered, bufferedBytes);
-      buffered = [];
-      bufferedBytes = 0;
-      const line = cmd.bdat(payload.byteLength, last);
-      transcript.client(line);
-      const reply = channel.read('data', last ? timeouts.dataMs : timeouts.commandMs);
-      reply.catch(ignore);
-      pending.push(reply);
-      await channel.write(payload.byteLength ? Buffer.concat([Buffer.from(line, 'latin1'), payload]) : line, 1, timeouts.dataMs);
-    };
+    let final: BdatChunk;
     try {
-      for await (const chunk of info.chunks()) {
-        throwIfAborted(options.signal, 'data', channel);
-        const out = normalizer.push(chunk);
-        if (out.byteLength === 0) continue;
-        buffered.push(out);
-        bufferedBytes += out.byteLength;
-        if (bufferedBytes >= BDAT_CHUNK) {
-          await flush(false);
+      reading: for await (const bytes of info.chunks()) {
+        throwIfAborted(options.signal, 'data', this.#ctx.channel);
+        for (const chunk of chunker.push(bytes)) {
+          pending.push((await this.#writeChunk(chunk)).reply);
           // Without PIPELINING each chunk waits for its reply (a client may only send ahead to a server that
           // offers it), and a refused chunk ends the sending: no more chunks after a refusal (RFC 3030).
-          if (!pipelining) {
-            const reply = await (pending.pop() as Promise<Reply>);
-            if (!isPositive(reply)) {
-              refused = reply;
-              break;
-            }
+          if (pipelining) continue;
+          const reply = await (pending.pop() as Promise<Reply>);
+          if (!isPositive(reply)) {
+            refused = reply;
+            break reading;
           }
         }
       }
-      throwIfAborted(options.signal, 'data', channel);
-      const tail = normalizer.end();
-      if (tail.byteLength) {
-        buffered.push(tail);
-        bufferedBytes += tail.byteLength;
-      }
+      throwIfAborted(options.signal, 'data', this.#ctx.channel);
+      final = chunker.end();
     } catch (error) {
       throw this.#abandon(sourceFailure(error, 'The message body could not be read', 'data'), 'data');
     }
@@ -325,13 +304,12 @@ export class TransactionRunner {
       this.#resetBeforeNext = true;
       throw replyError(refused, 'data', 'The server refused the message', 'EMESSAGE');
     }
-    transcript.info(`<${normalizer.bytesOut} bytes of message content in BDAT chunks>`);
+    this.#ctx.transcript.info(`<${chunker.bytesOut} bytes of message content in BDAT chunks>`);
     options.state.terminatorWritten = true;
     // The next transaction may be written before this one's replies arrive.
     const ticket = this.#bdatWriting();
-    await flush(true).catch(ignore);
+    const { reply: last } = await this.#writeChunk(final);
     gate.open();
-    const last = pending.pop() as Promise<Reply>;
     for (const chunkReply of pending) {
       const reply = await chunkReply.catch((error: unknown) => {
         throw rephase(asSmtpError(error, 'data'), 'data', 'unknown');
@@ -343,9 +321,26 @@ export class TransactionRunner {
         throw replyError(reply, 'data', 'The server refused the message', 'EMESSAGE');
       }
     }
-    const result = await this.#finish(last, outcome, normalizer.bytesOut, 'BDAT');
+    const result = await this.#finish(last, outcome, chunker.bytesOut, 'BDAT');
     this.#bdatAccepted(ticket);
     return result;
+  }
+
+  /**
+   * Writes one BDAT chunk (command and payload in one write) and returns its reply, read in write order.
+   * The reply is wrapped: an async function returning a bare promise would wait for it. A failed write of the
+   * LAST chunk is left to its read (the channel is broken then, and the read says so).
+   */
+  async #writeChunk(chunk: BdatChunk): Promise<{ reply: Promise<Reply> }> {
+    const { channel, transcript, timeouts } = this.#ctx;
+    transcript.client(chunk.line);
+    const reply = channel.read('data', chunk.last ? timeouts.dataMs : timeouts.commandMs);
+    reply.catch(ignore);
+    const wire = chunk.size ? Buffer.concat([Buffer.from(chunk.line, 'latin1'), chunk.payload]) : chunk.line;
+    const written = channel.write(wire, 1, timeouts.dataMs);
+    if (chunk.last) await written.catch(ignore);
+    else await written;
+    return { reply };
   }
 
   /** MAIL, RCPTs and BDAT LAST with the whole body in one write: one round trip for the whole message. */
