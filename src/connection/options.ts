@@ -43,6 +43,18 @@ export interface ConnectionOptions {
   useChunking?: boolean;
   /** Pipeline MAIL/RCPT/DATA when the server offers PIPELINING (default true). */
   usePipelining?: boolean;
+  /**
+   * Remembers servers that refuse a message written right behind the previous message's end (before its
+   * reply), so that new connections to them do not do it either. The transport keeps one per server.
+   */
+  crossMessagePipelining?: CrossMessagePipelining;
+}
+
+/** Whether the next message may follow the previous one's end without waiting for its reply. */
+export interface CrossMessagePipelining {
+  allowed(): boolean;
+  /** The server refused a message sent so. */
+  refused(): void;
 }
 
 export function defaultPort(security: Security): number {

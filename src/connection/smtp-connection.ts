@@ -285,6 +285,7 @@ export class SmtpConnection {
       timeouts: this.timeouts,
       useChunking: this.#options.useChunking ?? true,
       usePipelining: this.#options.usePipelining ?? true,
+      crossMessage: this.#options.crossMessagePipelining,
       onBusy: (busy) => {
         if (this.#state === 'ready' || this.#state === 'busy') this.#state = busy ? 'busy' : 'ready';
       },

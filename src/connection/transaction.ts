@@ -14,11 +14,12 @@ import { SmtpError, sourceFailure, type SmtpPhase } from '../errors.js';
 import * as cmd from '../protocol/commands.js';
 import type { Capabilities } from '../protocol/capabilities.js';
 import { formatReply, isPositive, type Reply } from '../protocol/reply.js';
+import { isPipeliningRefusal } from '../protocol/pipelining-refusal.js';
 import { DotStuffer, stuffNormalizedBody } from '../protocol/dot-stuffer.js';
 import { BdatChunker, type BdatChunk } from '../protocol/bdat-chunker.js';
 import type { ReplyChannel } from './reply-channel.js';
 import type { Transcript } from './transcript.js';
-import type { Timeouts } from './options.js';
+import type { CrossMessagePipelining, Timeouts } from './options.js';
 import { replyError, rephase } from './reply-errors.js';
 import { describeBody, type BodyInfo, type MessageBody } from './body-source.js';
 import { classify, planEnvelope, type EnvelopeAccepted, type EnvelopeOutcome, type EnvelopePlan, type Envelope, type RejectedRecipient, type SendOptions } from './envelope-plan.js';
@@ -46,6 +47,8 @@ export interface RunnerContext {
   useChunking: boolean;
   usePipelining: boolean;
   onBusy: (busy: boolean) => void;
+  /** Shared memory of servers that refuse a message written behind the previous one's unanswered end. */
+  crossMessage?: CrossMessagePipelining | undefined;
 }
 
 /** Bodies up to this size, already in memory, go out with MAIL/RCPT/BDAT in a single write. */
@@ -55,6 +58,19 @@ const BDAT_CHUNK = 256 * 1024;
 
 interface TransactionState {
   terminatorWritten: boolean;
+  /** This transaction's end is counted in #unansweredEnds. */
+  endCounted: boolean;
+  /** Its envelope was written while an earlier message's end was still unanswered. */
+  behindEnd: boolean;
+}
+
+/** A message refused because it was pipelined behind another's end: it was never taken, so it goes again. */
+class FollowerRefused extends Error {
+  readonly error: SmtpError;
+  constructor(error: SmtpError) {
+    super(error.message);
+    this.error = error;
+  }
 }
 
 type InternalOptions = SendOptions & { state: TransactionState };
@@ -76,6 +92,11 @@ export class TransactionRunner {
    * been written since: that later one's outcome is still open, and the flag is now about it.
    */
   #bdatWritten = 0;
+  /** Messages whose end (dot or BDAT LAST) is written and whose final reply has not settled them yet. */
+  #unansweredEnds = 0;
+  #endsAnsweredWaiters: Array<() => void> = [];
+  /** Cleared when this server refused a message written behind another's end (see pipelining-refusal.ts). */
+  #acrossMessages = true;
 
   constructor(ctx: RunnerContext) {
     this.#ctx = ctx;
@@ -105,6 +126,33 @@ export class TransactionRunner {
     if (this.#bdatWritten === ticket) this.#resetBeforeNext = false;
   }
 
+  /** May the next message's envelope follow this one's end without waiting for its reply? */
+  #pipelineAcross(): boolean {
+    return this.#acrossMessages && (this.#ctx.crossMessage?.allowed() ?? true);
+  }
+
+  #endWritten(state: TransactionState): void {
+    state.terminatorWritten = true;
+    if (state.endCounted) return;
+    state.endCounted = true;
+    this.#unansweredEnds += 1;
+  }
+
+  #endAnswered(state: TransactionState): void {
+    if (!state.endCounted) return;
+    state.endCounted = false;
+    this.#unansweredEnds -= 1;
+    if (this.#unansweredEnds > 0) return;
+    const waiters = this.#endsAnsweredWaiters;
+    this.#endsAnsweredWaiters = [];
+    for (const wake of waiters) wake();
+  }
+
+  /** Resolves once no message on this connection waits for the reply to its end. */
+  async #allEndsAnswered(): Promise<void> {
+    while (this.#unansweredEnds > 0) await new Promise<void>((resolve) => this.#endsAnsweredWaiters.push(resolve));
+  }
+
   /** A successful RSET sent outside a transaction (the pool's, before reuse): the next one needs none. */
   resetDone(): void {
     if (this.#inFlight === 0) this.#resetBeforeNext = false;
@@ -115,13 +163,13 @@ export class TransactionRunner {
    * more promises per call, and this runs once per message.
    */
   async run(envelope: Envelope, body: MessageBody, options: SendOptions): Promise<SendResult> {
-    const gate = makeGate();
+    const turn: Turn = { gate: makeGate() };
     const previous = this.#tail;
-    this.#tail = gate.opened;
+    this.#tail = turn.gate.opened;
     this.#inFlight += 1;
     this.#ctx.onBusy(true);
     const signal = options.signal;
-    const state: TransactionState = { terminatorWritten: false };
+    const state: TransactionState = { terminatorWritten: false, endCounted: false, behindEnd: false };
     // Until the terminator is on the wire, an abort drops the session at once (a half-sent message must not
     // be completed); after it, the outcome is reported as it is.
     const onAbort = signal
@@ -135,16 +183,17 @@ export class TransactionRunner {
       // Inside the try: if this throws (a caller's bogus signal), the finally still opens the gate.
       if (onAbort) signal?.addEventListener('abort', onAbort, { once: true });
       listening = onAbort !== undefined;
-      return await this.#execute(previous, gate, envelope, body, { ...options, state });
+      return await this.#execute(previous, turn, envelope, body, { ...options, state });
     } finally {
       if (listening && onAbort) signal?.removeEventListener('abort', onAbort);
-      gate.open(); // idempotent; makes sure nobody waits forever behind a failed transaction
+      this.#endAnswered(state);
+      turn.gate.open(); // idempotent; makes sure nobody waits forever behind a failed transaction
       this.#inFlight -= 1;
       if (this.#inFlight === 0) this.#ctx.onBusy(false);
     }
   }
 
-  async #execute(previous: Promise<void>, gate: Gate, envelope: Envelope, body: MessageBody, options: InternalOptions): Promise<SendResult> {
+  async #execute(previous: Promise<void>, turn: Turn, envelope: Envelope, body: MessageBody, options: InternalOptions): Promise<SendResult> {
     const { channel } = this.#ctx;
     // Always a microtask, even behind an open gate: an abort signalled right after send() returns must still
     // find the transaction unwritten (EABORT, nothing sent).
@@ -154,28 +203,62 @@ export class TransactionRunner {
     const caps = this.#ctx.capabilities();
     const info = describeBody(body);
     const plan = planEnvelope(envelope, info, options, caps, this.#ctx.transcript);
+    try {
+      options.state.behindEnd = this.#unansweredEnds > 0;
+      return await this.#attempt(turn.gate, caps, info, plan, options);
+    } catch (error) {
+      if (!(error instanceof FollowerRefused)) throw error;
+      // The server took the envelope written behind an unanswered end for an early talker and refused it: the
+      // message was never taken (delivery none). Stop writing across messages, here and (for a while) on
+      // every connection to this server, and send it again once nothing ahead waits for an answer. It goes
+      // to the back of the queue: the transactions already waiting behind it keep their order.
+      this.#acrossMessages = false;
+      this.#ctx.crossMessage?.refused();
+      this.#ctx.transcript.info('The server refused commands pipelined after the end of a message; sending it again without');
+      this.#endAnswered(options.state);
+      options.state.terminatorWritten = false;
+      const ahead = this.#tail;
+      const again = makeGate();
+      this.#tail = again.opened;
+      turn.gate.open();
+      turn.gate = again;
+      await ahead;
+      await this.#allEndsAnswered();
+      if (channel.broken) throw rephase(channel.broken, 'mail', 'none');
+      throwIfAborted(options.signal, 'mail');
+      options.state.behindEnd = false;
+      try {
+        return await this.#attempt(turn.gate, caps, info, plan, options);
+      } catch (second) {
+        throw second instanceof FollowerRefused ? second.error : second;
+      }
+    }
+  }
+
+  async #attempt(gate: Gate, caps: Capabilities, info: BodyInfo, plan: EnvelopePlan, options: InternalOptions): Promise<SendResult> {
     const pipelining = this.#ctx.usePipelining && caps.pipelining;
     const chunking = this.#ctx.useChunking && caps.chunking;
+    // Without PIPELINING the next transaction may not be written before this one's last reply (RFC 2920:
+    // only a server that offers it takes commands ahead); nor where the server refused that: run() opens the
+    // gate when this one settles.
+    const early = pipelining && this.#pipelineAcross() ? gate : AFTER_LAST_REPLY;
 
     const reset = this.#resetBeforeNext ? cmd.rset() : '';
     this.#resetBeforeNext = false;
     // `return await`, here and below: returning another async function's promise from an async function
     // costs two more microtask turns than awaiting it.
     if (chunking && pipelining && info.bytes && info.bytes.byteLength <= ONE_FLIGHT_LIMIT) {
-      return await this.#oneFlightBdat(gate, reset, plan, info.bytes, options);
+      return await this.#oneFlightBdat(early, reset, plan, info.bytes, options);
     }
     // With PIPELINING the RSET leads the envelope's flight (RFC 2920 allows it anywhere in a group).
     if (reset && !pipelining) await this.#simple(reset, 'mail');
-    const outcome = await this.#envelopeReplies(plan, pipelining, chunking ? '' : cmd.data(), pipelining ? reset : '');
+    const outcome = await this.#envelopeReplies(plan, pipelining, chunking ? '' : cmd.data(), pipelining ? reset : '', options.state.behindEnd);
     if (!outcome.ok) {
       await this.#recover(outcome.needsReset, outcome.dataAccepted);
       gate.open();
       throw outcome.error;
     }
-    throwIfAborted(options.signal, 'data', channel);
-    // Without PIPELINING the next transaction may not be written before this one's last reply (RFC 2920:
-    // only a server that offers it takes commands ahead): run() opens the gate when this one settles.
-    const early = pipelining ? gate : AFTER_LAST_REPLY;
+    throwIfAborted(options.signal, 'data', this.#ctx.channel);
     return chunking
       ? await this.#streamBdat(early, info, outcome, options, pipelining)
       : await this.#streamData(early, info, outcome, options);
@@ -185,7 +268,7 @@ export class TransactionRunner {
    * [RSET +] MAIL + RCPTs (+ DATA), pipelined or one by one; sorts the replies into accepted and refused.
    * `reset` (pipelined only) leads the group; its reply is not judged: if it failed, the MAIL reply says so.
    */
-  async #envelopeReplies(plan: EnvelopePlan, pipelining: boolean, dataLine: string, reset = ''): Promise<EnvelopeOutcome> {
+  async #envelopeReplies(plan: EnvelopePlan, pipelining: boolean, dataLine: string, reset: string, behindEnd: boolean): Promise<EnvelopeOutcome> {
     const { channel, transcript, timeouts } = this.#ctx;
     const lead = reset ? 1 : 0;
     const count = lead + 1 + plan.rcptLines.length + (dataLine ? 1 : 0);
@@ -206,6 +289,20 @@ export class TransactionRunner {
         // closed after it), else the first one left without a reply.
         const closedAt = replies.findIndex((r) => r.code === 421);
         const phase = phaseOf(closedAt >= 0 ? closedAt : replies.length);
+        const mailReply = replies[lead];
+        if (behindEnd && mailReply && isPipeliningRefusal(mailReply)) {
+          // Refused as an early talker and disconnected (Postfix's smtpd_forbid_unauth_pipelining does so):
+          // not taken, so a fresh connection may try again, and it will not write across messages.
+          this.#acrossMessages = false;
+          this.#ctx.crossMessage?.refused();
+          throw new SmtpError('ECONNECTION', `The server refused commands pipelined after the end of a message and closed: ${formatReply(mailReply)}`, {
+            phase: 'mail',
+            replyCode: mailReply.code,
+            transient: true,
+            delivery: 'none',
+            cause: error,
+          });
+        }
         throw rephase(asSmtpError(error, phase), phase);
       }
     } else {
@@ -229,7 +326,9 @@ export class TransactionRunner {
     // A refused RSET leaves the server as it was: the next transaction (or the pool) tries RSET again.
     const resetReply = lead ? replies[0] : undefined;
     if (resetReply && !isPositive(resetReply)) this.#resetBeforeNext = true;
-    return classify(plan, lead ? replies.slice(lead) : replies, dataLine !== '');
+    const outcome = classify(plan, lead ? replies.slice(lead) : replies, dataLine !== '');
+    if (!outcome.ok && behindEnd && refusedAsFollower(replies.slice(lead))) throw new FollowerRefused(outcome.error);
+    return outcome;
   }
 
   async #streamData(gate: Gate, info: BodyInfo, outcome: EnvelopeAccepted, options: InternalOptions): Promise<SendResult> {
@@ -264,7 +363,7 @@ export class TransactionRunner {
     transcript.client('.\r\n');
     const final = channel.read('data', timeouts.dataMs);
     final.catch(ignore);
-    options.state.terminatorWritten = true;
+    this.#endWritten(options.state);
     // Two writes in one loop turn leave as one writev (the channel corks until the turn ends): no copy of the body.
     if (held && held.byteLength > 0) channel.post(held, 0, timeouts.dataMs)?.catch(ignore);
     const backpressure = channel.post(terminator, 1, timeouts.dataMs);
@@ -305,7 +404,7 @@ export class TransactionRunner {
       throw replyError(refused, 'data', 'The server refused the message', 'EMESSAGE');
     }
     this.#ctx.transcript.info(`<${chunker.bytesOut} bytes of message content in BDAT chunks>`);
-    options.state.terminatorWritten = true;
+    this.#endWritten(options.state);
     // The next transaction may be written before this one's replies arrive.
     const ticket = this.#bdatWriting();
     const { reply: last } = await this.#writeChunk(final);
@@ -355,7 +454,7 @@ export class TransactionRunner {
     throwIfAborted(options.signal, 'mail');
     const replies = readAll(channel, count, 'mail', timeouts.commandMs, timeouts.dataMs);
     const ticket = this.#bdatWriting();
-    options.state.terminatorWritten = true;
+    this.#endWritten(options.state);
     const backpressure = channel.post(Buffer.concat([Buffer.from(commands, 'utf8'), bytes]), count, timeouts.dataMs);
     if (backpressure) await backpressure.catch(ignore);
     gate.open();
@@ -375,7 +474,8 @@ export class TransactionRunner {
     const outcome = classify(plan, envelopeReplies, false);
     const last = all[all.length - 1] as Promise<Reply>;
     if (!outcome.ok) {
-      await last.catch(ignore);
+      const bdatReply = await last.catch(() => undefined);
+      if (options.state.behindEnd && bdatReply && refusedAsFollower([...envelopeReplies, bdatReply])) throw new FollowerRefused(outcome.error);
       throw outcome.error;
     }
     const result = await this.#finish(last, outcome, bytes.byteLength, 'BDAT');
@@ -436,6 +536,20 @@ export class TransactionRunner {
 
 /** Marks a promise as handled (it is awaited later, or its failure is reported another way). */
 function ignore(): void {}
+
+/** The gate a transaction holds; a message sent again takes a new place at the back of the queue. */
+interface Turn {
+  gate: Gate;
+}
+
+/**
+ * The replies of a group written behind another message's end, as a server gives them when it refuses such
+ * commands: the sender refused with that refusal's wording, and nothing in the group accepted.
+ */
+function refusedAsFollower(replies: readonly Reply[]): boolean {
+  const mail = replies[0];
+  return mail !== undefined && isPipeliningRefusal(mail) && !replies.some((r) => isPositive(r) || r.code === 354);
+}
 
 /** Stands in for the gate where the next transaction must wait for this one's last reply. */
 const AFTER_LAST_REPLY: Gate = { opened: Promise.resolve(), open: () => undefined };

@@ -15,6 +15,7 @@ import { ConnectionPool } from '../pool/pool.js';
 import { Admission } from './admission.js';
 import { poolKey } from './pool-key.js';
 import { RateLimiter } from './rate-limiter.js';
+import { PipeliningMemory } from './pipelining-memory.js';
 import { checkDestination } from '../guards/destination.js';
 import { messageBytesNow, prepareMessageNow, type ComposeOptions, type PreparedMessage } from '../mime/compose.js';
 import type { MailMessage } from '../mime/message.js';
@@ -57,6 +58,8 @@ export class SmtpTransport extends TransportEvents {
   readonly #composeOptions: ComposeOptions;
   /** send()/sendRaw() calls not yet settled, queued ones included: close() waits for them. */
   #pending = 0;
+  /** Servers that refused messages pipelined behind another's end (shared by their connections). */
+  readonly #pipelining = new PipeliningMemory();
   #onIdle: (() => void) | undefined;
 
   constructor(configs: TransportConfig | TransportConfig[]) {
@@ -287,6 +290,7 @@ export class SmtpTransport extends TransportEvents {
       tls: config.tls,
       timeouts: config.timeouts,
       allowInsecureAuth: config.allowInsecureAuth,
+      crossMessagePipelining: this.#pipelining.forServer(transportKey(config)),
       ...(pinned ? { address: pinned.address } : {}),
       ...(config.clientName !== undefined ? { clientName: config.clientName } : {}),
       ...(config.auth ? { auth: config.auth } : {}),
