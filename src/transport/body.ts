@@ -6,7 +6,7 @@
 import { pipeline, Readable, Transform, type TransformCallback } from 'node:stream';
 import { SmtpError } from '../errors.js';
 import type { MessageBody } from '../connection/transaction.js';
-import type { ReplayableBody } from '../connection/body-source.js';
+import { asBodyBytes, type ReplayableBody } from '../connection/body-source.js';
 import type { PreparedMessage } from '../mime/compose.js';
 
 /** Hands the body to each attempt (see the file comment). */
@@ -55,15 +55,27 @@ export class BodyHandle {
   }
 }
 
-/** Fails the stream with EGUARD once more than `max` bytes have passed (for bodies of unknown size). */
+/**
+ * Fails the stream with EGUARD once more than `max` bytes have passed (for bodies of unknown size). Its
+ * writable side is in object mode: a caller's object-mode stream may hand it anything, and a byte-mode
+ * writable throws ERR_INVALID_ARG_TYPE from inside the source's 'data' event, outside every promise (a
+ * process crash). Here such a chunk fails the stream with EMESSAGE instead.
+ */
 class ByteCap extends Transform {
   #seen = 0;
   readonly #max: number;
   constructor(max: number) {
-    super();
+    super({ writableObjectMode: true });
     this.#max = max;
   }
-  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+  override _transform(input: unknown, _encoding: BufferEncoding, callback: TransformCallback): void {
+    let chunk: Uint8Array;
+    try {
+      chunk = asBodyBytes(input);
+    } catch (error) {
+      callback(error as Error);
+      return;
+    }
     this.#seen += chunk.byteLength;
     if (this.#seen > this.#max) {
       callback(new SmtpError('EGUARD', `The message is over guards.maxMessageBytes (${this.#max})`, { phase: 'data', transient: false }));
