@@ -16,6 +16,7 @@ import { Admission } from './admission.js';
 import { poolKey } from './pool-key.js';
 import { RateLimiter } from './rate-limiter.js';
 import { PipeliningMemory } from './pipelining-memory.js';
+import { checkRawBody, checkRawEnvelope } from './raw-input.js';
 import { checkDestination } from '../guards/destination.js';
 import { messageBytesNow, prepareMessageNow, type ComposeOptions, type PreparedMessage } from '../mime/compose.js';
 import type { MailMessage } from '../mime/message.js';
@@ -150,9 +151,12 @@ export class SmtpTransport extends TransportEvents {
     options ??= {};
     this.#assertOpen();
     assertSignal(options.signal);
+    // Before any connection: a caller's mistake is EGUARD naming the field, never a server error later.
+    const checked = checkRawEnvelope(envelope, this.#primary.config.smtpUtf8);
+    const body = checkRawBody(raw);
     this.#pending += 1;
     try {
-      return await this.#deliver(envelope, raw, '', options, performance.now());
+      return await this.#deliver(checked, body, '', options, performance.now());
     } finally {
       this.#settled();
     }
