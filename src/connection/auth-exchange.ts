@@ -14,7 +14,7 @@ import type { SaslMechanism } from '../sasl/mechanism.js';
 import type { ReplyChannel } from './reply-channel.js';
 import type { Transcript } from './transcript.js';
 import type { AuthOptions } from './options.js';
-import { replyError } from './reply-errors.js';
+import { outOfSequenceError, replyError } from './reply-errors.js';
 
 /** A server that keeps challenging forever must not keep us in the loop forever. */
 const MAX_ROUNDS = 10;
@@ -62,6 +62,12 @@ export async function authenticate(ctx: AuthContext): Promise<string> {
       }
       reply = await send(ctx, cmd.authResponse(response.toString('base64')));
     }
+    // Neither a challenge, nor success, nor a refusal (a 250, a 354, a 1xx): the server is out of step.
+    if (reply.code !== 235 && !isRefusal(reply)) {
+      const error = outOfSequenceError(reply, 'auth', 'AUTH');
+      ctx.channel.breakWith(error);
+      throw error;
+    }
     if (reply.code === 235) {
       // RFC 4954 lets a server carry final success data (SCRAM's server signature) in the 235 itself.
       mechanism.finish(mechanism.name.startsWith('SCRAM') ? successData(reply) : undefined);
@@ -85,6 +91,10 @@ async function cancel(ctx: AuthContext): Promise<void> {
   } catch {
     // The session may already be gone; the original error is what matters.
   }
+}
+
+function isRefusal(reply: Reply): boolean {
+  return reply.code >= 400 && reply.code < 600;
 }
 
 function decodeChallenge(reply: Reply): Buffer | undefined {

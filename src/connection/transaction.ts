@@ -20,7 +20,8 @@ import { BdatChunker, type BdatChunk } from '../protocol/bdat-chunker.js';
 import type { ReplyChannel } from './reply-channel.js';
 import type { Transcript } from './transcript.js';
 import type { CrossMessagePipelining, Timeouts } from './options.js';
-import { replyError, rephase } from './reply-errors.js';
+import { outOfSequenceError, replyError, rephase } from './reply-errors.js';
+import { isOutOfSequence } from '../protocol/reply-sequence.js';
 import { describeBody, type BodyInfo, type MessageBody } from './body-source.js';
 import { classify, planEnvelope, type EnvelopeAccepted, type EnvelopeOutcome, type EnvelopePlan, type Envelope, type RejectedRecipient, type SendOptions } from './envelope-plan.js';
 
@@ -305,6 +306,7 @@ export class TransactionRunner {
         }
         throw rephase(asSmtpError(error, phase), phase);
       }
+      replies.forEach((reply, i) => this.#inSequence(reply, dataLine && i === count - 1 ? 'DATA' : i < lead ? 'RSET' : i === lead ? 'MAIL' : 'RCPT', phaseOf(i)));
     } else {
       // Without PIPELINING, stop at the first reply that makes the rest pointless.
       const lines = [plan.mailLine, ...plan.rcptLines.map((r) => r.line)];
@@ -319,6 +321,7 @@ export class TransactionRunner {
         } catch (error) {
           throw rephase(asSmtpError(error, phase), phase);
         }
+        this.#inSequence(reply, dataLine && i === lines.length - 1 ? 'DATA' : i === 0 ? 'MAIL' : 'RCPT', phase);
         replies.push(reply);
         if (i === 0 && !isPositive(reply)) break;
       }
@@ -386,6 +389,7 @@ export class TransactionRunner {
           // offers it), and a refused chunk ends the sending: no more chunks after a refusal (RFC 3030).
           if (pipelining) continue;
           const reply = await (pending.pop() as Promise<Reply>);
+          this.#inSequence(reply, 'BDAT', 'data');
           if (!isPositive(reply)) {
             refused = reply;
             break reading;
@@ -413,6 +417,7 @@ export class TransactionRunner {
       const reply = await chunkReply.catch((error: unknown) => {
         throw rephase(asSmtpError(error, 'data'), 'data', 'unknown');
       });
+      this.#inSequence(reply, 'BDAT', 'data', 'unknown');
       if (!isPositive(reply)) {
         // The server refused a chunk; it discards the rest and the final reply says so too. (The RSET flag
         // is already up: it was raised before the gate opened.)
@@ -459,7 +464,10 @@ export class TransactionRunner {
     if (backpressure) await backpressure.catch(ignore);
     gate.open();
     const all = replies.slice(reset ? 1 : 0);
-    if (reset) await replies[0]?.catch(ignore);
+    if (reset) {
+      const resetReply = await replies[0]?.catch(() => undefined);
+      if (resetReply) this.#inSequence(resetReply, 'RSET', 'mail', 'unknown');
+    }
     const envelopeReplies: Reply[] = [];
     for (const p of all.slice(0, -1)) {
       envelopeReplies.push(await p.catch((error: unknown) => {
@@ -470,6 +478,9 @@ export class TransactionRunner {
         const refused = failure.replyCode === 421 || envelopeReplies.some((r) => r.code === 421) || (mail !== undefined && !isPositive(mail));
         throw rephase(failure, 'mail', refused ? 'none' : 'unknown');
       }));
+      const reply = envelopeReplies[envelopeReplies.length - 1] as Reply;
+      // The body is on the wire behind these commands: a server out of step may have taken it.
+      this.#inSequence(reply, envelopeReplies.length === 1 ? 'MAIL' : 'RCPT', envelopeReplies.length === 1 ? 'mail' : 'rcpt', 'unknown');
     }
     const outcome = classify(plan, envelopeReplies, false);
     const last = all[all.length - 1] as Promise<Reply>;
@@ -491,6 +502,7 @@ export class TransactionRunner {
       // The terminator is on the wire; the server may have taken the message. Never retried automatically.
       throw rephase(asSmtpError(error, 'data'), 'data', 'unknown');
     }
+    this.#inSequence(reply, 'the end of the message', 'data', 'unknown');
     if (!isPositive(reply)) throw replyError(reply, 'data', 'The server refused the message', 'EMESSAGE');
     return {
       accepted: outcome.accepted,
@@ -517,11 +529,25 @@ export class TransactionRunner {
 
   async #simple(line: string, phase: SmtpPhase): Promise<Reply> {
     this.#ctx.transcript.client(line);
+    let reply: Reply;
     try {
-      return await this.#ctx.channel.command(line, phase, this.#ctx.timeouts.commandMs);
+      reply = await this.#ctx.channel.command(line, phase, this.#ctx.timeouts.commandMs);
     } catch (error) {
       throw rephase(asSmtpError(error, phase), phase);
     }
+    this.#inSequence(reply, line === '.\r\n' ? 'the end of the message' : line.trimEnd(), phase);
+    return reply;
+  }
+
+  /**
+   * A reply of a class its command cannot get (a 250 to DATA, a 354 to MAIL) is a protocol violation, not a
+   * refusal: the server is out of step, so the session is broken and the send fails with EPROTOCOL.
+   */
+  #inSequence(reply: Reply, command: string, phase: SmtpPhase, delivery: 'none' | 'unknown' = 'none'): void {
+    if (!isOutOfSequence(reply, command === 'DATA' ? 'intermediate' : 'completion')) return;
+    const error = outOfSequenceError(reply, phase, command, delivery);
+    this.#ctx.channel.breakWith(error);
+    throw error;
   }
 
   /** A failure while streaming the body: the server is mid-DATA, so the session cannot continue. */
