@@ -85,7 +85,11 @@ export class SmtpTransport extends TransportEvents {
       ...(primary.from !== undefined ? { defaultFrom: primary.from } : {}),
       ...(primary.clientName !== undefined ? { hostname: primary.clientName } : {}),
       smtpUtf8: primary.smtpUtf8,
-      limits: Object.freeze({ maxCustomHeaders: primary.guards.maxCustomHeaders, maxMessageBytes: primary.guards.maxMessageBytes }),
+      limits: Object.freeze({
+        maxCustomHeaders: primary.guards.maxCustomHeaders,
+        maxMessageBytes: primary.guards.maxMessageBytes,
+        maxBodyBytes: primary.guards.maxBodyBytes,
+      }),
     });
   }
 
