@@ -132,6 +132,12 @@ export class TransactionRunner {
     return this.#acrossMessages && (this.#ctx.crossMessage?.allowed() ?? true);
   }
 
+  /** This server refused a message written behind another's end: not on this connection, nor (for a while) others. */
+  #stopPipeliningAcross(): void {
+    this.#acrossMessages = false;
+    this.#ctx.crossMessage?.refused();
+  }
+
   #endWritten(state: TransactionState): void {
     state.terminatorWritten = true;
     if (state.endCounted) return;
@@ -213,8 +219,7 @@ export class TransactionRunner {
       // message was never taken (delivery none). Stop writing across messages, here and (for a while) on
       // every connection to this server, and send it again once nothing ahead waits for an answer. It goes
       // to the back of the queue: the transactions already waiting behind it keep their order.
-      this.#acrossMessages = false;
-      this.#ctx.crossMessage?.refused();
+      this.#stopPipeliningAcross();
       this.#ctx.transcript.info('The server refused commands pipelined after the end of a message; sending it again without');
       this.#endAnswered(options.state);
       options.state.terminatorWritten = false;
@@ -290,12 +295,11 @@ export class TransactionRunner {
         // closed after it), else the first one left without a reply.
         const closedAt = replies.findIndex((r) => r.code === 421);
         const phase = phaseOf(closedAt >= 0 ? closedAt : replies.length);
-        const mailReply = replies[lead];
-        if (behindEnd && mailReply && isPipeliningRefusal(mailReply)) {
+        const mailReply = replies[lead] ?? replies[0];
+        if (behindEnd && mailReply && (isPipeliningRefusal(mailReply) || closedAfterRefusal(asSmtpError(error, phase)))) {
           // Refused as an early talker and disconnected (Postfix's smtpd_forbid_unauth_pipelining does so):
           // not taken, so a fresh connection may try again, and it will not write across messages.
-          this.#acrossMessages = false;
-          this.#ctx.crossMessage?.refused();
+          this.#stopPipeliningAcross();
           throw new SmtpError('ECONNECTION', `The server refused commands pipelined after the end of a message and closed: ${formatReply(mailReply)}`, {
             phase: 'mail',
             replyCode: mailReply.code,
@@ -475,7 +479,10 @@ export class TransactionRunner {
         // The body is on the wire, so a dead connection leaves the outcome unknown, unless the server already
         // said it will not take this message: a refused MAIL, or a 421 (it closes and processes nothing more).
         const mail = envelopeReplies[0];
-        const refused = failure.replyCode === 421 || envelopeReplies.some((r) => r.code === 421) || (mail !== undefined && !isPositive(mail));
+        // Refused as an early talker, then the server hung up: stop writing across messages to it.
+        const hungUp = closedAfterRefusal(failure);
+        if (options.state.behindEnd && hungUp) this.#stopPipeliningAcross();
+        const refused = failure.replyCode === 421 || hungUp || envelopeReplies.some((r) => r.code === 421) || (mail !== undefined && !isPositive(mail));
         throw rephase(failure, 'mail', refused ? 'none' : 'unknown');
       }));
       const reply = envelopeReplies[envelopeReplies.length - 1] as Reply;
@@ -562,6 +569,14 @@ export class TransactionRunner {
 
 /** Marks a promise as handled (it is awaited later, or its failure is reported another way). */
 function ignore(): void {}
+
+/**
+ * The channel failed because the server refused commands sent ahead of its reply and hung up (reply-channel
+ * stamps that close with the refusal's code): it processed nothing after that reply, like after a 421.
+ */
+function closedAfterRefusal(error: SmtpError): boolean {
+  return error.code === 'ECONNECTION' && error.replyCode !== undefined && error.replyCode >= 500;
+}
 
 /** The gate a transaction holds; a message sent again takes a new place at the back of the queue. */
 interface Turn {

@@ -94,3 +94,42 @@ describe('PipeliningMemory', () => {
     expect(view.allowed()).toBe(true);
   });
 });
+
+describe('a server that refuses with 554 and hangs up (Postfix 3.9, Exim lock-step checks)', () => {
+  it('DATA: 200 pooled sends all arrive exactly once; the refused ones go again on a fresh connection', async () => {
+    const s = await earlyTalkerServer({ chunking: false, answerDelayMs: 1, hangUp: true });
+    cleanups.push(() => s.close());
+    const t = createTransport({ host: '127.0.0.1', port: s.port, security: 'none', pool: { maxConnections: 5 }, retry: { attempts: 3, minDelayMs: 1, maxDelayMs: 5 } });
+    cleanups.push(() => t.close());
+    const results = await Promise.allSettled(
+      Array.from({ length: 200 }, (_, i) => t.send({ from: 'a@example.test', to: 'b@example.test', subject: `m${i}`, text: `message ${i}` })),
+    );
+    expect(results.filter((r) => r.status === 'rejected').map((r) => String((r as PromiseRejectedResult).reason))).toEqual([]);
+    await t.close();
+    const received = counts(messageIds(s.messages));
+    expect(received.size).toBe(200);
+    expect([...received.values()].every((n) => n === 1)).toBe(true);
+    expect(s.refusedCommands).toBeGreaterThan(0);
+    // Remembered for the server: the new connections do not write across messages, so few refusals.
+    expect(s.refusedCommands).toBeLessThanOrEqual(5);
+  });
+
+  it('BDAT in one flight: 200 pooled sends all arrive exactly once, the server is remembered', async () => {
+    const s = await earlyTalkerServer({ chunking: true, answerDelayMs: 1, hangUp: true });
+    cleanups.push(() => s.close());
+    const t = createTransport({ host: '127.0.0.1', port: s.port, security: 'none', pool: { maxConnections: 5 }, retry: { attempts: 3, minDelayMs: 1, maxDelayMs: 5 } });
+    cleanups.push(() => t.close());
+    const results = await Promise.allSettled(
+      Array.from({ length: 200 }, (_, i) => t.send({ from: 'a@example.test', to: 'b@example.test', subject: `m${i}`, text: `message ${i}` })),
+    );
+    await t.close();
+    const received = counts(messageIds(s.messages));
+    expect([...received.values()].every((n) => n === 1)).toBe(true);
+    // Messages written behind the refused one had their bodies on the wire when the server hung up; the
+    // server's last words were the refusal, so (as after a 421) it took none of them: delivery none, sent
+    // again on a fresh connection. After the first refusal no connection writes across messages again.
+    expect(results.filter((r) => r.status === 'rejected').map((r) => String((r as PromiseRejectedResult).reason))).toEqual([]);
+    expect(received.size).toBe(200);
+    expect(s.refusedCommands).toBeLessThanOrEqual(5);
+  });
+});

@@ -25,6 +25,11 @@ export interface EarlyTalkerOptions {
   chunking?: boolean;
   /** How long the answer to an end of data waits (the window in which pipelined commands are refused). */
   answerDelayMs?: number;
+  /**
+   * Refuse the first early command with "554 5.5.0 Error: SMTP protocol synchronization" and hang up, as
+   * Postfix 3.9 (smtpd_forbid_unauth_pipelining) and Exim (smtp_enforce_sync) do at their lock-step points.
+   */
+  hangUp?: boolean;
 }
 
 const REFUSAL = '503 5.5.1 Bad sequence of commands - pipelined after end of DATA';
@@ -54,6 +59,7 @@ function session(socket: net.Socket, state: EarlyTalkerServer, options: EarlyTal
   const out: Array<string | undefined> = [];
   const flush = (): void => {
     while (out.length > 0 && out[0] !== undefined) socket.write(`${out.shift() as string}\r\n`);
+    if (closing && out.length === 0) socket.end();
   };
   const reply = (line: string): void => {
     out.push(line);
@@ -66,6 +72,8 @@ function session(socket: net.Socket, state: EarlyTalkerServer, options: EarlyTal
   let body: Buffer[] = [];
   /** Set from the end of a message until its answer is written: commands arriving now are refused. */
   let answering = false;
+  /** hangUp: the connection ends once the replies queued so far are out. */
+  let closing = false;
 
   const endOfMessage = (): void => {
     const message = Buffer.concat(body);
@@ -85,6 +93,13 @@ function session(socket: net.Socket, state: EarlyTalkerServer, options: EarlyTal
   const command = (line: string): void => {
     const verb = line.split(' ')[0]?.toUpperCase() ?? '';
     const bdat = /^BDAT (\d+)( LAST)?$/i.exec(line);
+    if (answering && options.hangUp) {
+      state.refusedCommands += 1;
+      mode = { kind: 'command' };
+      reply('554 5.5.0 Error: SMTP protocol synchronization');
+      closing = true;
+      return;
+    }
     if (answering) {
       state.refusedCommands += 1;
       if (bdat) mode = { kind: 'bdat', left: Number(bdat[1]), last: bdat[2] !== undefined, refused: true };
@@ -126,6 +141,7 @@ function session(socket: net.Socket, state: EarlyTalkerServer, options: EarlyTal
 
   const pump = (): void => {
     for (;;) {
+      if (closing) return; // the server reads nothing more
       if (mode.kind === 'bdat') {
         const take = Math.min(mode.left, input.length);
         if (!mode.refused) body.push(Buffer.from(input.subarray(0, take)));
