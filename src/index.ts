@@ -31,3 +31,7 @@ export { ConnectionPool, type PoolOptions, type PooledConnection } from './pool/
 
 // The local capture server (demo, tests, benchmarks).
 export { startSink, type SinkOptions, type SinkServer, type SunkMessage } from './sink/index.js';
+
+// Servers that refuse commands pipelined behind the end of a message (issue 14): an SmtpConnection can share
+// what it learned with others to the same server (the transport keeps one per pool key).
+export type { CrossMessagePipelining } from './connection/options.js';
