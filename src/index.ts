@@ -51,3 +51,7 @@ export type { HttpsFetcher, FetchedResource } from './mime/fetch.js';
 // `connector: createProxyConnector(url)` and the same `protocol`/`socketPath`.
 export { createProxyConnector, parseProxyUrl, describeProxy, type ProxyConnectorOptions, type ProxySpec, type ProxyKind } from './proxy/index.js';
 export type { Protocol } from './connection/options.js';
+
+// Servers that refuse commands pipelined behind the end of a message (issue 14): an SmtpConnection can share
+// what it learned with others to the same server (the transport keeps one per pool key).
+export type { CrossMessagePipelining } from './connection/options.js';

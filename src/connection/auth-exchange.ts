@@ -14,7 +14,7 @@ import type { SaslMechanism } from '../sasl/mechanism.js';
 import type { ReplyChannel } from './reply-channel.js';
 import type { Transcript } from './transcript.js';
 import type { AuthOptions } from './options.js';
-import { replyError } from './reply-errors.js';
+import { outOfSequenceError, replyError } from './reply-errors.js';
 
 /** A server that keeps challenging forever must not keep us in the loop forever. */
 const MAX_ROUNDS = 10;
@@ -49,7 +49,7 @@ export async function authenticate(ctx: AuthContext): Promise<string> {
     for (let round = 0; reply.code === 334; round += 1) {
       if (round >= MAX_ROUNDS) {
         await cancel(ctx);
-        throw new SmtpError('EAUTH', `The server sent more than ${MAX_ROUNDS} AUTH challenges`, { phase: 'auth', transient: false });
+        throw untrusted(ctx, new SmtpError('EAUTH', `The server sent more than ${MAX_ROUNDS} AUTH challenges`, { phase: 'auth', transient: false }));
       }
       const challenge = decodeChallenge(reply);
       let response: Buffer;
@@ -58,13 +58,24 @@ export async function authenticate(ctx: AuthContext): Promise<string> {
         response = await mechanism.next(challenge);
       } catch (error) {
         await cancel(ctx);
-        throw error;
+        throw untrusted(ctx, error);
       }
       reply = await send(ctx, cmd.authResponse(response.toString('base64')));
     }
+    // Neither a challenge, nor success, nor a refusal (a 250, a 354, a 1xx): the server is out of step.
+    if (reply.code !== 235 && !isRefusal(reply)) {
+      const error = outOfSequenceError(reply, 'auth', 'AUTH');
+      ctx.channel.breakWith(error);
+      throw error;
+    }
     if (reply.code === 235) {
       // RFC 4954 lets a server carry final success data (SCRAM's server signature) in the 235 itself.
-      mechanism.finish(mechanism.name.startsWith('SCRAM') ? successData(reply) : undefined);
+      try {
+        mechanism.finish(mechanism.name.startsWith('SCRAM') ? successData(reply) : undefined);
+      } catch (error) {
+        // The server said 235 but did not prove who it is: it thinks the session is authenticated.
+        throw untrusted(ctx, error);
+      }
       return mechanism.name;
     }
     throw failure(reply, mechanism, ctx);
@@ -85,6 +96,22 @@ async function cancel(ctx: AuthContext): Promise<void> {
   } catch {
     // The session may already be gone; the original error is what matters.
   }
+}
+
+/**
+ * The mechanism refused what the server sent (a wrong SCRAM signature, a nonce that is not ours, an iteration
+ * count out of bounds, a malformed challenge): the server failed to prove its identity or does not follow the
+ * mechanism. Nothing more may be sent to it on this session, so it is broken, not just the login failed.
+ * (A plain refusal, 535, is different: the server is who it is, the credentials were wrong.)
+ */
+function untrusted(ctx: AuthContext, error: unknown): SmtpError {
+  const failure = SmtpError.is(error) ? error : new SmtpError('EAUTH', String(error), { phase: 'auth', transient: false, cause: error });
+  ctx.channel.breakWith(failure);
+  return failure;
+}
+
+function isRefusal(reply: Reply): boolean {
+  return reply.code >= 400 && reply.code < 600;
 }
 
 function decodeChallenge(reply: Reply): Buffer | undefined {

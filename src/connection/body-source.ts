@@ -2,6 +2,7 @@
 import { Readable } from 'node:stream';
 import { isAscii } from 'node:buffer';
 import { LineEndingNormalizer } from '../protocol/dot-stuffer.js';
+import { SmtpError } from '../errors.js';
 
 /** Something that can produce the message again (a composed message), so retries resend the same bytes. */
 export interface ReplayableBody {
@@ -35,12 +36,32 @@ export function describeBody(body: MessageBody): BodyInfo {
   }
   if (body instanceof Readable) {
     const stream = body;
-    return { eightBit: false, chunks: () => stream };
+    return { eightBit: false, chunks: () => checked(stream) };
   }
   const replayable = body;
-  const info: BodyInfo = { eightBit: replayable.eightBit ?? false, chunks: () => replayable.open() };
+  const info: BodyInfo = { eightBit: replayable.eightBit ?? false, chunks: () => checked(replayable.open()) };
   if (replayable.size !== undefined) info.size = replayable.size;
   return info;
+}
+
+/**
+ * A caller's stream may be in object mode and yield anything. A chunk that is not bytes or text fails the send
+ * (EMESSAGE, before the end of data, so nothing is delivered) instead of reaching Buffer code that throws.
+ */
+async function* checked(stream: Readable): AsyncIterable<Uint8Array> {
+  for await (const chunk of stream) yield asBodyBytes(chunk);
+}
+
+/** One chunk of a caller's body stream as bytes: Buffer/Uint8Array as they are, text as UTF-8, else EMESSAGE. */
+export function asBodyBytes(chunk: unknown): Uint8Array {
+  if (chunk instanceof Uint8Array) return chunk;
+  if (typeof chunk === 'string') return Buffer.from(chunk, 'utf8');
+  const kind = chunk === null ? 'null' : Array.isArray(chunk) ? 'an array' : typeof chunk;
+  throw new SmtpError('EMESSAGE', `The message body stream yielded ${kind}; expected Buffer, Uint8Array or string chunks`, {
+    phase: 'data',
+    transient: false,
+    delivery: 'none',
+  });
 }
 
 async function* single(bytes: Uint8Array): AsyncIterable<Uint8Array> {

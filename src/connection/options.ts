@@ -52,6 +52,18 @@ export interface ConnectionOptions {
   protocol?: Protocol;
   /** Connect to this Unix domain socket instead of host:port; `host` still names the server. Security defaults to 'none'. */
   socketPath?: string;
+  /**
+   * Remembers servers that refuse a message written right behind the previous message's end (before its
+   * reply), so that new connections to them do not do it either. The transport keeps one per server.
+   */
+  crossMessagePipelining?: CrossMessagePipelining;
+}
+
+/** Whether the next message may follow the previous one's end without waiting for its reply. */
+export interface CrossMessagePipelining {
+  allowed(): boolean;
+  /** The server refused a message sent so. */
+  refused(): void;
 }
 
 export type Protocol = 'smtp' | 'lmtp';

@@ -11,6 +11,7 @@ import { SmtpError, type SmtpPhase } from '../errors.js';
 import { ReplyParser } from '../protocol/reply-parser.js';
 import type { Reply } from '../protocol/reply.js';
 import { replyError } from './reply-errors.js';
+import { isPipeliningRefusal } from '../protocol/pipelining-refusal.js';
 import { atTurnEnd } from './loop-turn.js';
 import { setReadSink } from '../tls/direct-reads.js';
 
@@ -46,6 +47,8 @@ export class ReplyChannel {
   #broken: SmtpError | undefined;
   /** Set while the last reply may legitimately be followed by the peer closing (after QUIT). */
   #closingExpected = false;
+  /** The latest reply: a close right after an early-talker refusal is the server hanging up on purpose. */
+  #lastReply: Reply | undefined;
   readonly #events: ChannelEvents;
   /**
    * One timer for all pending reads, armed for the earliest deadline. A reply does not touch it: when it
@@ -261,6 +264,7 @@ export class ReplyChannel {
     }
     for (const reply of replies) {
       this.#events.onReply?.(reply);
+      this.#lastReply = reply;
       if (this.#expected === 0) {
         // Transcribed above like any reply: a conformance transcript shows what the server really sent.
         this.breakWith(
@@ -315,6 +319,16 @@ export class ReplyChannel {
 
   #onClose = (): void => {
     if (this.#broken) return;
+    const last = this.#lastReply;
+    if (!this.#closingExpected && last !== undefined && isPipeliningRefusal(last)) {
+      // Refused commands sent ahead of its reply, then hung up (Postfix's smtpd_forbid_unauth_pipelining,
+      // Exim's synchronization check): like a 421, it processed nothing after that reply. The reply code says
+      // so to every read still waiting (see closedAfterRefusal in transaction.ts).
+      const refusal = replyError(last, 'connect', 'The server refused commands sent ahead of its reply and closed the connection', 'ECONNECTION');
+      // Transient: a new connection that waits for each reply gets through.
+      this.breakWith(new SmtpError('ECONNECTION', refusal.message, { phase: 'connect', replyCode: last.code, response: refusal.response ?? '', transient: true }));
+      return;
+    }
     const message = this.#closingExpected ? 'Connection closed' : 'Connection closed by the server unexpectedly';
     this.breakWith(new SmtpError('ECONNECTION', message, { phase: 'connect', transient: true }));
   };

@@ -39,3 +39,19 @@ function oneLine(text: string): string {
   const flat = text.replace(/\s*\n\s*/g, ' | ');
   return flat.length > 300 ? `${flat.slice(0, 300)}...` : flat;
 }
+
+/**
+ * A reply of a class the command cannot get (protocol/reply-sequence.ts): EPROTOCOL, and the caller breaks
+ * the session. Transient: another connection may well work. Delivery as the caller knows it.
+ */
+export function outOfSequenceError(reply: Reply, phase: SmtpPhase, what: string, delivery: DeliveryState = 'none'): SmtpError {
+  const response = formatReply(reply);
+  return new SmtpError('EPROTOCOL', `The server answered ${what} out of sequence: ${oneLine(response)}`, {
+    phase,
+    replyCode: reply.code,
+    ...(reply.enhancedCode !== undefined ? { enhancedCode: reply.enhancedCode } : {}),
+    response,
+    transient: true,
+    delivery,
+  });
+}

@@ -16,7 +16,8 @@ import { defaultConnector } from '../tls/connector.js';
 import { upgradeToTls, describeTls, type TlsInfo } from '../tls/upgrade.js';
 import { ReplyChannel } from './reply-channel.js';
 import { Transcript } from './transcript.js';
-import { replyError, rephase } from './reply-errors.js';
+import { outOfSequenceError, replyError, rephase } from './reply-errors.js';
+import { isOutOfSequence, type Awaiting } from '../protocol/reply-sequence.js';
 import { authenticate } from './auth-exchange.js';
 import {
   DEFAULT_TIMEOUTS,
@@ -240,6 +241,7 @@ export class SmtpConnection {
     const greeting = await this.#read('greeting', this.timeouts.greetingMs);
     this.timings.greetingMs = performance.now() - started - this.timings.connectMs;
     this.#greeting = greeting;
+    this.#inSequence(greeting, 'completion', 'greeting', 'the connection');
     if (greeting.code !== 220) {
       // 554 means "no service here"; 421 means "try later". Either way the session is over.
       const error = replyError(greeting, 'greeting', 'The server refused the connection', 'ECONNECTION');
@@ -255,6 +257,7 @@ export class SmtpConnection {
   async ehlo(): Promise<Capabilities> {
     const lmtp = this.protocol === 'lmtp';
     const reply = await this.#exchange(lmtp ? cmd.lhlo(this.clientName) : cmd.ehlo(this.clientName), 'ehlo', this.timeouts.commandMs);
+    this.#inSequence(reply, 'completion', 'ehlo', lmtp ? 'LHLO' : 'EHLO');
     if (isPositive(reply)) {
       this.#capabilities = parseCapabilities(reply);
       return this.#capabilities;
@@ -263,6 +266,7 @@ export class SmtpConnection {
     if (lmtp) throw this.#negative(reply, 'ehlo', 'LHLO was refused', 'EPROTOCOL');
     if (reply.code === 500 || reply.code === 502 || reply.code === 504) {
       const helo = await this.#exchange(cmd.helo(this.clientName), 'ehlo', this.timeouts.commandMs);
+      this.#inSequence(helo, 'completion', 'ehlo', 'HELO');
       if (isPositive(helo)) {
         this.#capabilities = heloCapabilities(helo);
         return this.#capabilities;
@@ -280,6 +284,13 @@ export class SmtpConnection {
     const channel = this.#requireChannel();
     if (this.#secure) throw new SmtpError('EPROTOCOL', 'STARTTLS on a connection that is already encrypted', { phase: 'starttls' });
     const reply = await this.#exchange(cmd.startTls(), 'starttls', this.timeouts.commandMs);
+    this.#inSequence(reply, 'completion', 'starttls', 'STARTTLS');
+    if (isPositive(reply) && reply.code !== 220) {
+      // STARTTLS has one positive answer (RFC 3207): any other 2xx is the server out of step, not a refusal.
+      const error = outOfSequenceError(reply, 'starttls', 'STARTTLS');
+      this.#fail(error);
+      throw error;
+    }
     if (reply.code !== 220) {
       if (options.optional) {
         this.#transcript.info(`STARTTLS refused (${reply.code}); continuing without TLS (opportunistic)`);
@@ -363,6 +374,7 @@ export class SmtpConnection {
       useChunking: this.protocol === 'lmtp' ? false : (this.#options.useChunking ?? true),
       lmtp: this.protocol === 'lmtp',
       usePipelining: this.#options.usePipelining ?? true,
+      crossMessage: this.#options.crossMessagePipelining,
       onBusy: (busy) => {
         if (this.#state === 'ready' || this.#state === 'busy') this.#state = busy ? 'busy' : 'ready';
       },
@@ -423,6 +435,7 @@ export class SmtpConnection {
 
   async #expectPositive(line: string, phase: SmtpPhase, code: 'EENVELOPE' | 'EPROTOCOL', what: string): Promise<Reply> {
     const reply = await this.#exchange(line, phase, this.timeouts.commandMs);
+    this.#inSequence(reply, 'completion', phase, redactedCommand(line).split(' ')[0] ?? 'the command');
     if (!isPositive(reply)) throw replyError(reply, phase, what, code, redactedCommand(line));
     return reply;
   }
@@ -450,6 +463,14 @@ export class SmtpConnection {
     if (reply.code !== 421) return reply;
     this.#channel?.expectClose();
     const error = replyError(reply, phase, 'The server is closing the connection', 'ECONNECTION');
+    this.#fail(error);
+    throw error;
+  }
+
+  /** A reply of a class the command cannot get: the server is out of step, the session is over (EPROTOCOL). */
+  #inSequence(reply: Reply, awaiting: Awaiting, phase: SmtpPhase, what: string): void {
+    if (!isOutOfSequence(reply, awaiting)) return;
+    const error = outOfSequenceError(reply, phase, what);
     this.#fail(error);
     throw error;
   }

@@ -14,11 +14,14 @@ import { SmtpError, sourceFailure, type SmtpPhase } from '../errors.js';
 import * as cmd from '../protocol/commands.js';
 import type { Capabilities } from '../protocol/capabilities.js';
 import { formatReply, isPositive, type Reply } from '../protocol/reply.js';
-import { DotStuffer, LineEndingNormalizer, stuffNormalizedBody } from '../protocol/dot-stuffer.js';
+import { isPipeliningRefusal } from '../protocol/pipelining-refusal.js';
+import { DotStuffer, stuffNormalizedBody } from '../protocol/dot-stuffer.js';
+import { BdatChunker, type BdatChunk } from '../protocol/bdat-chunker.js';
 import type { ReplyChannel } from './reply-channel.js';
 import type { Transcript } from './transcript.js';
-import type { Timeouts } from './options.js';
-import { replyError, rephase } from './reply-errors.js';
+import type { CrossMessagePipelining, Timeouts } from './options.js';
+import { outOfSequenceError, replyError, rephase } from './reply-errors.js';
+import { isOutOfSequence } from '../protocol/reply-sequence.js';
 import { describeBody, type BodyInfo, type MessageBody } from './body-source.js';
 import { collectLmtpReplies, lmtpResponse, readLmtpReplies } from './lmtp-replies.js';
 import { classify, planEnvelope, type EnvelopeAccepted, type EnvelopeOutcome, type EnvelopePlan, type Envelope, type RejectedRecipient, type SendOptions } from './envelope-plan.js';
@@ -48,6 +51,8 @@ export interface RunnerContext {
   onBusy: (busy: boolean) => void;
   /** LMTP (RFC 2033): one reply per accepted recipient after the message. Chunking must be off. */
   lmtp?: boolean;
+  /** Shared memory of servers that refuse a message written behind the previous one's unanswered end. */
+  crossMessage?: CrossMessagePipelining | undefined;
 }
 
 /** Bodies up to this size, already in memory, go out with MAIL/RCPT/BDAT in a single write. */
@@ -57,6 +62,19 @@ const BDAT_CHUNK = 256 * 1024;
 
 interface TransactionState {
   terminatorWritten: boolean;
+  /** This transaction's end is counted in #unansweredEnds. */
+  endCounted: boolean;
+  /** Its envelope was written while an earlier message's end was still unanswered. */
+  behindEnd: boolean;
+}
+
+/** A message refused because it was pipelined behind another's end: it was never taken, so it goes again. */
+class FollowerRefused extends Error {
+  readonly error: SmtpError;
+  constructor(error: SmtpError) {
+    super(error.message);
+    this.error = error;
+  }
 }
 
 type InternalOptions = SendOptions & { state: TransactionState };
@@ -78,6 +96,11 @@ export class TransactionRunner {
    * been written since: that later one's outcome is still open, and the flag is now about it.
    */
   #bdatWritten = 0;
+  /** Messages whose end (dot or BDAT LAST) is written and whose final reply has not settled them yet. */
+  #unansweredEnds = 0;
+  #endsAnsweredWaiters: Array<() => void> = [];
+  /** Cleared when this server refused a message written behind another's end (see pipelining-refusal.ts). */
+  #acrossMessages = true;
 
   constructor(ctx: RunnerContext) {
     this.#ctx = ctx;
@@ -107,6 +130,39 @@ export class TransactionRunner {
     if (this.#bdatWritten === ticket) this.#resetBeforeNext = false;
   }
 
+  /** May the next message's envelope follow this one's end without waiting for its reply? */
+  #pipelineAcross(): boolean {
+    return this.#acrossMessages && (this.#ctx.crossMessage?.allowed() ?? true);
+  }
+
+  /** This server refused a message written behind another's end: not on this connection, nor (for a while) others. */
+  #stopPipeliningAcross(): void {
+    this.#acrossMessages = false;
+    this.#ctx.crossMessage?.refused();
+  }
+
+  #endWritten(state: TransactionState): void {
+    state.terminatorWritten = true;
+    if (state.endCounted) return;
+    state.endCounted = true;
+    this.#unansweredEnds += 1;
+  }
+
+  #endAnswered(state: TransactionState): void {
+    if (!state.endCounted) return;
+    state.endCounted = false;
+    this.#unansweredEnds -= 1;
+    if (this.#unansweredEnds > 0) return;
+    const waiters = this.#endsAnsweredWaiters;
+    this.#endsAnsweredWaiters = [];
+    for (const wake of waiters) wake();
+  }
+
+  /** Resolves once no message on this connection waits for the reply to its end. */
+  async #allEndsAnswered(): Promise<void> {
+    while (this.#unansweredEnds > 0) await new Promise<void>((resolve) => this.#endsAnsweredWaiters.push(resolve));
+  }
+
   /** A successful RSET sent outside a transaction (the pool's, before reuse): the next one needs none. */
   resetDone(): void {
     if (this.#inFlight === 0) this.#resetBeforeNext = false;
@@ -117,13 +173,13 @@ export class TransactionRunner {
    * more promises per call, and this runs once per message.
    */
   async run(envelope: Envelope, body: MessageBody, options: SendOptions): Promise<SendResult> {
-    const gate = makeGate();
+    const turn: Turn = { gate: makeGate() };
     const previous = this.#tail;
-    this.#tail = gate.opened;
+    this.#tail = turn.gate.opened;
     this.#inFlight += 1;
     this.#ctx.onBusy(true);
     const signal = options.signal;
-    const state: TransactionState = { terminatorWritten: false };
+    const state: TransactionState = { terminatorWritten: false, endCounted: false, behindEnd: false };
     // Until the terminator is on the wire, an abort drops the session at once (a half-sent message must not
     // be completed); after it, the outcome is reported as it is.
     const onAbort = signal
@@ -137,16 +193,17 @@ export class TransactionRunner {
       // Inside the try: if this throws (a caller's bogus signal), the finally still opens the gate.
       if (onAbort) signal?.addEventListener('abort', onAbort, { once: true });
       listening = onAbort !== undefined;
-      return await this.#execute(previous, gate, envelope, body, { ...options, state });
+      return await this.#execute(previous, turn, envelope, body, { ...options, state });
     } finally {
       if (listening && onAbort) signal?.removeEventListener('abort', onAbort);
-      gate.open(); // idempotent; makes sure nobody waits forever behind a failed transaction
+      this.#endAnswered(state);
+      turn.gate.open(); // idempotent; makes sure nobody waits forever behind a failed transaction
       this.#inFlight -= 1;
       if (this.#inFlight === 0) this.#ctx.onBusy(false);
     }
   }
 
-  async #execute(previous: Promise<void>, gate: Gate, envelope: Envelope, body: MessageBody, options: InternalOptions): Promise<SendResult> {
+  async #execute(previous: Promise<void>, turn: Turn, envelope: Envelope, body: MessageBody, options: InternalOptions): Promise<SendResult> {
     const { channel } = this.#ctx;
     // Always a microtask, even behind an open gate: an abort signalled right after send() returns must still
     // find the transaction unwritten (EABORT, nothing sent).
@@ -156,28 +213,61 @@ export class TransactionRunner {
     const caps = this.#ctx.capabilities();
     const info = describeBody(body);
     const plan = planEnvelope(envelope, info, options, caps, this.#ctx.transcript);
+    try {
+      options.state.behindEnd = this.#unansweredEnds > 0;
+      return await this.#attempt(turn.gate, caps, info, plan, options);
+    } catch (error) {
+      if (!(error instanceof FollowerRefused)) throw error;
+      // The server took the envelope written behind an unanswered end for an early talker and refused it: the
+      // message was never taken (delivery none). Stop writing across messages, here and (for a while) on
+      // every connection to this server, and send it again once nothing ahead waits for an answer. It goes
+      // to the back of the queue: the transactions already waiting behind it keep their order.
+      this.#stopPipeliningAcross();
+      this.#ctx.transcript.info('The server refused commands pipelined after the end of a message; sending it again without');
+      this.#endAnswered(options.state);
+      options.state.terminatorWritten = false;
+      const ahead = this.#tail;
+      const again = makeGate();
+      this.#tail = again.opened;
+      turn.gate.open();
+      turn.gate = again;
+      await ahead;
+      await this.#allEndsAnswered();
+      if (channel.broken) throw rephase(channel.broken, 'mail', 'none');
+      throwIfAborted(options.signal, 'mail');
+      options.state.behindEnd = false;
+      try {
+        return await this.#attempt(turn.gate, caps, info, plan, options);
+      } catch (second) {
+        throw second instanceof FollowerRefused ? second.error : second;
+      }
+    }
+  }
+
+  async #attempt(gate: Gate, caps: Capabilities, info: BodyInfo, plan: EnvelopePlan, options: InternalOptions): Promise<SendResult> {
     const pipelining = this.#ctx.usePipelining && caps.pipelining;
     const chunking = this.#ctx.useChunking && caps.chunking;
+    // Without PIPELINING the next transaction may not be written before this one's last reply (RFC 2920:
+    // only a server that offers it takes commands ahead); nor where the server refused that: run() opens the
+    // gate when this one settles.
+    const early = pipelining && this.#pipelineAcross() ? gate : AFTER_LAST_REPLY;
 
     const reset = this.#resetBeforeNext ? cmd.rset() : '';
     this.#resetBeforeNext = false;
     // `return await`, here and below: returning another async function's promise from an async function
     // costs two more microtask turns than awaiting it.
     if (chunking && pipelining && info.bytes && info.bytes.byteLength <= ONE_FLIGHT_LIMIT) {
-      return await this.#oneFlightBdat(gate, reset, plan, info.bytes, options);
+      return await this.#oneFlightBdat(early, reset, plan, info.bytes, options);
     }
     // With PIPELINING the RSET leads the envelope's flight (RFC 2920 allows it anywhere in a group).
     if (reset && !pipelining) await this.#simple(reset, 'mail');
-    const outcome = await this.#envelopeReplies(plan, pipelining, chunking ? '' : cmd.data(), pipelining ? reset : '');
+    const outcome = await this.#envelopeReplies(plan, pipelining, chunking ? '' : cmd.data(), pipelining ? reset : '', options.state.behindEnd);
     if (!outcome.ok) {
       await this.#recover(outcome.needsReset, outcome.dataAccepted);
       gate.open();
       throw outcome.error;
     }
-    throwIfAborted(options.signal, 'data', channel);
-    // Without PIPELINING the next transaction may not be written before this one's last reply (RFC 2920:
-    // only a server that offers it takes commands ahead): run() opens the gate when this one settles.
-    const early = pipelining ? gate : AFTER_LAST_REPLY;
+    throwIfAborted(options.signal, 'data', this.#ctx.channel);
     return chunking
       ? await this.#streamBdat(early, info, outcome, options, pipelining)
       : await this.#streamData(early, info, outcome, options);
@@ -187,7 +277,7 @@ export class TransactionRunner {
    * [RSET +] MAIL + RCPTs (+ DATA), pipelined or one by one; sorts the replies into accepted and refused.
    * `reset` (pipelined only) leads the group; its reply is not judged: if it failed, the MAIL reply says so.
    */
-  async #envelopeReplies(plan: EnvelopePlan, pipelining: boolean, dataLine: string, reset = ''): Promise<EnvelopeOutcome> {
+  async #envelopeReplies(plan: EnvelopePlan, pipelining: boolean, dataLine: string, reset: string, behindEnd: boolean): Promise<EnvelopeOutcome> {
     const { channel, transcript, timeouts } = this.#ctx;
     const lead = reset ? 1 : 0;
     const count = lead + 1 + plan.rcptLines.length + (dataLine ? 1 : 0);
@@ -208,8 +298,22 @@ export class TransactionRunner {
         // closed after it), else the first one left without a reply.
         const closedAt = replies.findIndex((r) => r.code === 421);
         const phase = phaseOf(closedAt >= 0 ? closedAt : replies.length);
+        const mailReply = replies[lead] ?? replies[0];
+        if (behindEnd && mailReply && (isPipeliningRefusal(mailReply) || closedAfterRefusal(asSmtpError(error, phase)))) {
+          // Refused as an early talker and disconnected (Postfix's smtpd_forbid_unauth_pipelining does so):
+          // not taken, so a fresh connection may try again, and it will not write across messages.
+          this.#stopPipeliningAcross();
+          throw new SmtpError('ECONNECTION', `The server refused commands pipelined after the end of a message and closed: ${formatReply(mailReply)}`, {
+            phase: 'mail',
+            replyCode: mailReply.code,
+            transient: true,
+            delivery: 'none',
+            cause: error,
+          });
+        }
         throw rephase(asSmtpError(error, phase), phase);
       }
+      replies.forEach((reply, i) => this.#inSequence(reply, dataLine && i === count - 1 ? 'DATA' : i < lead ? 'RSET' : i === lead ? 'MAIL' : 'RCPT', phaseOf(i)));
     } else {
       // Without PIPELINING, stop at the first reply that makes the rest pointless.
       const lines = [plan.mailLine, ...plan.rcptLines.map((r) => r.line)];
@@ -224,6 +328,7 @@ export class TransactionRunner {
         } catch (error) {
           throw rephase(asSmtpError(error, phase), phase);
         }
+        this.#inSequence(reply, dataLine && i === lines.length - 1 ? 'DATA' : i === 0 ? 'MAIL' : 'RCPT', phase);
         replies.push(reply);
         if (i === 0 && !isPositive(reply)) break;
       }
@@ -231,7 +336,9 @@ export class TransactionRunner {
     // A refused RSET leaves the server as it was: the next transaction (or the pool) tries RSET again.
     const resetReply = lead ? replies[0] : undefined;
     if (resetReply && !isPositive(resetReply)) this.#resetBeforeNext = true;
-    return classify(plan, lead ? replies.slice(lead) : replies, dataLine !== '');
+    const outcome = classify(plan, lead ? replies.slice(lead) : replies, dataLine !== '');
+    if (!outcome.ok && behindEnd && refusedAsFollower(replies.slice(lead))) throw new FollowerRefused(outcome.error);
+    return outcome;
   }
 
   async #streamData(gate: Gate, info: BodyInfo, outcome: EnvelopeAccepted, options: InternalOptions): Promise<SendResult> {
@@ -268,7 +375,7 @@ export class TransactionRunner {
     const lmtpReads = this.#ctx.lmtp ? readLmtpReplies(channel, outcome.accepted.length, timeouts.dataMs) : undefined;
     const final = lmtpReads ? undefined : channel.read('data', timeouts.dataMs);
     final?.catch(ignore);
-    options.state.terminatorWritten = true;
+    this.#endWritten(options.state);
     // Two writes in one loop turn leave as one writev (the channel corks until the turn ends): no copy of the body.
     if (held && held.byteLength > 0) channel.post(held, 0, timeouts.dataMs)?.catch(ignore);
     const backpressure = channel.post(terminator, lmtpReads?.length ?? 1, timeouts.dataMs);
@@ -279,49 +386,28 @@ export class TransactionRunner {
   }
 
   async #streamBdat(gate: Gate, info: BodyInfo, outcome: EnvelopeAccepted, options: InternalOptions, pipelining: boolean): Promise<SendResult> {
-    const { channel, transcript, timeouts } = this.#ctx;
-    const normalizer = new LineEndingNormalizer();
+    const chunker = new BdatChunker(BDAT_CHUNK);
     const pending: Array<Promise<Reply>> = [];
     let refused: Reply | undefined;
-    let buffered: Uint8Array[] = [];
-    let bufferedBytes = 0;
-    const flush = async (last: boolean): Promise<void> => {
-      const payload = Buffer.concat(buffered, bufferedBytes);
-      buffered = [];
-      bufferedBytes = 0;
-      const line = cmd.bdat(payload.byteLength, last);
-      transcript.client(line);
-      const reply = channel.read('data', last ? timeouts.dataMs : timeouts.commandMs);
-      reply.catch(ignore);
-      pending.push(reply);
-      await channel.write(payload.byteLength ? Buffer.concat([Buffer.from(line, 'latin1'), payload]) : line, 1, timeouts.dataMs);
-    };
+    let final: BdatChunk;
     try {
-      for await (const chunk of info.chunks()) {
-        throwIfAborted(options.signal, 'data', channel);
-        const out = normalizer.push(chunk);
-        if (out.byteLength === 0) continue;
-        buffered.push(out);
-        bufferedBytes += out.byteLength;
-        if (bufferedBytes >= BDAT_CHUNK) {
-          await flush(false);
+      reading: for await (const bytes of info.chunks()) {
+        throwIfAborted(options.signal, 'data', this.#ctx.channel);
+        for (const chunk of chunker.push(bytes)) {
+          pending.push((await this.#writeChunk(chunk)).reply);
           // Without PIPELINING each chunk waits for its reply (a client may only send ahead to a server that
           // offers it), and a refused chunk ends the sending: no more chunks after a refusal (RFC 3030).
-          if (!pipelining) {
-            const reply = await (pending.pop() as Promise<Reply>);
-            if (!isPositive(reply)) {
-              refused = reply;
-              break;
-            }
+          if (pipelining) continue;
+          const reply = await (pending.pop() as Promise<Reply>);
+          this.#inSequence(reply, 'BDAT', 'data');
+          if (!isPositive(reply)) {
+            refused = reply;
+            break reading;
           }
         }
       }
-      throwIfAborted(options.signal, 'data', channel);
-      const tail = normalizer.end();
-      if (tail.byteLength) {
-        buffered.push(tail);
-        bufferedBytes += tail.byteLength;
-      }
+      throwIfAborted(options.signal, 'data', this.#ctx.channel);
+      final = chunker.end();
     } catch (error) {
       throw this.#abandon(sourceFailure(error, 'The message body could not be read', 'data'), 'data');
     }
@@ -331,17 +417,17 @@ export class TransactionRunner {
       this.#resetBeforeNext = true;
       throw replyError(refused, 'data', 'The server refused the message', 'EMESSAGE');
     }
-    transcript.info(`<${normalizer.bytesOut} bytes of message content in BDAT chunks>`);
-    options.state.terminatorWritten = true;
+    this.#ctx.transcript.info(`<${chunker.bytesOut} bytes of message content in BDAT chunks>`);
+    this.#endWritten(options.state);
     // The next transaction may be written before this one's replies arrive.
     const ticket = this.#bdatWriting();
-    await flush(true).catch(ignore);
+    const { reply: last } = await this.#writeChunk(final);
     gate.open();
-    const last = pending.pop() as Promise<Reply>;
     for (const chunkReply of pending) {
       const reply = await chunkReply.catch((error: unknown) => {
         throw rephase(asSmtpError(error, 'data'), 'data', 'unknown');
       });
+      this.#inSequence(reply, 'BDAT', 'data', 'unknown');
       if (!isPositive(reply)) {
         // The server refused a chunk; it discards the rest and the final reply says so too. (The RSET flag
         // is already up: it was raised before the gate opened.)
@@ -349,9 +435,26 @@ export class TransactionRunner {
         throw replyError(reply, 'data', 'The server refused the message', 'EMESSAGE');
       }
     }
-    const result = await this.#finish(last, outcome, normalizer.bytesOut, 'BDAT');
+    const result = await this.#finish(last, outcome, chunker.bytesOut, 'BDAT');
     this.#bdatAccepted(ticket);
     return result;
+  }
+
+  /**
+   * Writes one BDAT chunk (command and payload in one write) and returns its reply, read in write order.
+   * The reply is wrapped: an async function returning a bare promise would wait for it. A failed write of the
+   * LAST chunk is left to its read (the channel is broken then, and the read says so).
+   */
+  async #writeChunk(chunk: BdatChunk): Promise<{ reply: Promise<Reply> }> {
+    const { channel, transcript, timeouts } = this.#ctx;
+    transcript.client(chunk.line);
+    const reply = channel.read('data', chunk.last ? timeouts.dataMs : timeouts.commandMs);
+    reply.catch(ignore);
+    const wire = chunk.size ? Buffer.concat([Buffer.from(chunk.line, 'latin1'), chunk.payload]) : chunk.line;
+    const written = channel.write(wire, 1, timeouts.dataMs);
+    if (chunk.last) await written.catch(ignore);
+    else await written;
+    return { reply };
   }
 
   /** MAIL, RCPTs and BDAT LAST with the whole body in one write: one round trip for the whole message. */
@@ -366,12 +469,15 @@ export class TransactionRunner {
     throwIfAborted(options.signal, 'mail');
     const replies = readAll(channel, count, 'mail', timeouts.commandMs, timeouts.dataMs);
     const ticket = this.#bdatWriting();
-    options.state.terminatorWritten = true;
+    this.#endWritten(options.state);
     const backpressure = channel.post(Buffer.concat([Buffer.from(commands, 'utf8'), bytes]), count, timeouts.dataMs);
     if (backpressure) await backpressure.catch(ignore);
     gate.open();
     const all = replies.slice(reset ? 1 : 0);
-    if (reset) await replies[0]?.catch(ignore);
+    if (reset) {
+      const resetReply = await replies[0]?.catch(() => undefined);
+      if (resetReply) this.#inSequence(resetReply, 'RSET', 'mail', 'unknown');
+    }
     const envelopeReplies: Reply[] = [];
     for (const p of all.slice(0, -1)) {
       envelopeReplies.push(await p.catch((error: unknown) => {
@@ -379,14 +485,21 @@ export class TransactionRunner {
         // The body is on the wire, so a dead connection leaves the outcome unknown, unless the server already
         // said it will not take this message: a refused MAIL, or a 421 (it closes and processes nothing more).
         const mail = envelopeReplies[0];
-        const refused = failure.replyCode === 421 || envelopeReplies.some((r) => r.code === 421) || (mail !== undefined && !isPositive(mail));
+        // Refused as an early talker, then the server hung up: stop writing across messages to it.
+        const hungUp = closedAfterRefusal(failure);
+        if (options.state.behindEnd && hungUp) this.#stopPipeliningAcross();
+        const refused = failure.replyCode === 421 || hungUp || envelopeReplies.some((r) => r.code === 421) || (mail !== undefined && !isPositive(mail));
         throw rephase(failure, 'mail', refused ? 'none' : 'unknown');
       }));
+      const reply = envelopeReplies[envelopeReplies.length - 1] as Reply;
+      // The body is on the wire behind these commands: a server out of step may have taken it.
+      this.#inSequence(reply, envelopeReplies.length === 1 ? 'MAIL' : 'RCPT', envelopeReplies.length === 1 ? 'mail' : 'rcpt', 'unknown');
     }
     const outcome = classify(plan, envelopeReplies, false);
     const last = all[all.length - 1] as Promise<Reply>;
     if (!outcome.ok) {
-      await last.catch(ignore);
+      const bdatReply = await last.catch(() => undefined);
+      if (options.state.behindEnd && bdatReply && refusedAsFollower([...envelopeReplies, bdatReply])) throw new FollowerRefused(outcome.error);
       throw outcome.error;
     }
     const result = await this.#finish(last, outcome, bytes.byteLength, 'BDAT');
@@ -402,6 +515,7 @@ export class TransactionRunner {
       // The terminator is on the wire; the server may have taken the message. Never retried automatically.
       throw rephase(asSmtpError(error, 'data'), 'data', 'unknown');
     }
+    this.#inSequence(reply, 'the end of the message', 'data', 'unknown');
     if (!isPositive(reply)) throw replyError(reply, 'data', 'The server refused the message', 'EMESSAGE');
     return {
       accepted: outcome.accepted,
@@ -434,11 +548,25 @@ export class TransactionRunner {
 
   async #simple(line: string, phase: SmtpPhase): Promise<Reply> {
     this.#ctx.transcript.client(line);
+    let reply: Reply;
     try {
-      return await this.#ctx.channel.command(line, phase, this.#ctx.timeouts.commandMs);
+      reply = await this.#ctx.channel.command(line, phase, this.#ctx.timeouts.commandMs);
     } catch (error) {
       throw rephase(asSmtpError(error, phase), phase);
     }
+    this.#inSequence(reply, line === '.\r\n' ? 'the end of the message' : line.trimEnd(), phase);
+    return reply;
+  }
+
+  /**
+   * A reply of a class its command cannot get (a 250 to DATA, a 354 to MAIL) is a protocol violation, not a
+   * refusal: the server is out of step, so the session is broken and the send fails with EPROTOCOL.
+   */
+  #inSequence(reply: Reply, command: string, phase: SmtpPhase, delivery: 'none' | 'unknown' = 'none'): void {
+    if (!isOutOfSequence(reply, command === 'DATA' ? 'intermediate' : 'completion')) return;
+    const error = outOfSequenceError(reply, phase, command, delivery);
+    this.#ctx.channel.breakWith(error);
+    throw error;
   }
 
   /** A failure while streaming the body: the server is mid-DATA, so the session cannot continue. */
@@ -453,6 +581,28 @@ export class TransactionRunner {
 
 /** Marks a promise as handled (it is awaited later, or its failure is reported another way). */
 function ignore(): void {}
+
+/**
+ * The channel failed because the server refused commands sent ahead of its reply and hung up (reply-channel
+ * stamps that close with the refusal's code): it processed nothing after that reply, like after a 421.
+ */
+function closedAfterRefusal(error: SmtpError): boolean {
+  return error.code === 'ECONNECTION' && error.replyCode !== undefined && error.replyCode >= 500;
+}
+
+/** The gate a transaction holds; a message sent again takes a new place at the back of the queue. */
+interface Turn {
+  gate: Gate;
+}
+
+/**
+ * The replies of a group written behind another message's end, as a server gives them when it refuses such
+ * commands: the sender refused with that refusal's wording, and nothing in the group accepted.
+ */
+function refusedAsFollower(replies: readonly Reply[]): boolean {
+  const mail = replies[0];
+  return mail !== undefined && isPipeliningRefusal(mail) && !replies.some((r) => isPositive(r) || r.code === 354);
+}
 
 /** Stands in for the gate where the next transaction must wait for this one's last reply. */
 const AFTER_LAST_REPLY: Gate = { opened: Promise.resolve(), open: () => undefined };

@@ -12,7 +12,11 @@ export interface GuardLimits {
   maxBodyBytes?: number;
   /** Number of custom headers. Default 50. */
   maxCustomHeaders?: number;
-  /** Bytes of the composed message (headers + every encoded part). Default 10 MiB. */
+  /**
+   * Bytes of the composed message (headers + every encoded part). Default 64 MiB: a guard against runaway
+   * input, not a policy; the server's SIZE decides what it takes (ESIZE before MAIL). At 10 MiB it refused a
+   * 12 MB attachment that a server advertising SIZE 20971520 would have taken.
+   */
   maxMessageBytes?: number;
   /** Hard limit for one header line in octets. Default and maximum 998 (RFC 5322 section 2.1.1). */
   maxHeaderLineOctets?: number;
@@ -30,7 +34,7 @@ export const DEFAULT_GUARD_LIMITS: Readonly<ResolvedLimits> = Object.freeze({
   maxSubjectChars: 998,
   maxBodyBytes: 10 * 1024 * 1024,
   maxCustomHeaders: 50,
-  maxMessageBytes: 10 * 1024 * 1024,
+  maxMessageBytes: 64 * 1024 * 1024,
   maxHeaderLineOctets: 998,
   maxHeaderValueChars: 16_384,
   maxRecipients: 1_000,

@@ -160,6 +160,12 @@ export function parseAddressItems(input: string): AddressItem[] {
     switch (t.kind) {
       case 'word':
       case 'quoted':
+        // Nothing but a comment may follow <address> in its entry: "<b@x> ORCPT=rfc822;c@y" would otherwise
+        // drop the junk silently (or read it as a display name), and a library that refuses CR/LF refuses
+        // trailing garbage too.
+        if (entry.angle !== undefined) {
+          throw guardError(`unexpected text "${t.value.slice(0, 64)}" after <${entry.angle.slice(0, 64)}>`);
+        }
         entry.words.push(t);
         break;
       case 'comment':
@@ -175,6 +181,11 @@ export function parseAddressItems(input: string): AddressItem[] {
       case ':': {
         if (group !== undefined) throw guardError('nested address groups are not allowed');
         if (entry.angle !== undefined) throw guardError('unexpected ":" in an address');
+        // "@relay:user@host" is an RFC 5321 source route, not a group name: refused, never silently dropped
+        // (a group's display name is a phrase, which cannot hold an "@").
+        if (entry.words.some((w) => w.kind === 'word' && w.value.includes('@'))) {
+          throw guardError(`source routes are not allowed ("${entry.words.map((w) => w.value).join(' ').slice(0, 64)}:...")`);
+        }
         let name = '';
         for (const w of entry.words) name += name !== '' && w.space ? ` ${w.value}` : w.value;
         group = { name, members: [] };

@@ -5,8 +5,9 @@
  */
 import { pipeline, Readable, Transform, type TransformCallback } from 'node:stream';
 import { SmtpError } from '../errors.js';
+import { describeLineProblem, LineLimits } from '../protocol/line-limits.js';
 import type { MessageBody } from '../connection/transaction.js';
-import type { ReplayableBody } from '../connection/body-source.js';
+import { asBodyBytes, type ReplayableBody } from '../connection/body-source.js';
 import type { PreparedMessage } from '../mime/compose.js';
 
 /** Hands the body to each attempt (see the file comment). */
@@ -37,16 +38,17 @@ export class BodyHandle {
       return source;
     }
     if (source instanceof Readable) {
-      return { open: () => this.#open(() => source) };
+      // A caller's raw stream: nobody checked its lines (a composed message is built within the limits).
+      return { open: () => this.#open(() => source, new LineLimits()) };
     }
     const body: ReplayableBody = { open: () => this.#open(() => source.open()), eightBit: source.eightBit, needsSmtpUtf8: source.needsSmtpUtf8 };
     if (source.size !== undefined) body.size = source.size;
     return body;
   }
 
-  #open(make: () => Readable): Readable {
+  #open(make: () => Readable, lines?: LineLimits): Readable {
     this.#opened = true;
-    const capped = new ByteCap(this.#maxBytes);
+    const capped = new ByteCap(this.#maxBytes, lines);
     // Not pipe(): it leaves an error of the source (a caller's attachment stream that fails) without a
     // listener, which crashed the process. pipeline() hands it to `capped`, which the session reads, and
     // destroys the source when the session stops reading.
@@ -55,18 +57,38 @@ export class BodyHandle {
   }
 }
 
-/** Fails the stream with EGUARD once more than `max` bytes have passed (for bodies of unknown size). */
+/**
+ * Fails the stream with EGUARD once more than `max` bytes have passed (for bodies of unknown size). Its
+ * writable side is in object mode: a caller's object-mode stream may hand it anything, and a byte-mode
+ * writable throws ERR_INVALID_ARG_TYPE from inside the source's 'data' event, outside every promise (a
+ * process crash). Here such a chunk fails the stream with EMESSAGE instead.
+ */
 class ByteCap extends Transform {
   #seen = 0;
   readonly #max: number;
-  constructor(max: number) {
-    super();
+  readonly #lines: LineLimits | undefined;
+  constructor(max: number, lines?: LineLimits) {
+    super({ writableObjectMode: true });
     this.#max = max;
+    this.#lines = lines;
   }
-  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+  override _transform(input: unknown, _encoding: BufferEncoding, callback: TransformCallback): void {
+    let chunk: Uint8Array;
+    try {
+      chunk = asBodyBytes(input);
+    } catch (error) {
+      callback(error as Error);
+      return;
+    }
     this.#seen += chunk.byteLength;
     if (this.#seen > this.#max) {
       callback(new SmtpError('EGUARD', `The message is over guards.maxMessageBytes (${this.#max})`, { phase: 'data', transient: false }));
+      return;
+    }
+    // Checked before the chunk is passed on: a NUL or an over-long line never reaches the wire.
+    const problem = this.#lines?.push(chunk);
+    if (problem) {
+      callback(new SmtpError('EGUARD', `body: ${describeLineProblem(problem)}`, { phase: 'data', transient: false, delivery: 'none' }));
       return;
     }
     callback(null, chunk);

@@ -29,7 +29,10 @@ export interface GuardConfig {
   /** Resolve the host once, refuse private/loopback/metadata addresses, and connect to the vetted address. */
   publicAddressesOnly: boolean;
   allowPort25: boolean;
+  /** The whole message (default 64 MiB): a guard against runaway input; the server's SIZE decides the rest. */
   maxMessageBytes: number;
+  /** `text` and `html`, each (default 10 MiB). */
+  maxBodyBytes: number;
   maxCustomHeaders: number;
 }
 
@@ -103,7 +106,8 @@ export const DEFAULT_RETRY: RetryConfig = { attempts: 3, minDelayMs: 500, maxDel
 export const DEFAULT_GUARDS: GuardConfig = {
   publicAddressesOnly: false,
   allowPort25: true,
-  maxMessageBytes: 10 * 1024 * 1024,
+  maxMessageBytes: 64 * 1024 * 1024,
+  maxBodyBytes: 10 * 1024 * 1024,
   maxCustomHeaders: 50,
 };
 

@@ -15,6 +15,8 @@ import { ConnectionPool } from '../pool/pool.js';
 import { Admission } from './admission.js';
 import { poolKey } from './pool-key.js';
 import { RateLimiter } from './rate-limiter.js';
+import { PipeliningMemory } from './pipelining-memory.js';
+import { checkRawBody, checkRawEnvelope } from './raw-input.js';
 import { checkDestination } from '../guards/destination.js';
 import { messageBytesNow, prepareMessageNow, type ComposeOptions, type PreparedMessage } from '../mime/compose.js';
 import type { MailMessage } from '../mime/message.js';
@@ -56,6 +58,8 @@ export class SmtpTransport extends TransportEvents {
   readonly #composeOptions: ComposeOptions;
   /** send()/sendRaw() calls not yet settled, queued ones included: close() waits for them. */
   #pending = 0;
+  /** Servers that refused messages pipelined behind another's end (shared by their connections). */
+  readonly #pipelining = new PipeliningMemory();
   #onIdle: (() => void) | undefined;
 
   constructor(configs: TransportConfig | TransportConfig[]) {
@@ -80,7 +84,11 @@ export class SmtpTransport extends TransportEvents {
       ...(primary.from !== undefined ? { defaultFrom: primary.from } : {}),
       ...(primary.clientName !== undefined ? { hostname: primary.clientName } : {}),
       smtpUtf8: primary.smtpUtf8,
-      limits: Object.freeze({ maxCustomHeaders: primary.guards.maxCustomHeaders, maxMessageBytes: primary.guards.maxMessageBytes }),
+      limits: Object.freeze({
+        maxCustomHeaders: primary.guards.maxCustomHeaders,
+        maxMessageBytes: primary.guards.maxMessageBytes,
+        maxBodyBytes: primary.guards.maxBodyBytes,
+      }),
     });
   }
 
@@ -146,9 +154,12 @@ export class SmtpTransport extends TransportEvents {
     options ??= {};
     this.#assertOpen();
     assertSignal(options.signal);
+    // Before any connection: a caller's mistake is EGUARD naming the field, never a server error later.
+    const checked = checkRawEnvelope(envelope, this.#primary.config.smtpUtf8);
+    const body = checkRawBody(raw);
     this.#pending += 1;
     try {
-      return await this.#deliver(envelope, raw, '', options, performance.now());
+      return await this.#deliver(checked, body, '', options, performance.now());
     } finally {
       this.#settled();
     }
@@ -306,6 +317,7 @@ export class SmtpTransport extends TransportEvents {
       tls: config.tls,
       timeouts: config.timeouts,
       allowInsecureAuth: config.allowInsecureAuth,
+      crossMessagePipelining: this.#pipelining.forServer(transportKey(config)),
       ...(pinned ? { address: pinned.address } : {}),
       ...(config.clientName !== undefined ? { clientName: config.clientName } : {}),
       ...(config.auth ? { auth: config.auth } : {}),

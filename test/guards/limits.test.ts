@@ -16,7 +16,7 @@ describe('limits', () => {
     expect(DEFAULT_GUARD_LIMITS.maxSubjectChars).toBe(998);
     expect(DEFAULT_GUARD_LIMITS.maxBodyBytes).toBe(10 * 1024 * 1024);
     expect(DEFAULT_GUARD_LIMITS.maxCustomHeaders).toBe(50);
-    expect(DEFAULT_GUARD_LIMITS.maxMessageBytes).toBe(10 * 1024 * 1024);
+    expect(DEFAULT_GUARD_LIMITS.maxMessageBytes).toBe(64 * 1024 * 1024);
   });
   it('merges and validates overrides (ECONFIG)', () => {
     expect(resolveLimits({ maxMessageBytes: 5 }).maxMessageBytes).toBe(5);

@@ -48,9 +48,8 @@ describe('parseAddressList', () => {
     ]);
   });
   it('does not let a smuggled angle bracket or parameter through as part of a name', () => {
-    const [box] = parseAddressList('x <a@x.com> SIZE=1');
-    // The trailing word joins the display name; the address stays exactly what was in <>.
-    expect(box).toEqual({ name: 'x SIZE=1', address: 'a@x.com' });
+    // Text after <address> used to join the display name silently; now it is refused (issue 14).
+    expect(() => parseAddressList('x <a@x.com> SIZE=1')).toThrow(/unexpected text "SIZE=1" after <a@x\.com>/);
   });
   it('finishes linearly on 100 KB pathological inputs', () => {
     const n = 100_000;

@@ -1,7 +1,7 @@
 import { createHash, createHmac, pbkdf2Sync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { SmtpError } from '../../src/errors.js';
-import { ScramSha256Mechanism } from '../../src/sasl/scram-sha-256.js';
+import { SCRAM_MAX_ITERATIONS, ScramSha256Mechanism } from '../../src/sasl/scram-sha-256.js';
 import { rejection } from '../helpers/expect-error.js';
 
 const b = (s: string): Buffer => Buffer.from(s, 'utf8');
@@ -106,6 +106,20 @@ describe('SCRAM-SHA-256 against the RFC 7677 exchange', () => {
       const mm = rfcMechanism();
       await mm.start();
       expect((await rejection(mm.next(b(RFC.serverFirst.replace('i=4096', bad))))).code).toBe('EAUTH');
+    }
+  });
+
+  it('caps the iteration count at SCRAM_MAX_ITERATIONS (100,000): up to it runs, above it is EAUTH before any PBKDF2', async () => {
+    expect(SCRAM_MAX_ITERATIONS).toBe(100_000);
+    const ok = rfcMechanism();
+    await ok.start();
+    await expect(ok.next(b(RFC.serverFirst.replace('i=4096', 'i=100000')))).resolves.toBeInstanceOf(Buffer);
+    for (const over of ['i=100001', 'i=10000000']) {
+      const m = rfcMechanism();
+      await m.start();
+      const err = await rejection(m.next(b(RFC.serverFirst.replace('i=4096', over))));
+      expect(err.code).toBe('EAUTH');
+      expect(err.message).toMatch(/more than the maximum 100000/);
     }
   });
 

@@ -23,7 +23,8 @@ function failingStream(): Readable {
     read() {
       if (!sent) {
         sent = true;
-        this.push(Buffer.alloc(64 * 1024, 0x61));
+        // 64 KB in lines of 76 octets: a raw body must keep to the 998-octet line limit.
+        this.push(Buffer.from(`${'a'.repeat(76)}\r\n`.repeat(840)));
         return;
       }
       setImmediate(() => this.destroy(new Error('disk gone')));
