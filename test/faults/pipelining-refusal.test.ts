@@ -8,6 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createTransport, SmtpConnection, type SmtpTransport } from '../../src/index.js';
 import { PipeliningMemory, PIPELINING_REFUSAL_MEMORY_MS } from '../../src/transport/pipelining-memory.js';
 import { earlyTalkerServer, messageIds, type EarlyTalkerServer } from '../helpers/early-talker-server.js';
+import { sessionHooks } from '../../src/connection/smtp-connection.js';
 
 const cleanups: Array<() => Promise<unknown>> = [];
 afterEach(async () => {
