@@ -1,0 +1,107 @@
+/**
+ * Model-based test of the transport and its pool (issue 14, item 2): random sequences of sends, bursts,
+ * aborts, close(), failover to a second server, server faults that change at random (refused connections,
+ * accept-then-close, hangs and 421 at every phase, resets before, at and after the final dot, wrong
+ * password, slow replies, restarts on the same port) and time passing. After every run:
+ *   - every send settled exactly once (promise and events), a send after close() with ECLOSED;
+ *   - close() resolved within a bound;
+ *   - no message kept twice unless the caller was told delivery 'unknown'; no delivery 'none' for a kept
+ *     message; every resolved send kept exactly once;
+ *   - nothing reached the process as an unhandled rejection or uncaught exception;
+ *   - file descriptors and active handles/timers back to where they were.
+ *
+ * Short run (npm test): a fixed seed, a small budget. Long run, e.g.:
+ *   MAILWIRE_MODEL_SECONDS=300 MAILWIRE_MODEL_SEED=$RANDOM npx vitest run test/model/transport-model.test.ts
+ *   MAILWIRE_MODEL_RUNS=5000 ... (a number of runs instead of a time budget)
+ * A failure prints fast-check's seed and path; replay with MAILWIRE_MODEL_SEED=... MAILWIRE_MODEL_PATH=...
+ * (the servers and the client run on real timers, so a replay repeats the commands, not every interleaving).
+ * MAILWIRE_MODEL_EXCLUDE=dead-burst keeps no more sends outstanding than maxConnections (see Model).
+ * MAILWIRE_MODEL_FORCE=1 runs the full model even while KNOWN_UNFIXED is set.
+ */
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { commandArbs, configArb, type Model } from './model-commands.js';
+import { violations, report } from './model-invariants.js';
+import { SmtpError } from '../../src/index.js';
+import { installProcessListeners, ModelSystem } from './model-system.js';
+
+/**
+ * Set false once the pool fix (issue 14) is merged: until then a burst of sends while opens fail leaves
+ * sends unsettled forever, and the full model finds that within a few runs.
+ */
+const KNOWN_UNFIXED = true;
+
+const env = process.env;
+const SEED = Number(env.MAILWIRE_MODEL_SEED ?? 20261203);
+const RUNS = Number(env.MAILWIRE_MODEL_RUNS ?? (env.MAILWIRE_MODEL_SECONDS ? 1_000_000 : 12));
+const SECONDS = env.MAILWIRE_MODEL_SECONDS ? Number(env.MAILWIRE_MODEL_SECONDS) : undefined;
+const PATH = env.MAILWIRE_MODEL_PATH;
+const MAX_COMMANDS = Number(env.MAILWIRE_MODEL_MAX_COMMANDS ?? 24);
+/** A run's sends are given up on after this long without any of them settling. */
+const QUIET_MS = Number(env.MAILWIRE_MODEL_QUIET_MS ?? 1_500);
+const CLOSE_BOUND_MS = 2_000;
+const FORCE = env.MAILWIRE_MODEL_FORCE === '1';
+const EXCLUDE_DEAD_BURST = env.MAILWIRE_MODEL_EXCLUDE === 'dead-burst';
+const TIMEOUT_MS = SECONDS !== undefined ? (SECONDS + 600) * 1000 : Math.max(120_000, RUNS * 5_000);
+
+let uninstall: (() => void) | undefined;
+beforeAll(() => {
+  uninstall = installProcessListeners();
+});
+afterAll(() => uninstall?.());
+
+async function oneRun(config: ModelSystem['config'], commands: Iterable<fc.AsyncCommand<Model, ModelSystem>>, excludeDeadBurst: boolean): Promise<void> {
+  const system = new ModelSystem(config);
+  await system.start();
+  try {
+    await fc.asyncModelRun(() => ({ model: { system, excludeDeadBurst }, real: system }), commands);
+    await system.settle(QUIET_MS);
+    // close() waits for every send: with one that never settles it cannot resolve, so do not wait long.
+    const closeResolved = await system.closeWithin(system.unsettled().length > 0 ? 200 : CLOSE_BOUND_MS);
+    tally(system);
+    const after = await system.teardown(2_000);
+    const problems = violations(system, { closeResolved, after });
+    if (problems.length > 0) throw new Error(report(system, problems));
+  } finally {
+    for (const s of system.servers) await s.stop();
+  }
+}
+
+/** What the runs did, printed at the end: proof that they exercised something. */
+const totals = new Map<string, number>();
+function tally(system: ModelSystem): void {
+  for (const s of system.sends) {
+    const o = s.outcome;
+    const key = !o ? 'unsettled' : o.kind === 'resolved' ? 'resolved' : SmtpError.is(o.error) ? `${o.error.code}/${o.error.delivery}` : 'other';
+    totals.set(key, (totals.get(key) ?? 0) + 1);
+  }
+}
+
+function check(excludeDeadBurst: boolean): Promise<void> {
+  const started = performance.now();
+  let runs = 0;
+  totals.clear();
+  const property = fc.asyncProperty(configArb, fc.commands(commandArbs, { maxCommands: MAX_COMMANDS }), async (config, commands) => {
+    runs += 1;
+    await oneRun(config, commands, excludeDeadBurst);
+  });
+  return fc
+    .assert(property, {
+      seed: SEED,
+      numRuns: RUNS,
+      ...(PATH !== undefined ? { path: PATH, endOnFailure: false } : {}),
+      ...(SECONDS !== undefined ? { interruptAfterTimeLimit: SECONDS * 1000, markInterruptAsFailure: false } : {}),
+    })
+    .finally(() => console.log(`model: ${runs} runs (shrinking included) in ${((performance.now() - started) / 1000).toFixed(1)} s, seed ${SEED}${excludeDeadBurst ? ', dead-burst excluded' : ''}; sends: ${[...totals].map(([k, v]) => `${k} ${v}`).join(', ')}`));
+}
+
+describe('transport and pool, model-based', () => {
+  // Runs on main today: sends never outnumber maxConnections, so the known pool bug cannot show.
+  it('keeps every promise under random faults (outstanding sends <= maxConnections)', () => check(true), TIMEOUT_MS);
+
+  it.skipIf(KNOWN_UNFIXED && !FORCE)(
+    'keeps every promise under random faults, bursts included',
+    () => check(EXCLUDE_DEAD_BURST),
+    TIMEOUT_MS,
+  );
+});
