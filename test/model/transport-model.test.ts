@@ -33,7 +33,7 @@ const KNOWN_UNFIXED = true;
 
 const env = process.env;
 const SEED = Number(env.MAILWIRE_MODEL_SEED ?? 20261203);
-const RUNS = Number(env.MAILWIRE_MODEL_RUNS ?? (env.MAILWIRE_MODEL_SECONDS ? 1_000_000 : 12));
+const RUNS = Number(env.MAILWIRE_MODEL_RUNS ?? (env.MAILWIRE_MODEL_SECONDS ? 1_000_000 : 15));
 const SECONDS = env.MAILWIRE_MODEL_SECONDS ? Number(env.MAILWIRE_MODEL_SECONDS) : undefined;
 const PATH = env.MAILWIRE_MODEL_PATH;
 const MAX_COMMANDS = Number(env.MAILWIRE_MODEL_MAX_COMMANDS ?? 24);
@@ -69,7 +69,14 @@ async function oneRun(config: ModelSystem['config'], commands: Iterable<fc.Async
 
 /** What the runs did, printed at the end: proof that they exercised something. */
 const totals = new Map<string, number>();
+const faultsSeen = new Map<string, number>();
 function tally(system: ModelSystem): void {
+  for (const server of system.servers) {
+    for (const line of server.log) {
+      const kind = line.replace(/ (of|committing) <.*| \{.*/, '');
+      faultsSeen.set(kind, (faultsSeen.get(kind) ?? 0) + 1);
+    }
+  }
   for (const s of system.sends) {
     const o = s.outcome;
     const key = !o ? 'unsettled' : o.kind === 'resolved' ? 'resolved' : SmtpError.is(o.error) ? `${o.error.code}/${o.error.delivery}` : 'other';
@@ -81,7 +88,8 @@ function check(excludeDeadBurst: boolean): Promise<void> {
   const started = performance.now();
   let runs = 0;
   totals.clear();
-  const property = fc.asyncProperty(configArb, fc.commands(commandArbs, { maxCommands: MAX_COMMANDS }), async (config, commands) => {
+  faultsSeen.clear();
+  const property = fc.asyncProperty(configArb, fc.commands(commandArbs, { maxCommands: MAX_COMMANDS, size: 'max' }), async (config, commands) => {
     runs += 1;
     await oneRun(config, commands, excludeDeadBurst);
   });
@@ -92,7 +100,7 @@ function check(excludeDeadBurst: boolean): Promise<void> {
       ...(PATH !== undefined ? { path: PATH, endOnFailure: false } : {}),
       ...(SECONDS !== undefined ? { interruptAfterTimeLimit: SECONDS * 1000, markInterruptAsFailure: false } : {}),
     })
-    .finally(() => console.log(`model: ${runs} runs (shrinking included) in ${((performance.now() - started) / 1000).toFixed(1)} s, seed ${SEED}${excludeDeadBurst ? ', dead-burst excluded' : ''}; sends: ${[...totals].map(([k, v]) => `${k} ${v}`).join(', ')}`));
+    .finally(() => console.log(`model: ${runs} runs (shrinking included) in ${((performance.now() - started) / 1000).toFixed(1)} s, seed ${SEED}${excludeDeadBurst ? ', dead-burst excluded' : ''}; sends: ${[...totals].map(([k, v]) => `${k} ${v}`).join(', ')}; server: ${[...faultsSeen].map(([k, v]) => `${k} ${v}`).join(', ')}`));
 }
 
 describe('transport and pool, model-based', () => {
