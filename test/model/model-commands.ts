@@ -5,7 +5,7 @@
  * outcome: the run goes on while they are in flight, which is where the interleavings come from.
  */
 import fc from 'fast-check';
-import type { Behaviour, Fault, Phase } from './model-server.js';
+import type { Behaviour, Extensions, Fault, Phase } from './model-server.js';
 import { sleep, type ModelSystem, type RunConfig } from './model-system.js';
 
 export interface Model {
@@ -35,8 +35,9 @@ class SendCommand implements Cmd {
     readonly lines: number,
     readonly abortAfterMs: number | undefined,
   ) {}
-  check(): boolean {
-    return true;
+  /** A couple of sends after close() show they fail with ECLOSED; more would only fill the run. */
+  check(m: Model): boolean {
+    return m.system.sends.filter((s) => s.afterClose).length < 2;
   }
   async run(m: Model, r: ModelSystem): Promise<void> {
     if ((await room(m, 1)) === 0) return void r.trace.push(`${this.toString()}: no room, skipped`);
@@ -50,8 +51,8 @@ class SendCommand implements Cmd {
 
 class BurstCommand implements Cmd {
   constructor(readonly count: number) {}
-  check(): boolean {
-    return true;
+  check(m: Model): boolean {
+    return !m.system.closed;
   }
   async run(m: Model, r: ModelSystem): Promise<void> {
     const count = await room(m, this.count);
@@ -169,6 +170,8 @@ export const commandArbs: Array<fc.Arbitrary<Cmd>> = [
   waitArb,
 ];
 
+const extensionsArb = fc.constantFrom<Extensions>('pipelining', 'chunking', 'lockstep');
+
 export const configArb: fc.Arbitrary<RunConfig> = fc.record({
   poolSize: fc.constantFrom<1 | 2 | 5>(1, 2, 5),
   pipelineDepth: fc.constantFrom<1 | 2>(1, 2),
@@ -177,4 +180,5 @@ export const configArb: fc.Arbitrary<RunConfig> = fc.record({
   timeoutMs: fc.integer({ min: 40, max: 100 }),
   attempts: fc.integer({ min: 1, max: 3 }),
   failover: fc.boolean(),
+  extensions: fc.tuple(extensionsArb, extensionsArb),
 });

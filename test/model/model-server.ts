@@ -23,6 +23,9 @@ export type Fault =
   | { kind: 'reset-after-dot' } // committed, then RST before the 250 left
   | { kind: 'bad-password' }; // every AUTH is answered 535
 
+/** What EHLO offers: DATA with PIPELINING, BDAT (CHUNKING) with PIPELINING, or one command at a time. */
+export type Extensions = 'pipelining' | 'chunking' | 'lockstep';
+
 export interface Behaviour {
   fault: Fault;
   /** Every reply waits this long (slow server); may exceed the client's timeouts. */
@@ -39,6 +42,7 @@ export const USER = 'model-user';
 
 export class ModelServer {
   behaviour: Behaviour = { fault: { kind: 'ok' }, delayMs: 0 };
+  extensions: Extensions = 'pipelining';
   readonly received = new Map<string, Received>();
   /** A short log of what happened, for the failure report. */
   readonly log: string[] = [];
@@ -96,6 +100,42 @@ export class ModelServer {
     });
   }
 
+  /** The whole message arrived (final dot, or BDAT LAST): commit it or not; false when the session ends. */
+  async #endOfMessage(
+    body: Buffer,
+    socket: net.Socket,
+    faultAt: (kind: '421' | 'hang', phase: Phase) => boolean,
+    reply: (text: string) => Promise<void>,
+  ): Promise<boolean> {
+    const id = /^Message-ID:\s*(<[^>\r\n]+>)/im.exec(body.toString('latin1', 0, Math.min(body.length, 4096)))?.[1] ?? '<none>';
+    this.#record(id, 'seen');
+    const kind = this.behaviour.fault.kind;
+    if (kind === 'reset-at-dot') {
+      this.log.push(`reset at dot of ${id}`);
+      socket.resetAndDestroy();
+      return false;
+    }
+    if (faultAt('421', 'dot')) {
+      this.log.push(`421 at dot of ${id}`);
+      await reply('421 4.3.2 Service shutting down');
+      socket.end();
+      return false;
+    }
+    // Committed: from here on the message is the server's, whatever happens to the reply.
+    this.#record(id, 'kept');
+    if (kind === 'reset-after-dot') {
+      this.log.push(`reset after dot of ${id}`);
+      socket.resetAndDestroy();
+      return false;
+    }
+    if (faultAt('hang', 'dot')) {
+      this.log.push(`hang after committing ${id}`);
+      return false;
+    }
+    await reply('250 2.0.0 Ok: queued');
+    return true;
+  }
+
   #session(socket: net.Socket): void {
     this.#sockets.add(socket);
     socket.on('close', () => this.#sockets.delete(socket));
@@ -116,13 +156,13 @@ export class ModelServer {
       ended = true;
       wake?.();
     });
-    /** Bytes up to and including `marker`, or undefined once the client has gone. */
-    const readUntil = async (marker: string): Promise<Buffer | undefined> => {
+    /** The first `length()` bytes once there are enough (length() < 0: not yet), or undefined once the client has gone. */
+    const read = async (length: () => number): Promise<Buffer | undefined> => {
       for (;;) {
-        const at = input.indexOf(marker);
-        if (at >= 0) {
-          const out = input.subarray(0, at + marker.length);
-          input = input.subarray(at + marker.length);
+        const n = length();
+        if (n >= 0 && input.length >= n) {
+          const out = input.subarray(0, n);
+          input = input.subarray(n);
           return out;
         }
         if (ended) return undefined;
@@ -130,6 +170,14 @@ export class ModelServer {
         wake = undefined;
       }
     };
+    /** Bytes up to and including `marker`. */
+    const readUntil = (marker: string): Promise<Buffer | undefined> =>
+      read(() => {
+        const at = input.indexOf(marker);
+        return at < 0 ? -1 : at + marker.length;
+      });
+    const readBytes = (size: number): Promise<Buffer | undefined> => read(() => size);
+    let chunks: Buffer[] = [];
     const fault = (): Fault => this.behaviour.fault;
     const faultAt = (kind: '421' | 'hang', phase: Phase): boolean => {
       const f = fault();
@@ -168,7 +216,9 @@ export class ModelServer {
       const verb = line.slice(0, 4).toUpperCase();
       if (verb === 'EHLO' || verb === 'HELO') {
         if (await interrupts('ehlo')) return;
-        await reply('250-model.test\r\n250-PIPELINING\r\n250-8BITMIME\r\n250-SIZE 10485760\r\n250-AUTH PLAIN\r\n250 ENHANCEDSTATUSCODES');
+        const ext = this.extensions;
+        const offered = [ext !== 'lockstep' ? 'PIPELINING' : '', ext === 'chunking' ? 'CHUNKING' : '', '8BITMIME', 'SIZE 10485760', 'AUTH PLAIN'];
+        await reply(['model.test', ...offered.filter(Boolean)].map((l) => `250-${l}`).join('\r\n') + '\r\n250 ENHANCEDSTATUSCODES');
       } else if (verb === 'AUTH') {
         if (await interrupts('auth')) return;
         let response = line.split(' ')[2];
@@ -186,43 +236,41 @@ export class ModelServer {
       } else if (verb === 'RCPT') {
         if (await interrupts('rcpt')) return;
         await reply('250 2.1.5 Ok');
-      } else if (verb === 'DATA') {
-        if (fault().kind === 'reset-before-dot') {
-          this.log.push('reset before dot');
-          socket.resetAndDestroy();
-          return;
+      } else if (verb === 'DATA' || verb === 'BDAT') {
+        // BDAT: the first chunk stands where DATA would (a reset or 421 there comes before any body byte).
+        const bdat = /^BDAT (\d+)( LAST)?$/i.exec(line);
+        if (verb === 'BDAT' && !bdat) {
+          await reply('501 5.5.4 Syntax: BDAT <size> [LAST]');
+          continue;
         }
-        if (await interrupts('data')) return;
-        await reply('354 End data with <CR><LF>.<CR><LF>');
-        const body = await readUntil('\r\n.\r\n');
-        if (body === undefined) return;
-        const id = /^Message-ID:\s*(<[^>\r\n]+>)/im.exec(body.toString('latin1', 0, Math.min(body.length, 4096)))?.[1] ?? '<none>';
-        this.#record(id, 'seen');
-        const f = fault();
-        if (f.kind === 'reset-at-dot') {
-          this.log.push(`reset at dot of ${id}`);
-          socket.resetAndDestroy();
-          return;
+        if (chunks.length === 0) {
+          if (fault().kind === 'reset-before-dot') {
+            this.log.push('reset before dot');
+            socket.resetAndDestroy();
+            return;
+          }
+          if (await interrupts('data')) return;
         }
-        if (faultAt('421', 'dot')) {
-          this.log.push(`421 at dot of ${id}`);
-          await reply('421 4.3.2 Service shutting down');
-          socket.end();
-          return;
+        let body: Buffer | undefined;
+        if (bdat) {
+          const size = Number(bdat[1]);
+          const chunk = await readBytes(size);
+          if (chunk === undefined) return;
+          chunks.push(chunk);
+          if (bdat[2] === undefined) {
+            await reply(`250 2.0.0 ${size} octets received`);
+            continue;
+          }
+          body = Buffer.concat(chunks);
+        } else {
+          await reply('354 End data with <CR><LF>.<CR><LF>');
+          body = await readUntil('\r\n.\r\n');
+          if (body === undefined) return;
         }
-        // Committed: from here on the message is the server's, whatever happens to the reply.
-        this.#record(id, 'kept');
-        if (f.kind === 'reset-after-dot') {
-          this.log.push(`reset after dot of ${id}`);
-          socket.resetAndDestroy();
-          return;
-        }
-        if (faultAt('hang', 'dot')) {
-          this.log.push(`hang after committing ${id}`);
-          return;
-        }
-        await reply('250 2.0.0 Ok: queued');
+        chunks = [];
+        if (!(await this.#endOfMessage(body, socket, faultAt, reply))) return;
       } else if (verb === 'RSET' || verb === 'NOOP') {
+        chunks = [];
         await reply('250 2.0.0 Ok');
       } else if (verb === 'QUIT') {
         await reply('221 2.0.0 Bye');

@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import { createTransport, SmtpError, type SendInfo, type SmtpTransport, type TransportConfig } from '../../src/index.js';
-import { ModelServer, PASSWORD, USER } from './model-server.js';
+import { ModelServer, PASSWORD, USER, type Extensions } from './model-server.js';
 
 export interface RunConfig {
   poolSize: 1 | 2 | 5;
@@ -15,6 +15,8 @@ export interface RunConfig {
   timeoutMs: number;
   attempts: number;
   failover: boolean;
+  /** What each server offers in EHLO (primary, fallback). */
+  extensions: [Extensions, Extensions];
 }
 
 export interface SendRecord {
@@ -73,7 +75,10 @@ export class ModelSystem {
   constructor(readonly config: RunConfig) {}
 
   async start(): Promise<void> {
-    for (const s of this.servers) await s.start();
+    for (const [i, s] of this.servers.entries()) {
+      s.extensions = this.config.extensions[i] ?? 'pipelining';
+      await s.start();
+    }
     const { config } = this;
     const one = (server: ModelServer): TransportConfig => ({
       host: '127.0.0.1',
