@@ -15,11 +15,12 @@
  *   MAILWIRE_MODEL_RUNS=5000 ... (a number of runs instead of a time budget)
  * A failure prints fast-check's seed and path; replay with MAILWIRE_MODEL_SEED=... MAILWIRE_MODEL_PATH=...
  * (the servers and the client run on real timers, so a replay repeats the commands, not every interleaving).
- * MAILWIRE_MODEL_EXCLUDE=dead-burst keeps no more sends outstanding than maxConnections (see Model).
- * MAILWIRE_MODEL_FORCE=1 runs the full model even while KNOWN_UNFIXED is set.
+ * MAILWIRE_MODEL_FORCE=1 runs the full model even while KNOWN_UNFIXED is set; with it,
+ * MAILWIRE_MODEL_EXCLUDE=dead-burst,idle-stall steers around those known bugs (see the constants below).
+ * To look for other bugs for a long while: -t 'steered' (both known bugs steered around).
  */
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { commandArbs, configArb, type Model } from './model-commands.js';
 import { violations, report } from './model-invariants.js';
 import { SmtpError } from '../../src/index.js';
@@ -30,6 +31,13 @@ import { installProcessListeners, ModelSystem } from './model-system.js';
  * sends unsettled forever, and the full model finds that within a few runs.
  */
 const KNOWN_UNFIXED = true;
+/**
+ * Set false once a send that needs a fresh connection (a retry or failover after ECONNECTION) no longer
+ * waits for one of the pool's idle connections to time out (idleTimeoutMs, 30 s by default): see
+ * repro-failover-idle-stall.test.ts. Until then the model keeps idleTimeoutMs short, so such a stall ends
+ * before the run gives up on the send.
+ */
+const KNOWN_IDLE_STALL = true;
 
 const env = process.env;
 const SEED = Number(env.MAILWIRE_MODEL_SEED ?? 20261203);
@@ -41,7 +49,9 @@ const MAX_COMMANDS = Number(env.MAILWIRE_MODEL_MAX_COMMANDS ?? 24);
 const QUIET_MS = Number(env.MAILWIRE_MODEL_QUIET_MS ?? 1_500);
 const CLOSE_BOUND_MS = 2_000;
 const FORCE = env.MAILWIRE_MODEL_FORCE === '1';
-const EXCLUDE_DEAD_BURST = env.MAILWIRE_MODEL_EXCLUDE === 'dead-burst';
+/** Known bugs a run steers around: 'dead-burst' (see Model), 'idle-stall' (see KNOWN_IDLE_STALL). */
+type Exclusion = 'dead-burst' | 'idle-stall';
+const ENV_EXCLUDE = (env.MAILWIRE_MODEL_EXCLUDE ?? '').split(',').filter((x): x is Exclusion => x === 'dead-burst' || x === 'idle-stall');
 const TIMEOUT_MS = SECONDS !== undefined ? (SECONDS + 600) * 1000 : Math.max(120_000, RUNS * 5_000);
 
 let uninstall: (() => void) | undefined;
@@ -50,11 +60,12 @@ beforeAll(() => {
 });
 afterAll(() => uninstall?.());
 
-async function oneRun(config: ModelSystem['config'], commands: Iterable<fc.AsyncCommand<Model, ModelSystem>>, excludeDeadBurst: boolean): Promise<void> {
+async function oneRun(generated: ModelSystem['config'], commands: Iterable<fc.AsyncCommand<Model, ModelSystem>>, exclude: Exclusion[]): Promise<void> {
+  const config = exclude.includes('idle-stall') ? { ...generated, idleTimeoutMs: Math.min(generated.idleTimeoutMs, 300) } : generated;
   const system = new ModelSystem(config);
   await system.start();
   try {
-    await fc.asyncModelRun(() => ({ model: { system, excludeDeadBurst }, real: system }), commands);
+    await fc.asyncModelRun(() => ({ model: { system, excludeDeadBurst: exclude.includes('dead-burst') }, real: system }), commands);
     await system.settle(QUIET_MS);
     // close() waits for every send: with one that never settles it cannot resolve, so do not wait long.
     const closeResolved = await system.closeWithin(system.unsettled().length > 0 ? 200 : CLOSE_BOUND_MS);
@@ -84,14 +95,14 @@ function tally(system: ModelSystem): void {
   }
 }
 
-function check(excludeDeadBurst: boolean): Promise<void> {
+function check(exclude: Exclusion[]): Promise<void> {
   const started = performance.now();
   let runs = 0;
   totals.clear();
   faultsSeen.clear();
   const property = fc.asyncProperty(configArb, fc.commands(commandArbs, { maxCommands: MAX_COMMANDS, size: 'max' }), async (config, commands) => {
     runs += 1;
-    await oneRun(config, commands, excludeDeadBurst);
+    await oneRun(config, commands, exclude);
   });
   return fc
     .assert(property, {
@@ -100,16 +111,17 @@ function check(excludeDeadBurst: boolean): Promise<void> {
       ...(PATH !== undefined ? { path: PATH, endOnFailure: false } : {}),
       ...(SECONDS !== undefined ? { interruptAfterTimeLimit: SECONDS * 1000, markInterruptAsFailure: false } : {}),
     })
-    .finally(() => console.log(`model: ${runs} runs (shrinking included) in ${((performance.now() - started) / 1000).toFixed(1)} s, seed ${SEED}${excludeDeadBurst ? ', dead-burst excluded' : ''}; sends: ${[...totals].map(([k, v]) => `${k} ${v}`).join(', ')}; server: ${[...faultsSeen].map(([k, v]) => `${k} ${v}`).join(', ')}`));
+    .finally(() => console.log(`model: ${runs} runs (shrinking included) in ${((performance.now() - started) / 1000).toFixed(1)} s, seed ${SEED}${exclude.length > 0 ? `, excluded: ${exclude.join(', ')}` : ''}; sends: ${[...totals].map(([k, v]) => `${k} ${v}`).join(', ')}; server: ${[...faultsSeen].map(([k, v]) => `${k} ${v}`).join(', ')}`));
 }
 
 describe('transport and pool, model-based', () => {
-  // Runs on main today: sends never outnumber maxConnections, so the known pool bug cannot show.
-  it('keeps every promise under random faults (outstanding sends <= maxConnections)', () => check(true), TIMEOUT_MS);
+  // Runs on main today: steers around both known bugs (sends never outnumber maxConnections; short idle timeouts).
+  it('keeps every promise under random faults (known bugs steered around)', () => check(['dead-burst', 'idle-stall']), TIMEOUT_MS);
 
   it.skipIf(KNOWN_UNFIXED && !FORCE)(
     'keeps every promise under random faults, bursts included',
-    () => check(EXCLUDE_DEAD_BURST),
+    // Forced, only what MAILWIRE_MODEL_EXCLUDE names is steered around; else the bugs still known.
+    () => check(FORCE ? ENV_EXCLUDE : KNOWN_IDLE_STALL ? ['idle-stall'] : []),
     TIMEOUT_MS,
   );
 });
