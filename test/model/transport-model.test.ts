@@ -13,7 +13,8 @@
  * Short run (npm test): a fixed seed, a small budget. Long run, e.g.:
  *   MAILWIRE_MODEL_SECONDS=300 MAILWIRE_MODEL_SEED=$RANDOM npx vitest run test/model/transport-model.test.ts
  *   MAILWIRE_MODEL_RUNS=5000 ... (a number of runs instead of a time budget)
- * A failure prints fast-check's seed and path; replay with MAILWIRE_MODEL_SEED=... MAILWIRE_MODEL_PATH=...
+ * A failure prints fast-check's seed, path and replayPath; replay with MAILWIRE_MODEL_SEED=... MAILWIRE_MODEL_PATH=...
+ * MAILWIRE_MODEL_REPLAY=... (the replayPath, e.g. "x:B")
  * (the servers and the client run on real timers, so a replay repeats the commands, not every interleaving).
  * MAILWIRE_MODEL_FORCE=1 runs the full model even while KNOWN_UNFIXED is set; with it,
  * MAILWIRE_MODEL_EXCLUDE=dead-burst,idle-stall steers around those known bugs (see the constants below).
@@ -44,6 +45,8 @@ const SEED = Number(env.MAILWIRE_MODEL_SEED ?? 20261203);
 const RUNS = Number(env.MAILWIRE_MODEL_RUNS ?? (env.MAILWIRE_MODEL_SECONDS ? 1_000_000 : 15));
 const SECONDS = env.MAILWIRE_MODEL_SECONDS ? Number(env.MAILWIRE_MODEL_SECONDS) : undefined;
 const PATH = env.MAILWIRE_MODEL_PATH;
+/** The counterexample's replayPath comment: fc.commands needs it to rebuild the shrunk command list. */
+const REPLAY_PATH = env.MAILWIRE_MODEL_REPLAY;
 const MAX_COMMANDS = Number(env.MAILWIRE_MODEL_MAX_COMMANDS ?? 24);
 /** A run's sends are given up on after this long without any of them settling. */
 const QUIET_MS = Number(env.MAILWIRE_MODEL_QUIET_MS ?? 1_500);
@@ -100,7 +103,7 @@ function check(exclude: Exclusion[]): Promise<void> {
   let runs = 0;
   totals.clear();
   faultsSeen.clear();
-  const property = fc.asyncProperty(configArb, fc.commands(commandArbs, { maxCommands: MAX_COMMANDS, size: 'max' }), async (config, commands) => {
+  const property = fc.asyncProperty(configArb, fc.commands(commandArbs, { maxCommands: MAX_COMMANDS, size: 'max', ...(REPLAY_PATH !== undefined ? { replayPath: REPLAY_PATH } : {}) }), async (config, commands) => {
     runs += 1;
     await oneRun(config, commands, exclude);
   });
