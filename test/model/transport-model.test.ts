@@ -49,7 +49,7 @@ const PATH = env.MAILWIRE_MODEL_PATH;
 const REPLAY_PATH = env.MAILWIRE_MODEL_REPLAY;
 const MAX_COMMANDS = Number(env.MAILWIRE_MODEL_MAX_COMMANDS ?? 24);
 /** A run's sends are given up on after this long without any of them settling. */
-const QUIET_MS = Number(env.MAILWIRE_MODEL_QUIET_MS ?? 1_500);
+const QUIET_MS = Number(env.MAILWIRE_MODEL_QUIET_MS ?? 3_000);
 const CLOSE_BOUND_MS = 2_000;
 const FORCE = env.MAILWIRE_MODEL_FORCE === '1';
 /** Known bugs a run steers around: 'dead-burst' (see Model), 'idle-stall' (see KNOWN_IDLE_STALL). */
