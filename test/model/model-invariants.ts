@@ -8,6 +8,8 @@ import { processErrors } from './model-system.js';
 
 export interface RunEnd {
   closeResolved: boolean;
+  /** Also check that no server saw more than maxConnections sessions at once (issue 14, known bug). */
+  checkPeak: boolean;
   after: { fds: number; resources: Record<string, number> };
 }
 
@@ -64,6 +66,11 @@ export function violations(system: ModelSystem, end: RunEnd): string[] {
   }
 
   if (!end.closeResolved) out.push('close() did not resolve');
+  if (end.checkPeak) {
+    system.servers.forEach((s, i) => {
+      if (s.peak > system.config.poolSize) out.push(`server ${i} saw ${s.peak} connections at once from a pool of ${system.config.poolSize}`);
+    });
+  }
   const errors = processErrors.slice(system.baseline.processErrors);
   for (const e of errors) out.push(`unhandled in the process: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
   if (end.after.fds > system.baseline.fds) out.push(`file descriptors: ${system.baseline.fds} before, ${end.after.fds} after`);

@@ -47,9 +47,17 @@ export class ModelServer {
   /** A short log of what happened, for the failure report. */
   readonly log: string[] = [];
   port = 0;
+  /**
+   * Connections open at once, as this server sees them: from accept until the client's FIN or the server's
+   * own end of the session (after 221 to QUIT, 421, a reset). A session that got QUIT still counts until
+   * then: providers limit connections, not sessions that said goodbye. `peak` is the most at any moment (a pool must stay within maxConnections).
+   */
+  live = 0;
+  peak = 0;
   #server: net.Server | undefined;
   readonly #sockets = new Set<net.Socket>();
   readonly #timers = new Set<NodeJS.Timeout>();
+  readonly #gone = new WeakMap<net.Socket, () => void>();
 
   get up(): boolean {
     return this.#server !== undefined;
@@ -112,7 +120,7 @@ export class ModelServer {
     const kind = this.behaviour.fault.kind;
     if (kind === 'reset-at-dot') {
       this.log.push(`reset at dot of ${id}`);
-      socket.resetAndDestroy();
+      this.#reset(socket);
       return false;
     }
     if (faultAt('421', 'dot')) {
@@ -125,7 +133,7 @@ export class ModelServer {
     this.#record(id, 'kept');
     if (kind === 'reset-after-dot') {
       this.log.push(`reset after dot of ${id}`);
-      socket.resetAndDestroy();
+      this.#reset(socket);
       return false;
     }
     if (faultAt('hang', 'dot')) {
@@ -136,9 +144,28 @@ export class ModelServer {
     return true;
   }
 
+  /** A crash: the session is over for the server at once (it counts no more), and the client gets a RST. */
+  #reset(socket: net.Socket): void {
+    this.#gone.get(socket)?.();
+    socket.resetAndDestroy();
+  }
+
   #session(socket: net.Socket): void {
     this.#sockets.add(socket);
-    socket.on('close', () => this.#sockets.delete(socket));
+    this.live += 1;
+    this.peak = Math.max(this.peak, this.live);
+    let counted = true;
+    const gone = (): void => {
+      if (counted) this.live -= 1;
+      counted = false;
+    };
+    socket.on('end', gone);
+    socket.on('finish', gone); // the server ended it (421, accept-close, QUIT)
+    socket.on('close', () => {
+      gone();
+      this.#sockets.delete(socket);
+    });
+    this.#gone.set(socket, gone);
     socket.on('error', () => undefined);
     socket.setNoDelay(true);
     this.#converse(socket).catch(() => socket.destroy());
@@ -246,7 +273,7 @@ export class ModelServer {
         if (chunks.length === 0) {
           if (fault().kind === 'reset-before-dot') {
             this.log.push('reset before dot');
-            socket.resetAndDestroy();
+      this.#reset(socket);
             return;
           }
           if (await interrupts('data')) return;

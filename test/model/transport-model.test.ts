@@ -52,6 +52,12 @@ const MAX_COMMANDS = Number(env.MAILWIRE_MODEL_MAX_COMMANDS ?? 24);
 const QUIET_MS = Number(env.MAILWIRE_MODEL_QUIET_MS ?? 3_000);
 const CLOSE_BOUND_MS = 2_000;
 const FORCE = env.MAILWIRE_MODEL_FORCE === '1';
+/**
+ * Opt-in: no server may see more than maxConnections sessions at once. Off by default: issue 14 says the
+ * pool opens one too many while a connection retires, and the server's view of a session's end races with
+ * the client's next connect, so a rare report may be the race rather than the pool.
+ */
+const CHECK_PEAK = env.MAILWIRE_MODEL_CHECK_PEAK === '1';
 /** Known bugs a run steers around: 'dead-burst' (see Model), 'idle-stall' (see KNOWN_IDLE_STALL). */
 type Exclusion = 'dead-burst' | 'idle-stall';
 const ENV_EXCLUDE = (env.MAILWIRE_MODEL_EXCLUDE ?? '').split(',').filter((x): x is Exclusion => x === 'dead-burst' || x === 'idle-stall');
@@ -74,7 +80,7 @@ async function oneRun(generated: ModelSystem['config'], commands: Iterable<fc.As
     const closeResolved = await system.closeWithin(system.unsettled().length > 0 ? 200 : CLOSE_BOUND_MS);
     tally(system);
     const after = await system.teardown(2_000);
-    const problems = violations(system, { closeResolved, after });
+    const problems = violations(system, { closeResolved, after, checkPeak: CHECK_PEAK });
     if (problems.length > 0) throw new Error(report(system, problems));
   } finally {
     for (const s of system.servers) await s.stop();
