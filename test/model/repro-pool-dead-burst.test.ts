@@ -19,7 +19,7 @@ import { defaultConnector } from '../../src/tls/connector.js';
 import { ModelServer, PASSWORD, USER } from './model-server.js';
 
 /** Set false once the pool fix (issue 14) is merged. */
-const KNOWN_UNFIXED = true;
+const KNOWN_UNFIXED = false;
 const FORCE = process.env.MAILWIRE_MODEL_FORCE === '1';
 
 /** A loopback port with nothing listening: a server that was just stopped. */

@@ -32,21 +32,21 @@ import { installProcessListeners, ModelSystem } from './model-system.js';
  * Set false once the pool fix (issue 14) is merged: until then a burst of sends while opens fail leaves
  * sends unsettled forever, and the full model finds that within a few runs.
  */
-const KNOWN_UNFIXED = true;
+const KNOWN_UNFIXED = false;
 /**
  * Set false once a send that needs a fresh connection (a retry or failover after ECONNECTION) no longer
  * waits for one of the pool's idle connections to time out (idleTimeoutMs, 30 s by default): see
  * repro-failover-idle-stall.test.ts. Until then the model keeps idleTimeoutMs short, so such a stall ends
  * before the run gives up on the send.
  */
-const KNOWN_IDLE_STALL = true;
+const KNOWN_IDLE_STALL = false;
 /**
  * Set false once a connection being closed politely (retiring after maxMessagesPerConnection, idle timeout)
  * counts towards maxConnections until it is closed (issue 14; repro-pool-peak.test.ts). Then every run also
  * checks that no server saw more than maxConnections sessions at once; before, MAILWIRE_MODEL_CHECK_PEAK=1
  * turns that check on.
  */
-const KNOWN_OVER_OPEN = true;
+const KNOWN_OVER_OPEN = false;
 
 const env = process.env;
 const SEED = Number(env.MAILWIRE_MODEL_SEED ?? 20261203);
