@@ -14,6 +14,7 @@ import type { RateLimit } from './rate-limiter.js';
 import type { Resolver } from '../guards/destination.js';
 import type { AddressInput } from '../mime/message.js';
 import { resolvePreset } from './providers.js';
+import { resolveDkim, type DkimOptions, type DkimSigner } from '../dkim/options.js';
 
 export interface AuthConfig {
   user: string;
@@ -62,6 +63,8 @@ export interface TransportConfig {
   connector?: Connector;
   /** Replace DNS resolution for the destination guard (tests). */
   resolver?: Resolver;
+  /** DKIM-sign every message send() composes: one signer, or several (RSA + Ed25519). See docs/dkim.md. */
+  dkim?: DkimOptions | DkimOptions[];
 }
 
 export interface ResolvedConfig {
@@ -82,6 +85,8 @@ export interface ResolvedConfig {
   onTranscript: TranscriptHook | undefined;
   connector: Connector | undefined;
   resolver: Resolver | undefined;
+  /** The DKIM signers, keys loaded and checked; undefined when the transport does not sign. */
+  dkim: DkimSigner[] | undefined;
   /** Shown in errors about auth failures for known providers (app passwords, 'apikey' user...). */
   authHint: string | undefined;
 }
@@ -137,6 +142,7 @@ export function resolveConfig(input: TransportConfig): ResolvedConfig {
     connector: input.connector,
     resolver: input.resolver,
     authHint: preset?.authHint,
+    dkim: input.dkim === undefined ? undefined : resolveDkim(input.dkim),
   };
 }
 
