@@ -31,3 +31,7 @@ export { ConnectionPool, type PoolOptions, type PooledConnection } from './pool/
 
 // The local capture server (demo, tests, benchmarks).
 export { startSink, type SinkOptions, type SinkServer, type SunkMessage } from './sink/index.js';
+
+// DKIM signing (RFC 6376, RFC 8463): the `dkim` transport option signs in send(); signDkim is for sendRaw.
+export { signDkim } from './dkim/sign-dkim.js';
+export type { DkimOptions, DkimCanonicalization } from './dkim/options.js';

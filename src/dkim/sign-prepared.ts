@@ -49,17 +49,31 @@ export async function signPrepared(prepared: PreparedMessage, signers: readonly 
 }
 
 async function readAll(stream: Readable, signal: AbortSignal | undefined, each: (chunk: Buffer) => void | Promise<void>): Promise<void> {
-  // An abort destroys the stream, which ends the loop below with the abort error (and the caller then
-  // removes the spool): nothing waits for a caller's stream that may never end.
-  const onAbort = (): void => {
-    stream.destroy(new SmtpError('EABORT', 'The send was aborted while the message was being signed', { phase: 'compose', transient: false }));
-  };
-  if (signal?.aborted) onAbort();
-  signal?.addEventListener('abort', onAbort, { once: true });
-  try {
+  if (!signal) {
     for await (const chunk of stream) await each(chunk as Buffer);
+    return;
+  }
+  // Raced with the abort rather than ended by destroying the stream: a composed stream waiting on a caller's
+  // stream that never ends cannot finish its own destruction, and the send must end anyway.
+  let onAbort: (() => void) | undefined;
+  const aborted = new Promise<never>((_resolve, reject) => {
+    onAbort = () => reject(new SmtpError('EABORT', 'The send was aborted while the message was being signed', { phase: 'compose', transient: false }));
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+  });
+  aborted.catch(() => undefined);
+  const chunks = stream[Symbol.asyncIterator]();
+  try {
+    for (;;) {
+      const next = await Promise.race([chunks.next(), aborted]);
+      if (next.done === true) return;
+      await Promise.race([each(next.value as Buffer), aborted]);
+    }
+  } catch (error) {
+    stream.destroy();
+    throw error;
   } finally {
-    signal?.removeEventListener('abort', onAbort);
+    if (onAbort) signal.removeEventListener('abort', onAbort);
   }
 }
 
