@@ -37,6 +37,4 @@ for idx in range(count):
         ok = False
         errors.append(repr(e))
     results.append(ok)
-    if not ok and d.err is not None:
-        errors.append(repr(d.err))
 print(json.dumps({"results": results, "errors": errors}))
