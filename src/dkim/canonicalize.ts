@@ -39,6 +39,14 @@ const SP = 0x20;
 const HTAB = 0x09;
 const CRLF = Buffer.from('\r\n', 'latin1');
 const OUT_SIZE = 64 * 1024;
+const TWO_SPACES = Buffer.from('  ', 'latin1');
+
+/** Where the next CR, HTAB and double space are in the current chunk (-2: not searched yet, -1: none). */
+interface Scan {
+  cr: number;
+  tab: number;
+  spaces: number;
+}
 
 /**
  * The body in canonical form, chunk by chunk. `push` and `end` hand the output to `sink` in pieces; a piece
@@ -66,19 +74,84 @@ export class BodyCanonicalizer {
   }
 
   push(chunk: Uint8Array): void {
-    const relaxed = this.#relaxed;
-    const out = this.#out;
-    const n = chunk.length;
+    const bytes = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    const n = bytes.length;
     let i = 0;
     if (this.#afterCR && n > 0) {
       this.#afterCR = false;
-      if (chunk[0] === LF) i = 1; // the other half of a CRLF split by the chunk boundary
+      if (bytes[0] === LF) i = 1; // the other half of a CRLF split by the chunk boundary
     }
-    for (; i < n; i++) {
+    const scan: Scan = { cr: -2, tab: -2, spaces: -2 };
+    while (i < n) {
+      // Whole lines that canonicalization leaves as they are pass straight through (most of a message:
+      // base64 and quoted-printable lines); the byte loop takes the rest one line at a time.
+      if (!this.#lineHasContent && !this.#pendingSpace) {
+        i = this.#cleanLines(bytes, i, scan);
+        if (i >= n) break;
+      }
+      const lf = bytes.indexOf(LF, i);
+      const end = lf === -1 ? n : lf + 1;
+      this.#bytes(bytes, i, end);
+      i = end;
+    }
+  }
+
+  /**
+   * From a line start: consumes lines that end in CRLF and need no change (no bare CR; relaxed: no HTAB, no
+   * two spaces in a row, no space before the CRLF), handing them to the sink as slices of the input.
+   * Empty lines are counted, as the byte loop does. Returns where it stopped (a line start).
+   */
+  #cleanLines(bytes: Buffer, from: number, scan: Scan): number {
+    const relaxed = this.#relaxed;
+    let i = from;
+    let run = from;
+    for (;;) {
+      const lf = bytes.indexOf(LF, i);
+      if (lf === -1 || lf === i || bytes[lf - 1] !== CR) break;
+      if (lf - 1 === i) {
+        this.#emit(bytes, run, i);
+        this.#emptyLines++;
+        i = lf + 1;
+        run = i;
+        continue;
+      }
+      if (scan.cr < i) scan.cr = bytes.indexOf(CR, i);
+      if (scan.cr < lf - 1) break;
+      if (relaxed) {
+        if (bytes[lf - 2] === SP) break;
+        if (scan.tab !== -1 && scan.tab < i) scan.tab = bytes.indexOf(HTAB, i);
+        if (scan.tab !== -1 && scan.tab < lf) break;
+        if (scan.spaces !== -1 && scan.spaces < i) scan.spaces = bytes.indexOf(TWO_SPACES, i);
+        if (scan.spaces !== -1 && scan.spaces < lf) break;
+      }
+      if (this.#emptyLines > 0) {
+        this.#emit(bytes, run, i);
+        this.#flushEmptyLines();
+        run = i;
+      }
+      i = lf + 1;
+    }
+    this.#emit(bytes, run, i);
+    return i;
+  }
+
+  /** Input bytes [from, to) unchanged, after whatever is waiting in the output buffer. */
+  #emit(bytes: Buffer, from: number, to: number): void {
+    if (to <= from) return;
+    this.#flush();
+    this.#wroteAny = true;
+    this.#sink(bytes.subarray(from, to));
+  }
+
+  /** The byte-at-a-time state machine over [from, to). */
+  #bytes(chunk: Buffer, from: number, to: number): void {
+    const relaxed = this.#relaxed;
+    const out = this.#out;
+    for (let i = from; i < to; i++) {
       const b = chunk[i] as number;
       if (b === CR) {
         this.#lineEnd();
-        if (i + 1 === n) this.#afterCR = true;
+        if (i + 1 === chunk.length) this.#afterCR = true;
         else if (chunk[i + 1] === LF) i++;
         continue;
       }
