@@ -4,7 +4,8 @@
  *
  * Scenarios (issue 4): 1 sequential on one connection; 2 pools of 5 and 20 with everything fired together;
  * 3 round trips through a 20 ms RTT delay proxy; 4 a 25 MB file attachment (time, peak RSS over baseline);
- * 5 composing rich messages (messages/s, MB/s). Every measurement runs in a fresh child process, libraries
+ * 5 composing rich messages (messages/s, MB/s); 6 DKIM: CPU µs per signature (RSA-2048, Ed25519) and
+ * compose+sign MB/s, beside nodemailer's DKIM (bench/dkim.mjs). Every measurement runs in a fresh child process, libraries
  * alternate (the order rotates each round), and the figures reported are medians over the rounds.
  *
  * Options: --rounds N (default 3) · --quick · --only 1,2,... · --server smtp-sink|ours (fast sink) ·
@@ -31,14 +32,14 @@ const WORKER = path.join(HERE, 'lib', 'worker.mjs');
 const args = parseArgs(process.argv.slice(2));
 const quick = args.quick === true;
 const rounds = Number(args.rounds ?? (quick ? 1 : 3));
-const only = new Set(String(args.only ?? '1,2,3,4,5').split(',').map((s) => s.trim()));
+const only = new Set(String(args.only ?? '1,2,3,4,5,6').split(',').map((s) => s.trim()));
 const libraries = String(args.libs ?? LIBRARIES.join(',')).split(',').filter((l) => LIBRARIES.includes(l));
 const outFile = path.resolve(String(args.out ?? path.join(HERE, 'results', quick ? 'quick.json' : 'latest.json')));
 const workerTimeoutMs = quick ? 60_000 : 600_000;
 
 const COUNTS = quick
-  ? { s1: 40, s2: 200, s2pools: [5, 20], s3pooled: 10, s3rcpts: 10, s4bytes: 2 * 1024 * 1024, s5: 40, s5b: 40, s5att: 100 * 1024, composeWarmup: 10 }
-  : { s1: 2000, s2: 10_000, s2pools: [5, 20], s3pooled: 200, s3rcpts: 100, s4bytes: 25 * 1024 * 1024, s5: 10_000, s5b: 10_000, s5att: 100 * 1024, composeWarmup: 100 };
+  ? { s1: 40, s2: 200, s2pools: [5, 20], s3pooled: 10, s3rcpts: 10, s4bytes: 2 * 1024 * 1024, s5: 40, s5b: 40, s5att: 100 * 1024, composeWarmup: 10, s6: 40, s6signs: 40 }
+  : { s1: 2000, s2: 10_000, s2pools: [5, 20], s3pooled: 200, s3rcpts: 100, s4bytes: 25 * 1024 * 1024, s5: 10_000, s5b: 10_000, s5att: 100 * 1024, composeWarmup: 100, s6: 2000, s6signs: 2000 };
 const MESSAGE_BYTES = 2048;
 /**
  * Scenarios 1 and 2 warm each library's JIT with two rehearsal clients (half, then a fifth of the measured
@@ -120,6 +121,7 @@ async function main() {
       worker({ kind: 'compose', library: lib, count: COUNTS.s5b, attachmentBytes: COUNTS.s5att, warmup: COUNTS.composeWarmup }),
     );
   }
+  if (s(6)) await dkimRunner(results);
   if (s(3)) {
     // Last: with the interop Postfix, its queue manager keeps delivering after the run, and the CPU it uses
     // must not land on the throughput figures.
@@ -204,6 +206,34 @@ async function composeRunner(results) {
     }
   }
   results.cases.push(entry);
+}
+
+/**
+ * Scenario 6 through bench/dkim.mjs (mailwire vs nodemailer DKIM in one child process, alternating):
+ * 6a/6b signing a composed 2 KB message (CPU µs per signature in the runs' cpuMs), 6c compose + sign.
+ */
+async function dkimRunner(results) {
+  log(`\n6. DKIM (bench/dkim.mjs): ${COUNTS.s6signs} signatures of a 2 KB message; ${COUNTS.s6} messages composed and signed`);
+  const result = await worker({ kind: 'dkim-runner', messages: COUNTS.s6, signs: COUNTS.s6signs, rounds, attachmentBytes: COUNTS.s5att });
+  const titles = {
+    'sign-rsa': `6a. DKIM RSA-2048: sign a composed 2 KB message, ${COUNTS.s6signs} times (CPU µs/msg in the detail)`,
+    'sign-ed25519': `6b. DKIM Ed25519: sign a composed 2 KB message, ${COUNTS.s6signs} times (nodemailer has no Ed25519)`,
+    'compose-sign-rsa': `6c. compose + DKIM RSA-2048, ${COUNTS.s6} messages (text + html + ${COUNTS.s5att / 1024} KB attachment)`,
+  };
+  if (!result.ok) {
+    failed = true;
+    log(`  ! bench/dkim.mjs failed: ${result.error}`);
+    return;
+  }
+  for (const [id, libs] of Object.entries(result.result.cases)) {
+    const metric = id.startsWith('sign') ? 'msgPerSec' : 'mbPerSec';
+    const entry = { scenario: 6, id: `s6-${id}`, title: titles[id], metric, target: false, runner: 'bench/dkim.mjs', runs: {} };
+    for (const [lib, summary] of Object.entries(libs)) {
+      entry.runs[lib] = summary.runs.map((run) => ({ ok: true, errors: 0, ...run }));
+      log(`  ${id.padEnd(16)} ${lib.padEnd(11)} ${summary.cpuUsPerMsg.toFixed(0)} µs CPU/msg, ${summary.mbPerSec.toFixed(1)} MB/s`);
+    }
+    results.cases.push(entry);
+  }
 }
 
 /** Runs every library (and the ceiling) `rounds` times, rotating the order each round. */

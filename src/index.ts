@@ -55,3 +55,7 @@ export type { Protocol } from './connection/options.js';
 // Servers that refuse commands pipelined behind the end of a message (issue 14): an SmtpConnection can share
 // what it learned with others to the same server (the transport keeps one per pool key).
 export type { CrossMessagePipelining } from './connection/options.js';
+
+// DKIM signing (RFC 6376, RFC 8463): the `dkim` transport option signs in send(); signDkim is for sendRaw.
+export { signDkim } from './dkim/sign-dkim.js';
+export type { DkimOptions, DkimCanonicalization } from './dkim/options.js';

@@ -25,6 +25,11 @@ async function main() {
       const result = await runComposeBench({ messages: spec.messages, rounds: spec.rounds, attachmentBytes: spec.attachmentBytes, log: (line) => process.stderr.write(`${line}\n`) });
       return { result };
     }
+    case 'dkim-runner': {
+      const { runDkimBench } = await import('../dkim.mjs');
+      const result = await runDkimBench({ messages: spec.messages, signs: spec.signs, rounds: spec.rounds, attachmentBytes: spec.attachmentBytes, log: (line) => process.stderr.write(`${line}\n`) });
+      return { result };
+    }
     default:
       throw new Error(`unknown measurement kind ${spec.kind}`);
   }

@@ -14,6 +14,7 @@ import type { Resolver } from '../guards/destination.js';
 import type { AddressInput } from '../mime/message.js';
 import { resolvePreset } from './providers.js';
 import { createProxyConnector, describeProxy, parseProxyUrl } from '../proxy/index.js';
+import { resolveDkim, type DkimOptions, type DkimSigner } from '../dkim/options.js';
 
 /** @deprecated The same type as `AuthOptions` (one type for credentials); not exported from the package, kept so internal imports compile. */
 export type AuthConfig = AuthOptions;
@@ -72,6 +73,8 @@ export interface TransportConfig {
   connector?: Connector;
   /** Replace DNS resolution for the destination guard (tests). */
   resolver?: Resolver;
+  /** DKIM-sign every message send() composes: one signer, or several (RSA + Ed25519). See docs/dkim.md. */
+  dkim?: DkimOptions | DkimOptions[];
 }
 
 export interface ResolvedConfig {
@@ -98,6 +101,8 @@ export interface ResolvedConfig {
   /** A keyed fingerprint source for the proxy's credentials, so two logins never share a pool. */
   proxySecret: string | undefined;
   resolver: Resolver | undefined;
+  /** The DKIM signers, keys loaded and checked; undefined when the transport does not sign. */
+  dkim: DkimSigner[] | undefined;
   /** Shown in errors about auth failures for known providers (app passwords, 'apikey' user...). */
   authHint: string | undefined;
 }
@@ -184,6 +189,7 @@ export function resolveConfig(input: TransportConfig): ResolvedConfig {
     proxySecret,
     resolver: input.resolver,
     authHint: preset?.authHint,
+    dkim: input.dkim === undefined ? undefined : resolveDkim(input.dkim),
   };
 }
 

@@ -23,6 +23,8 @@ import type { MailMessage } from '../mime/message.js';
 import { resolveConfig, type ResolvedConfig, type TransportConfig } from './config.js';
 import { TransportEvents, type TransportEventMap } from './events.js';
 import { BodyHandle } from './body.js';
+import { signPrepared } from '../dkim/sign-prepared.js';
+import type { DkimSigner } from '../dkim/options.js';
 import { assertSignal, untilAborted } from './signal.js';
 import { backoff, failsOver, isRetryable } from './retry-policy.js';
 import type { SendCallOptions, SendInfo, VerifyReport } from './results.js';
@@ -56,6 +58,8 @@ export class SmtpTransport extends TransportEvents {
   readonly #admission: Admission<QueuedSend>;
   /** The same for every send, so built once (and frozen, which lets the composer cache its limits). */
   readonly #composeOptions: ComposeOptions;
+  /** The primary configuration's DKIM signers (like the compose options, one set for every target). */
+  readonly #dkim: DkimSigner[] | undefined;
   /** send()/sendRaw() calls not yet settled, queued ones included: close() waits for them. */
   #pending = 0;
   /** Servers that refused messages pipelined behind another's end (shared by their connections). */
@@ -90,6 +94,7 @@ export class SmtpTransport extends TransportEvents {
         maxBodyBytes: primary.guards.maxBodyBytes,
       }),
     });
+    this.#dkim = primary.dkim;
   }
 
   /** The checked configurations, in failover order (secrets included: do not log this). */
@@ -123,6 +128,7 @@ export class SmtpTransport extends TransportEvents {
   }
 
   async #composeAndDeliver(message: MailMessage, options: SendCallOptions, started: number): Promise<SendInfo> {
+    let dispose: (() => Promise<void>) | undefined; // the DKIM spool file, if signing needed one
     try {
       let prepared: PreparedMessage;
       let source: PreparedMessage | Buffer;
@@ -131,6 +137,8 @@ export class SmtpTransport extends TransportEvents {
         // same turn, without a promise per step.
         const now = prepareMessageNow(message, this.#composeOptions);
         prepared = now instanceof Promise ? await untilAborted(now, options.signal) : now;
+        // Signed once, here, so every attempt sends the same signed bytes.
+        if (this.#dkim) ({ message: prepared, dispose } = await signPrepared(prepared, this.#dkim, options.signal));
         // Small messages go to the session as bytes: then MAIL, RCPT and BDAT LAST with the body leave in
         // one write on CHUNKING servers (a stream has to wait for the envelope replies first).
         source = prepared.size !== undefined && prepared.size <= IN_MEMORY_LIMIT ? (messageBytesNow(prepared) ?? (await prepared.toBuffer())) : prepared;
@@ -141,6 +149,7 @@ export class SmtpTransport extends TransportEvents {
       const dsn = message.dsn;
       return await this.#deliver(prepared.envelope, source, prepared.messageId, dsn ? { ...options, dsn } : options, started);
     } finally {
+      if (dispose) await dispose().catch(() => undefined); // before the send settles: no file outlives it
       this.#admission.leave();
       this.#settled();
     }
