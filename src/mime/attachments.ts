@@ -16,6 +16,7 @@ import { encodeWords } from './encoded-word.js';
 import type { HttpsFetcher } from './fetch.js';
 import { HeaderBlock } from './header-block.js';
 import type { Attachment } from './message.js';
+import { ATTACHMENT_KEYS, assertKnownFields } from './message-keys.js';
 import { chunkBytes, type BodySource, type LeafPart } from './parts.js';
 import { formatParam, isPlainParamValue, isToken, plainParam, quoteString } from './rfc2231.js';
 
@@ -201,6 +202,7 @@ function legacyName(filename: string): string {
 export async function prepareAttachment(att: Attachment, index: number, ctx: AttachmentContext): Promise<PreparedAttachment> {
   const field = `attachments[${index}]`;
   if (typeof att !== 'object' || att === null) throw guardError(`${field}: expected an object`);
+  assertKnownFields(att, ATTACHMENT_KEYS, `${field}.`);
   const { cid, method } = att;
   const filename = att.filename === undefined ? nameFromPath(att.path) : att.filename;
   if (filename !== undefined) {

@@ -14,6 +14,7 @@ import type { RateLimit } from './rate-limiter.js';
 import type { Resolver } from '../guards/destination.js';
 import type { AddressInput } from '../mime/message.js';
 import { resolvePreset } from './providers.js';
+import { unknownOption } from './config-keys.js';
 
 export interface AuthConfig {
   user: string;
@@ -36,6 +37,10 @@ export interface GuardConfig {
   allowPort25: boolean;
   maxMessageBytes: number;
   maxCustomHeaders: number;
+  /** false: attachments given by `path` are refused (EGUARD) before any file is touched. Default true. */
+  fileAccess: boolean;
+  /** false: attachments given by `href` are refused (EGUARD) before anything is fetched. Default true. */
+  urlAccess: boolean;
 }
 
 export interface TransportConfig {
@@ -92,12 +97,26 @@ export const DEFAULT_GUARDS: GuardConfig = {
   allowPort25: true,
   maxMessageBytes: 10 * 1024 * 1024,
   maxCustomHeaders: 50,
+  fileAccess: true,
+  urlAccess: true,
 };
 
 const SECURITIES: readonly Security[] = ['starttls', 'tls', 'opportunistic', 'none'];
 
 export function resolveConfig(input: TransportConfig): ResolvedConfig {
-  if (typeof input !== 'object' || input === null) throw configError('the configuration must be an object');
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) throw configError('the configuration must be an object');
+  const unknown = unknownOption(input);
+  if (unknown !== undefined) throw configError(unknown);
+  for (const key of ['auth', 'tls', 'timeouts', 'retry', 'guards'] as const) {
+    const value: unknown = input[key];
+    if (value !== undefined && (typeof value !== 'object' || value === null || Array.isArray(value))) throw configError(`${key} must be an object`);
+  }
+  if (input.pool !== undefined && (typeof input.pool !== 'object' || input.pool === null)) {
+    throw configError('pool takes options, e.g. pool: { maxConnections: 5 }: connections are always pooled (nodemailer\'s pool: true is not needed)');
+  }
+  if (input.rateLimit !== undefined && (typeof input.rateLimit !== 'object' || input.rateLimit === null)) {
+    throw configError('rateLimit must be { messages, perMs }, e.g. { messages: 10, perMs: 1000 }');
+  }
   const preset = input.provider === undefined ? undefined : resolvePreset(input.provider);
   const host = input.host ?? preset?.host;
   if (typeof host !== 'string' || host.trim() === '') throw configError('host is required (or a provider preset)');
@@ -111,6 +130,9 @@ export function resolveConfig(input: TransportConfig): ResolvedConfig {
   const retry = { ...DEFAULT_RETRY, ...input.retry };
   if (!Number.isInteger(retry.attempts) || retry.attempts < 1) throw configError('retry.attempts must be an integer >= 1');
   const guards = { ...DEFAULT_GUARDS, ...input.guards };
+  for (const key of ['publicAddressesOnly', 'allowPort25', 'fileAccess', 'urlAccess'] as const) {
+    if (typeof guards[key] !== 'boolean') throw configError(`guards.${key} must be true or false`);
+  }
   const timeouts = { ...DEFAULT_TIMEOUTS, ...input.timeouts };
   for (const [name, value] of Object.entries(timeouts)) {
     if (typeof value !== 'number' || !(value > 0)) throw configError(`timeouts.${name} must be a positive number of milliseconds`);
