@@ -31,3 +31,6 @@ export { ConnectionPool, type PoolOptions, type PooledConnection } from './pool/
 
 // The local capture server (demo, tests, benchmarks).
 export { startSink, type SinkOptions, type SinkServer, type SunkMessage } from './sink/index.js';
+
+// First contact (issue 18): the flat platform configuration, shared with the CLI's config file.
+export { loadConfig, type FlatConfig } from './transport/load-config.js';

@@ -94,6 +94,7 @@ export async function buildConnection(values: ParsedValues, io: CliIo): Promise<
   const tls: TlsSettings = {};
   const caFile = str(values, 'ca') ?? file.tlsCaFile;
   if (caFile !== undefined) tls.ca = await readText(caFile, io.cwd, '--ca');
+  else if (file.tlsCa !== undefined) tls.ca = file.tlsCa;
   const servername = str(values, 'servername');
   if (servername !== undefined) tls.servername = servername;
   const minTls = str(values, 'min-tls');

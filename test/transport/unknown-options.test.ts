@@ -1,6 +1,6 @@
 /** Unknown options and message fields are refused, naming the key and what to write instead. */
 import { describe, expect, it } from 'vitest';
-import { prepareMessage, createTransport, type TransportConfig } from '../../src/index.js';
+import { prepareMessage, createTransport, loadConfig, type TransportConfig } from '../../src/index.js';
 import { rejection } from '../helpers/expect-error.js';
 
 function refused(config: Record<string, unknown>): string {
@@ -69,3 +69,47 @@ describe('messages refuse fields mailwire does not know', () => {
   });
 });
 
+
+describe('loadConfig', () => {
+  it('maps the flat platform config to a TransportConfig, strings from the environment included', () => {
+    expect(
+      loadConfig({ host: 'smtp.example.com', port: '465', user: 'u', pass: 'p', from: 'a@example.com', tls_skip_verify: 'true', min_tls: '1.3', client_name: 'me.example', auth_method: 'LOGIN', secure: 'true' }),
+    ).toEqual({
+      host: 'smtp.example.com', port: 465, security: 'tls', from: 'a@example.com', clientName: 'me.example',
+      auth: { user: 'u', pass: 'p', method: 'login' }, tls: { rejectUnauthorized: false, minVersion: 'TLSv1.3' },
+    });
+  });
+
+  it('security, secure and encryption all say the same thing', () => {
+    expect(loadConfig({ host: 'h', security: 'opportunistic' }).security).toBe('opportunistic');
+    expect(loadConfig({ host: 'h', secure: false }).security).toBe('starttls');
+    expect(loadConfig({ host: 'h', encryption: 'ssl' }).security).toBe('tls');
+    expect(loadConfig({ host: 'h', encryption: 'tls' }).security).toBe('starttls');
+    expect(loadConfig({ host: 'h', encryption: 'none' }).security).toBe('none');
+    expect(() => loadConfig({ host: 'h', secure: true, encryption: 'tls' })).toThrow(/"secure" and "encryption" disagree/);
+  });
+
+  it('refuses unknown keys and bad values with ECONFIG naming them', () => {
+    const bad = (flat: Record<string, unknown>): string => {
+      try {
+        loadConfig(flat);
+      } catch (error) {
+        expect((error as { code?: string }).code).toBe('ECONFIG');
+        return (error as Error).message;
+      }
+      throw new Error('accepted');
+    };
+    expect(bad({ host: 'h', hots: 'x' })).toContain('unknown key "hots": did you mean host?');
+    expect(bad({ host: 'h', password: 'x' })).toContain('"password": use pass');
+    expect(bad({ host: 'h', port: 'smtp' })).toContain('"port" must be a port');
+    expect(bad({ host: 'h', encryption: 'maybe' })).toContain('"encryption" must be one of');
+    expect(bad({ host: 'h', user: 'u' })).toContain('"pass" is not');
+    expect(bad({ host: 'h', tls_skip_verify: 'perhaps' })).toContain('true or false');
+  });
+
+  it('its result is accepted by createTransport', () => {
+    const t = createTransport(loadConfig({ host: '127.0.0.1', port: 2525, security: 'none' }));
+    expect(t.configs[0]?.security).toBe('none');
+    void t.close();
+  });
+});
