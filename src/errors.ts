@@ -45,6 +45,7 @@ export interface SmtpErrorOptions {
   transient?: boolean;
   delivery?: DeliveryState;
   cause?: unknown;
+  hint?: string;
 }
 
 const BRAND = Symbol.for('mailwire.SmtpError');
@@ -59,6 +60,8 @@ export class SmtpError extends Error {
   readonly command?: string;
   readonly transient: boolean;
   readonly delivery: DeliveryState;
+  /** The fix in one sentence, in library terms, for the common failures (wrong password, 465/587, ...). */
+  readonly hint?: string;
 
   constructor(code: SmtpErrorCode, message: string, options: SmtpErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -70,6 +73,7 @@ export class SmtpError extends Error {
     if (options.command !== undefined) this.command = options.command;
     this.transient = options.transient ?? defaultTransient(code, options.replyCode);
     this.delivery = options.delivery ?? 'none';
+    if (options.hint !== undefined) this.hint = options.hint;
     Object.defineProperty(this, BRAND, { value: true });
   }
 

@@ -121,7 +121,8 @@ export function resolveConfig(input: TransportConfig): ResolvedConfig {
   const host = input.host ?? preset?.host;
   if (typeof host !== 'string' || host.trim() === '') throw configError('host is required (or a provider preset)');
   if (/[\s\x00-\x1f\x7f/]/.test(host)) throw configError(`host "${host.replace(/[\x00-\x1f\x7f]/g, '?')}" is not a host name or address`);
-  const security = input.security ?? preset?.security ?? 'starttls';
+  // Port 465 is implicit TLS everywhere: without this, starttls would wait for a greeting that never comes.
+  const security = input.security ?? (input.port === 465 ? 'tls' : undefined) ?? preset?.security ?? 'starttls';
   if (!SECURITIES.includes(security)) throw configError(`security must be one of ${SECURITIES.join(', ')}`);
   const port = validatePort(input.port ?? preset?.port ?? defaultPort(security));
   if (input.auth !== undefined) {

@@ -24,6 +24,7 @@ import { TransportEvents, type TransportEventMap } from './events.js';
 import { BodyHandle } from './body.js';
 import { assertSignal, untilAborted } from './signal.js';
 import { backoff, isRetryable } from './retry-policy.js';
+import { connectionHint } from './hints.js';
 import type { SendCallOptions, SendInfo, VerifyReport } from './results.js';
 
 export type { SendCallOptions, SendInfo, VerifyReport } from './results.js';
@@ -247,7 +248,7 @@ export class SmtpTransport extends TransportEvents {
             this.emit('message:sent', { info, durationMs: info.durationMs });
             return info;
           } catch (error) {
-            const failure = withHint(asError(error), target.config);
+            const failure = withAuthHint(asError(error), target.config);
             lastError = failure;
             if (!isRetryable(failure)) throw failure;
           }
@@ -298,7 +299,7 @@ export class SmtpTransport extends TransportEvents {
       return conn;
     } catch (error) {
       conn.close();
-      throw withHint(asError(error), config);
+      throw withAuthHint(connectionHint(asError(error), config), config);
     }
   }
 
@@ -336,7 +337,7 @@ function toDsnOptions(dsn: MessageDsn | undefined): DsnOptions | undefined {
   return out;
 }
 
-function withHint(error: SmtpError, config: ResolvedConfig): SmtpError {
+function withAuthHint(error: SmtpError, config: ResolvedConfig): SmtpError {
   if (error.code !== 'EAUTH' || !config.authHint || error.message.includes(config.authHint)) return error;
   return new SmtpError(error.code, `${error.message} (hint: ${config.authHint})`, {
     phase: error.phase,
