@@ -24,7 +24,7 @@ import { TransportEvents, type TransportEventMap } from './events.js';
 import { BodyHandle } from './body.js';
 import { assertSignal, untilAborted } from './signal.js';
 import { backoff, isRetryable } from './retry-policy.js';
-import { connectionHint } from './hints.js';
+import { connectionHint, failureHint, withHint } from './hints.js';
 import type { SendCallOptions, SendInfo, VerifyReport } from './results.js';
 
 export type { SendCallOptions, SendInfo, VerifyReport } from './results.js';
@@ -59,6 +59,8 @@ export class SmtpTransport extends TransportEvents {
   /** send()/sendRaw() calls not yet settled, queued ones included: close() waits for them. */
   #pending = 0;
   #onIdle: (() => void) | undefined;
+  /** Per configuration without credentials: did the server offer AUTH (then a 530/5.7.x means "log in")? */
+  readonly #offersAuth = new WeakMap<ResolvedConfig, boolean>();
 
   constructor(configs: TransportConfig | TransportConfig[]) {
     super();
@@ -248,7 +250,7 @@ export class SmtpTransport extends TransportEvents {
             this.emit('message:sent', { info, durationMs: info.durationMs });
             return info;
           } catch (error) {
-            const failure = withAuthHint(asError(error), target.config);
+            const failure = this.#explain(asError(error), target.config);
             lastError = failure;
             if (!isRetryable(failure)) throw failure;
           }
@@ -296,11 +298,27 @@ export class SmtpTransport extends TransportEvents {
     });
     try {
       await conn.open(signal);
+      if (!config.auth) this.#offersAuth.set(config, (conn.capabilities?.auth.length ?? 0) > 0);
       return conn;
     } catch (error) {
       conn.close();
-      throw withAuthHint(connectionHint(asError(error), config), config);
+      throw this.#explain(connectionHint(asError(error), config), config);
     }
+  }
+
+  /** The error with its hint (SmtpError.hint) when the cause is one of the common ones. */
+  #explain(error: SmtpError, config: ResolvedConfig): SmtpError {
+    const withPreset = withAuthHint(error, config);
+    if (withPreset.hint !== undefined) return withPreset;
+    const hint = failureHint(withPreset, {
+      host: config.host,
+      port: config.port,
+      security: config.security,
+      authenticated: config.auth !== undefined,
+      authHint: config.authHint,
+      offersAuth: this.#offersAuth.get(config) === true,
+    });
+    return hint === undefined ? withPreset : withHint(withPreset, hint);
   }
 
   #assertOpen(): void {
@@ -346,6 +364,8 @@ function withAuthHint(error: SmtpError, config: ResolvedConfig): SmtpError {
     ...(error.response !== undefined ? { response: error.response } : {}),
     transient: error.transient,
     delivery: error.delivery,
+    cause: error.cause ?? error,
+    hint: config.authHint,
   });
 }
 
