@@ -35,3 +35,4 @@ export { startSink, type SinkOptions, type SinkServer, type SunkMessage } from '
 // First contact (issue 18): the flat platform configuration, shared with the CLI's config file.
 export { loadConfig, type FlatConfig } from './transport/load-config.js';
 export { explainError } from './transport/hints.js';
+export type { VerifyOptions, VerifyTestMessage } from './transport/transport.js';

@@ -16,7 +16,7 @@ import { Admission } from './admission.js';
 import { poolKey } from './pool-key.js';
 import { RateLimiter } from './rate-limiter.js';
 import { checkDestination } from '../guards/destination.js';
-import { messageBytesNow, prepareMessageNow, type ComposeOptions, type PreparedMessage } from '../mime/compose.js';
+import { messageBytesNow, prepareMessage, prepareMessageNow, type ComposeOptions, type PreparedMessage } from '../mime/compose.js';
 import type { MailMessage } from '../mime/message.js';
 import type { DsnOptions as MessageDsn } from '../guards/ids.js';
 import { resolveConfig, type ResolvedConfig, type TransportConfig } from './config.js';
@@ -25,9 +25,10 @@ import { BodyHandle } from './body.js';
 import { assertSignal, untilAborted } from './signal.js';
 import { backoff, isRetryable } from './retry-policy.js';
 import { connectionHint, failureHint, withHint } from './hints.js';
-import type { SendCallOptions, SendInfo, VerifyReport } from './results.js';
+import type { SendCallOptions, SendInfo, VerifyOptions, VerifyReport } from './results.js';
+import { showsAuthRequired, verifyMessage } from './verify-message.js';
 
-export type { SendCallOptions, SendInfo, VerifyReport } from './results.js';
+export type { SendCallOptions, SendInfo, VerifyOptions, VerifyReport, VerifyTestMessage } from './results.js';
 
 interface Target {
   index: number;
@@ -158,15 +159,33 @@ export class SmtpTransport extends TransportEvents {
     }
   }
 
-  /** Connects, negotiates TLS, authenticates and QUITs: proves the configuration without sending mail. */
-  async verify(index = 0): Promise<VerifyReport> {
+  /**
+   * Connects, negotiates TLS, authenticates and QUITs: proves the configuration without sending mail. With
+   * `to`, also sends a short test message on that session and reports it (`testMessage`, `ok`, and
+   * `authRequired` when the server wants credentials that were not given): a configuration screen's Test
+   * button. Failures to connect, secure or authenticate reject; a refused test message is reported.
+   *
+   * @example
+   * const report = await transport.verify({ to: 'me@example.com' });
+   * if (!report.ok) console.log(report.authRequired ? 'log in first' : report.testMessage?.error?.hint);
+   */
+  async verify(options: number | VerifyOptions = {}): Promise<VerifyReport> {
+    const { index = 0, to, from } = typeof options === 'number' ? { index: options } : (options ?? {});
     const target = this.#targets[index];
     if (!target) throw new SmtpError('ECONFIG', `No configuration at index ${index}`, { phase: 'config' });
+    const config = target.config;
+    // Composed first: a bad address or a missing sender is ECONFIG/EGUARD before any connection.
+    const sender = from ?? config.from;
+    if (to !== undefined && sender === undefined) {
+      throw new SmtpError('ECONFIG', 'verify({ to }) needs a sender: set from in the configuration or pass verify({ to, from })', { phase: 'config' });
+    }
+    const prepared = to === undefined ? undefined : await prepareMessage(verifyMessage(config, to, sender), this.#composeOptions);
     const started = performance.now();
-    const conn = await this.#openConnection(target.config);
+    const conn = await this.#openConnection(config);
     try {
       const tls = conn.tlsInfo;
       const report: VerifyReport = {
+        ok: true,
         host: conn.host,
         port: conn.port,
         security: conn.security,
@@ -178,11 +197,27 @@ export class SmtpTransport extends TransportEvents {
       if (conn.authMethod) report.authMethod = conn.authMethod;
       if (conn.timings.tlsMs !== undefined) report.timings.tlsMs = round(conn.timings.tlsMs);
       if (conn.timings.authMs !== undefined) report.timings.authMs = round(conn.timings.authMs);
-      await conn.quit();
+      if (prepared) await this.#sendTestMessage(conn, prepared, config, report);
+      if (conn.usable) await conn.quit().catch(() => undefined);
       report.timings.totalMs = round(performance.now() - started);
       return report;
     } finally {
       conn.close();
+    }
+  }
+
+  async #sendTestMessage(conn: SmtpConnection, prepared: PreparedMessage, config: ResolvedConfig, report: VerifyReport): Promise<void> {
+    try {
+      const body = messageBytesNow(prepared) ?? (await prepared.toBuffer());
+      const result = await conn.send(prepared.envelope, body);
+      const sent = result.rejected.length === 0;
+      report.testMessage = { sent, messageId: prepared.messageId, accepted: result.accepted, rejected: result.rejected, response: result.response };
+      report.ok = sent;
+    } catch (error) {
+      const failure = this.#explain(asError(error), config);
+      report.testMessage = { sent: false, messageId: prepared.messageId, accepted: [], rejected: [], error: failure };
+      report.ok = false;
+      if (showsAuthRequired(failure, config, this.#offersAuth.get(config) === true)) report.authRequired = true;
     }
   }
 
