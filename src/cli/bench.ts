@@ -131,15 +131,28 @@ export async function benchCommand(argv: string[], io: CliIo): Promise<number> {
 export function printBench(out: OutputStream, r: BenchResult): void {
   const row = (label: string, text: string): void => line(out, `  ${label.padEnd(11)} ${text}`);
   const host = r.target.host.includes(':') ? `[${r.target.host}]` : r.target.host;
-  line(out, `bench ${host}:${r.target.port} (${r.target.security}): ${r.connections} connection${r.connections === 1 ? '' : 's'}, ${r.workers} thread${r.workers === 1 ? '' : 's'}, ${bytes(r.size)} messages, ${r.recipients} recipient${r.recipients === 1 ? '' : 's'}, pipelining ${r.pipelining ? 'on' : 'off'}`);
+  line(out, `bench ${host}:${r.target.port}, security ${securityWords(r.target.security)}: ${r.connections} connection${r.connections === 1 ? '' : 's'}, ${r.workers} thread${r.workers === 1 ? '' : 's'}, ${bytes(r.size)} messages, ${r.recipients} recipient${r.recipients === 1 ? '' : 's'}, pipelining ${r.pipelining ? 'on' : 'off'}`);
   const of = r.messages.requested !== null ? ` of ${count(r.messages.requested)}` : '';
   row('messages', `${count(r.messages.sent)} sent, ${count(r.messages.failed)} failed${of} in ${ms(r.durationMs)}${r.interrupted ? ' (interrupted)' : ''}`);
   row('throughput', `${count(r.throughput.messagesPerSec)} msg/s, ${bytes(r.throughput.bytesPerSec)}/s`);
   const l = r.latencyMs;
   row('latency', l ? `p50 ${ms(l.p50)} · p95 ${ms(l.p95)} · p99 ${ms(l.p99)} · max ${ms(l.max)}` : '-');
   const errors = Object.entries(r.errors);
-  row('errors', errors.length ? errors.map(([code, n]) => `${code} ${count(n)}`).join(', ') : 'none');
   const connErrors = Object.entries(r.connectionErrors);
-  if (connErrors.length) row('sessions', `${r.sessionsOpened} opened; failed to open: ${connErrors.map(([code, n]) => `${code} ${n}`).join(', ')}`);
+  const sessionFailures = connErrors.map(([code, n]) => `${code} ${count(n)}`).join(', ');
+  // Sessions that never opened are errors too: when none opened, no message was even tried, and "errors
+  // none" would read as success.
+  if (errors.length) row('errors', errors.map(([code, n]) => `${code} ${count(n)}`).join(', '));
+  else if (connErrors.length && r.sessionsOpened === 0) row('errors', `no session could be opened: ${sessionFailures}`);
+  else row('errors', connErrors.length ? `none in messages; sessions failed to open: ${sessionFailures}` : 'none');
+  if (connErrors.length) row('sessions', `${r.sessionsOpened} opened; failed to open: ${sessionFailures}`);
   for (const [code, message] of Object.entries(r.errorMessages)) row('', `${code}: ${message}`);
+}
+
+/** The security mode with what it means, since bench's default (opportunistic) differs from send's. */
+function securityWords(security: string): string {
+  if (security === 'opportunistic') return 'opportunistic (STARTTLS when offered, else plaintext)';
+  if (security === 'starttls') return 'starttls (STARTTLS required)';
+  if (security === 'tls') return 'tls (implicit TLS)';
+  return `${security} (plaintext)`;
 }

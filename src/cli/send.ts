@@ -69,11 +69,12 @@ export async function sendCommand(argv: string[], io: CliIo): Promise<number> {
   try {
     const info = await transport.send(message, { signal: io.interrupted });
     if (json) printJson(io.stdout, { ok: info.rejected.length === 0, ...info });
-    else printSent(io.stdout, io.stderr, info);
+    else printSent(io.stdout, io.stderr, info, transport.configs[info.via.index]?.security ?? '?');
     return info.rejected.length === 0 ? EXIT.ok : EXIT.failed;
   } catch (error) {
     if (json) printJson(io.stdout, { ok: false, error: errorJson(error) });
-    printError(io.stderr, 'mailwire send: ', error);
+    const used = transport.configs[0];
+    printError(io.stderr, used ? `mailwire send (${used.host}:${used.port}, security ${used.security}): ` : 'mailwire send: ', error);
     return exitCodeFor(error);
   } finally {
     await transport.close();
@@ -85,9 +86,9 @@ export function transcriptLine(entry: TranscriptEntry): string {
   return `${entry.dir === 'i' ? '*' : entry.dir}: ${entry.line}`;
 }
 
-function printSent(out: OutputStream, err: OutputStream, info: SendInfo): void {
+function printSent(out: OutputStream, err: OutputStream, info: SendInfo, security: string): void {
   const attempts = info.attempts > 1 ? `, ${info.attempts} attempts` : '';
-  line(out, `sent ${info.messageId} to ${info.accepted.join(', ')} via ${info.via.host}:${info.via.port} (${ms(info.durationMs)}${attempts})`);
+  line(out, `sent ${info.messageId} to ${info.accepted.join(', ')} via ${info.via.host}:${info.via.port}, security ${security} (${ms(info.durationMs)}${attempts})`);
   line(out, `  server: ${info.response.split('\n')[0] ?? ''}`);
   for (const r of info.rejected) {
     line(err, `mailwire send: refused ${r.address}: ${r.code}${r.enhancedCode ? ` ${r.enhancedCode}` : ''} ${r.message}`);
