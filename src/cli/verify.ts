@@ -11,7 +11,7 @@ import { capabilityList, errorJson, exitCodeFor, ms, printError } from './format
 import { EXIT, line, printJson, type CliIo, type OutputStream } from './io.js';
 import { transcriptLine } from './send.js';
 
-export const VERIFY_HELP = `Usage: mailwire verify [connection] [--to ADDR] [--transcript] [--json]
+export const VERIFY_HELP = `Usage: mailwire verify [HOST[:PORT]] [connection] [--to ADDR] [--transcript] [--json]
 
 Checks a configuration without sending mail: connects, negotiates TLS, authenticates, QUITs.
   --to ADDR       also send a test message to ADDR (needs --from or "from" in the config file)
@@ -31,14 +31,14 @@ const OPTIONS = {
 } as const;
 
 export async function verifyCommand(argv: string[], io: CliIo): Promise<number> {
-  const { values } = parse(argv, OPTIONS);
+  const { values, positionals } = parse(argv, OPTIONS, 1);
   if (flag(values, 'help')) {
     line(io.stdout, VERIFY_HELP);
     return EXIT.ok;
   }
   const json = flag(values, 'json');
   const to = str(values, 'to');
-  const { config, warnings } = await buildConnection(values, io);
+  const { config, warnings } = await buildConnection(values, io, positionals[0]);
   for (const warning of warnings) line(io.stderr, `mailwire: warning: ${warning}`);
   if (flag(values, 'transcript')) config.onTranscript = (entry) => line(io.stderr, transcriptLine(entry));
   if (to !== undefined && config.from === undefined) {
