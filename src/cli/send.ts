@@ -156,8 +156,47 @@ export function defaultSender(env: Record<string, string | undefined>, hostname 
   return `${user}@${host}`;
 }
 
+/**
+ * Every address of a repeatable flag, comma lists split, as one list: then the library names a bad one by
+ * its place among all of them (--to 'a@x,bad@@x' is to[1]).
+ */
 function list(values: ParsedValues, name: string): string[] {
-  return strs(values, name).filter((v) => v.trim() !== '');
+  return strs(values, name).flatMap(splitAddresses).filter((v) => v.trim() !== '');
+}
+
+/** Splits at commas outside quotes, <...>, (...) and groups (Team: a@x, b@x;), so "Doe, John" <j@x> stays one. */
+export function splitAddresses(text: string): string[] {
+  const out: string[] = [];
+  let current = '';
+  let quoted = false;
+  let angle = 0;
+  let comment = 0;
+  let group = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i] as string;
+    if (quoted) {
+      if (c === '\\') {
+        current += c + (text[i + 1] ?? '');
+        i++;
+        continue;
+      }
+      if (c === '"') quoted = false;
+    } else if (c === '"') quoted = true;
+    else if (c === '<') angle++;
+    else if (c === '>' && angle > 0) angle--;
+    else if (c === '(') comment++;
+    else if (c === ')' && comment > 0) comment--;
+    else if (c === ':' && angle === 0 && comment === 0) group = true;
+    else if (c === ';' && group) group = false;
+    else if (c === ',' && angle === 0 && comment === 0 && !group) {
+      out.push(current.trim());
+      current = '';
+      continue;
+    }
+    current += c;
+  }
+  out.push(current.trim());
+  return out.filter((a) => a !== '');
 }
 
 function parseHeader(text: string): [string, string] {
