@@ -18,6 +18,7 @@ import { RateLimiter } from './rate-limiter.js';
 import { checkDestination } from '../guards/destination.js';
 import { messageBytesNow, prepareMessage, prepareMessageNow, type ComposeOptions, type PreparedMessage } from '../mime/compose.js';
 import type { MailMessage } from '../mime/message.js';
+import { createHttpsFetcher } from '../mime/fetch.js';
 import type { DsnOptions as MessageDsn } from '../guards/ids.js';
 import { resolveConfig, type ResolvedConfig, type TransportConfig } from './config.js';
 import { TransportEvents, type TransportEventMap } from './events.js';
@@ -85,6 +86,12 @@ export class SmtpTransport extends TransportEvents {
       ...(primary.from !== undefined ? { defaultFrom: primary.from } : {}),
       ...(primary.clientName !== undefined ? { hostname: primary.clientName } : {}),
       smtpUtf8: primary.smtpUtf8,
+      // Attachments by path / href are refused before anything is opened or fetched when the platform says
+      // so; href fetches resolve through the transport's resolver (so an injected or policy resolver and
+      // the public-address rule apply to them as to the SMTP destination).
+      ...(primary.guards.fileAccess ? {} : { disableFileAccess: true }),
+      ...(primary.guards.urlAccess ? {} : { disableUrlAccess: true }),
+      fetcher: createHttpsFetcher(primary.resolver ? { resolver: primary.resolver } : {}),
       limits: Object.freeze({ maxCustomHeaders: primary.guards.maxCustomHeaders, maxMessageBytes: primary.guards.maxMessageBytes }),
     });
   }
