@@ -32,7 +32,8 @@ export { ConnectionPool, type PoolOptions, type PooledConnection } from './pool/
 // The local capture server (demo, tests, benchmarks).
 export { startSink, type SinkOptions, type SinkServer, type SunkMessage } from './sink/index.js';
 
-// First contact (issue 18): the flat platform configuration, shared with the CLI's config file.
+// First contact (issue 18): the flat platform configuration (shared with the CLI's config file), the fix
+// for a failure in library terms (SmtpError.hint or advice), and verify({ to })'s types.
 export { loadConfig, type FlatConfig } from './transport/load-config.js';
 export { explainError } from './transport/hints.js';
 export type { VerifyOptions, VerifyTestMessage } from './transport/transport.js';

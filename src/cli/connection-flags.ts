@@ -41,7 +41,7 @@ export const CONNECTION_HELP = `Connection (flags override the config file):
   --provider NAME         gmail, outlook, office365, yahoo, sendgrid, mailgun, ses:REGION, ...
   HOST[:PORT], --server HOST[:PORT], or --host HOST --port N
                           the server (port default: 587 starttls, 465 tls, 25 none)
-  --security MODE         starttls (default) | tls | opportunistic | none
+  --security MODE         starttls (default; tls when the port is 465) | tls | opportunistic | none
   --user USER             authenticate as USER (also --auth-user), with the password from:
   --pass-env VAR          ... the environment variable VAR, or
   --pass-file FILE        ... the first line of FILE, or
