@@ -138,3 +138,22 @@ export function explainError(error: unknown): string | undefined {
       return undefined;
   }
 }
+
+/**
+ * A preset's advice for a failed login ("SendGrid: the user is literally apikey ..."), as the hint and, as
+ * before the hint existed, at the end of the message.
+ */
+export function withPresetHint(error: SmtpError, authHint: string | undefined): SmtpError {
+  if (error.code !== 'EAUTH' || !authHint || error.message.includes(authHint)) return error;
+  return new SmtpError(error.code, `${error.message} (hint: ${authHint})`, {
+    phase: error.phase,
+    ...(error.replyCode !== undefined ? { replyCode: error.replyCode } : {}),
+    ...(error.enhancedCode !== undefined ? { enhancedCode: error.enhancedCode } : {}),
+    ...(error.response !== undefined ? { response: error.response } : {}),
+    ...(error.command !== undefined ? { command: error.command } : {}),
+    transient: error.transient,
+    delivery: error.delivery,
+    cause: error.cause ?? error,
+    hint: authHint,
+  });
+}

@@ -10,7 +10,6 @@ import type { Readable } from 'node:stream';
 import { SmtpError } from '../errors.js';
 import { SmtpConnection } from '../connection/smtp-connection.js';
 import type { DsnOptions, Envelope, MessageBody, RejectedRecipient, SendOptions } from '../connection/transaction.js';
-import { formatReply } from '../protocol/reply.js';
 import { ConnectionPool } from '../pool/pool.js';
 import { Admission } from './admission.js';
 import { poolKey } from './pool-key.js';
@@ -25,9 +24,9 @@ import { TransportEvents, type TransportEventMap } from './events.js';
 import { BodyHandle } from './body.js';
 import { assertSignal, untilAborted } from './signal.js';
 import { backoff, isRetryable } from './retry-policy.js';
-import { connectionHint, failureHint, withHint } from './hints.js';
+import { connectionHint, failureHint, withHint, withPresetHint } from './hints.js';
 import type { SendCallOptions, SendInfo, VerifyOptions, VerifyReport } from './results.js';
-import { showsAuthRequired, verifyMessage } from './verify-message.js';
+import { sendTestMessage, sessionReport, showsAuthRequired, verifyMessage } from './verify-message.js';
 
 export type { SendCallOptions, SendInfo, VerifyOptions, VerifyReport, VerifyTestMessage } from './results.js';
 
@@ -190,41 +189,18 @@ export class SmtpTransport extends TransportEvents {
     const started = performance.now();
     const conn = await this.#openConnection(config);
     try {
-      const tls = conn.tlsInfo;
-      const report: VerifyReport = {
-        ok: true,
-        host: conn.host,
-        port: conn.port,
-        security: conn.security,
-        capabilities: { ...conn.capabilities?.keywords },
-        greeting: conn.greeting ? formatReply(conn.greeting) : '',
-        timings: { connectMs: round(conn.timings.connectMs ?? 0), totalMs: 0 },
-      };
-      if (tls) report.tls = { protocol: tls.protocol, cipher: tls.cipher, authorized: tls.authorized };
-      if (conn.authMethod) report.authMethod = conn.authMethod;
-      if (conn.timings.tlsMs !== undefined) report.timings.tlsMs = round(conn.timings.tlsMs);
-      if (conn.timings.authMs !== undefined) report.timings.authMs = round(conn.timings.authMs);
-      if (prepared) await this.#sendTestMessage(conn, prepared, config, report);
+      const report = sessionReport(conn);
+      if (prepared) {
+        await sendTestMessage(conn, prepared, report, (error) => {
+          const failure = this.#explain(asError(error), config);
+          return { failure, authRequired: showsAuthRequired(failure, config, this.#offersAuth.get(config) === true) };
+        });
+      }
       if (conn.usable) await conn.quit().catch(() => undefined);
       report.timings.totalMs = round(performance.now() - started);
       return report;
     } finally {
       conn.close();
-    }
-  }
-
-  async #sendTestMessage(conn: SmtpConnection, prepared: PreparedMessage, config: ResolvedConfig, report: VerifyReport): Promise<void> {
-    try {
-      const body = messageBytesNow(prepared) ?? (await prepared.toBuffer());
-      const result = await conn.send(prepared.envelope, body);
-      const sent = result.rejected.length === 0;
-      report.testMessage = { sent, messageId: prepared.messageId, accepted: result.accepted, rejected: result.rejected, response: result.response };
-      report.ok = sent;
-    } catch (error) {
-      const failure = this.#explain(asError(error), config);
-      report.testMessage = { sent: false, messageId: prepared.messageId, accepted: [], rejected: [], error: failure };
-      report.ok = false;
-      if (showsAuthRequired(failure, config, this.#offersAuth.get(config) === true)) report.authRequired = true;
     }
   }
 
@@ -350,7 +326,7 @@ export class SmtpTransport extends TransportEvents {
 
   /** The error with its hint (SmtpError.hint) when the cause is one of the common ones. */
   #explain(error: SmtpError, config: ResolvedConfig): SmtpError {
-    const withPreset = withAuthHint(error, config);
+    const withPreset = withPresetHint(error, config.authHint);
     if (withPreset.hint !== undefined) return withPreset;
     const hint = failureHint(withPreset, {
       host: config.host,
@@ -395,20 +371,6 @@ function toDsnOptions(dsn: MessageDsn | undefined): DsnOptions | undefined {
   if (dsn.envid) out.envid = dsn.envid;
   if (dsn.orcpt) out.orcpt = dsn.orcpt;
   return out;
-}
-
-function withAuthHint(error: SmtpError, config: ResolvedConfig): SmtpError {
-  if (error.code !== 'EAUTH' || !config.authHint || error.message.includes(config.authHint)) return error;
-  return new SmtpError(error.code, `${error.message} (hint: ${config.authHint})`, {
-    phase: error.phase,
-    ...(error.replyCode !== undefined ? { replyCode: error.replyCode } : {}),
-    ...(error.enhancedCode !== undefined ? { enhancedCode: error.enhancedCode } : {}),
-    ...(error.response !== undefined ? { response: error.response } : {}),
-    transient: error.transient,
-    delivery: error.delivery,
-    cause: error.cause ?? error,
-    hint: config.authHint,
-  });
 }
 
 function asError(error: unknown): SmtpError {
