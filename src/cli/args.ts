@@ -29,6 +29,14 @@ export interface Parsed {
 const REFUSED: Record<string, string> = {
   pass: 'passwords on the command line end up in shell history and `ps`: use --pass-env VAR or --pass-file FILE',
   password: 'passwords on the command line end up in shell history and `ps`: use --pass-env VAR or --pass-file FILE',
+  // swaks' and nodemailer's words for the security mode.
+  secure: 'use --security tls (implicit TLS, port 465) or --security starttls (port 587, the default)',
+  ssl: 'use --security tls (implicit TLS, port 465)',
+  tls: 'use --security starttls (STARTTLS required: the default)',
+  tlsc: 'use --security tls (TLS on connect)',
+  'tls-on-connect': 'use --security tls (TLS on connect)',
+  tlso: 'use --security opportunistic (STARTTLS when offered)',
+  'tls-optional': 'use --security opportunistic (STARTTLS when offered)',
 };
 
 export function parse(argv: string[], options: OptionSpecs, maxPositionals = 0): Parsed {

@@ -6,6 +6,9 @@
 import { SmtpError } from '../errors.js';
 import type { Security } from '../connection/options.js';
 
+/** EAUTH because no mechanism could be used: the message says what to do, a password hint would mislead. */
+const NO_MECHANISM = /not offered|no (?:usable |authentication )?mechanisms?|does not offer|offers no/i;
+
 /** Ports where the server speaks TLS from the first byte (RFC 8314). */
 export function looksLikeImplicitTls(port: number): boolean {
   return port === 465;
@@ -76,7 +79,7 @@ export function failureHint(error: SmtpError, ctx: FailureContext): string | und
   const text = `${error.message} ${error.response ?? ''}`;
   switch (error.code) {
     case 'EAUTH': {
-      if (/not offered|no mechanism|does not offer/i.test(text)) return undefined;
+      if (NO_MECHANISM.test(text)) return undefined;
       if (ctx.authHint !== undefined) return ctx.authHint;
       const provider = APP_PASSWORD_HOSTS.find(([re]) => re.test(ctx.host))?.[1];
       if (provider !== undefined) return `${provider}: ${APP_PASSWORD}`;
@@ -119,7 +122,7 @@ export function explainError(error: unknown): string | undefined {
   const text = `${error.message} ${error.response ?? ''}`;
   switch (error.code) {
     case 'EAUTH':
-      if (/not offered|no mechanism|does not offer/i.test(text)) return undefined;
+      if (NO_MECHANISM.test(text)) return undefined;
       return 'check auth.user and auth.pass; Gmail, Outlook, Yahoo and iCloud with 2-step verification want an app password, not the account password';
     case 'ECONNECTION':
       if (/ECONNREFUSED/.test(text)) return 'nothing is listening there: check host and port (587 submission with STARTTLS, 465 implicit TLS, 25 relay)';

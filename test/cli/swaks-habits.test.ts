@@ -76,3 +76,14 @@ describe('probe, bench and verify take every form too', () => {
     expect(verify.stdout).toContain('the configuration works');
   });
 });
+
+describe('security words from swaks and nodemailer', () => {
+  it('--tls, --tlsc, --secure are refused with the --security to use', async () => {
+    const base = ['send', '--server', '127.0.0.1:1', '--to', 'b@example.com', '--from', 'a@example.com'];
+    expect((await runInProcess([...base, '--tlsc'])).stderr).toContain('--tlsc is not accepted: use --security tls');
+    expect((await runInProcess([...base, '--tls'])).stderr).toContain('use --security starttls');
+    const secure = await runInProcess([...base, '--secure']);
+    expect(secure.code).toBe(2);
+    expect(secure.stderr).toContain('use --security tls');
+  });
+});

@@ -102,3 +102,15 @@ describe('explainError', () => {
     expect(explainError(new Error('x'))).toBeUndefined();
   });
 });
+
+describe('no password hint when no mechanism could be used', () => {
+  it('AUTH not offered (before STARTTLS): no app-password advice', async () => {
+    const sink = await startSink({ discard: true });
+    cleanups.push(() => sink.close());
+    const t = transport({ host: '127.0.0.1', port: sink.port, security: 'none', auth: { user: 'u', pass: 'p' } });
+    const error = await rejection(t.send(MESSAGE));
+    expect(error.code).toBe('EAUTH');
+    const { explainError } = await import('../../src/index.js');
+    expect(explainError(error) ?? '').not.toContain('app password');
+  });
+});
