@@ -4,7 +4,7 @@
  * happened; otherwise the server's own words have to do.
  */
 import { SmtpError } from '../errors.js';
-import type { Security } from '../connection/options.js';
+import { isLoopbackHost, type Security } from '../connection/options.js';
 
 /** EAUTH because no mechanism could be used: the message says what to do, a password hint would mislead. */
 const NO_MECHANISM = /not offered|no (?:usable |authentication )?mechanisms?|does not offer|offers no/i;
@@ -30,6 +30,7 @@ export function withHint(error: SmtpError, hint: string, transient = error.trans
 }
 
 export interface HintContext {
+  host: string;
   port: number;
   security: Security;
 }
@@ -42,6 +43,13 @@ export interface HintContext {
 export function connectionHint(error: SmtpError, ctx: HintContext): SmtpError {
   if (error.code === 'ETIMEDOUT' && error.phase === 'greeting' && ctx.security !== 'tls' && looksLikeImplicitTls(ctx.port)) {
     return withHint(error, `port ${ctx.port} expects TLS from the first byte: use security: 'tls' (or port 587 with security: 'starttls')`, false);
+  }
+  if (error.code === 'ETLS' && error.phase === 'starttls' && /does not offer STARTTLS/.test(error.message)) {
+    if (looksLikeImplicitTls(ctx.port)) return withHint(error, `port ${ctx.port} expects TLS from the first byte: use security: 'tls'`, false);
+    if (isLoopbackHost(ctx.host)) {
+      return withHint(error, "this local server has no STARTTLS (a test server such as mailwire sink without --tls): use security: 'none' for it", false);
+    }
+    return withHint(error, "the server offers no STARTTLS on this port: try port 465 with security: 'tls'; plaintext (security: 'none') only without a password and over a network you trust", false);
   }
   if (ctx.security === 'tls' && !looksLikeImplicitTls(ctx.port) && (error.code === 'ETLS' || error.code === 'ECONNECTION') && error.phase === 'connect' &&
     /wrong version number|packet length too long|unknown protocol|http request|record layer failure/i.test(error.message)) {

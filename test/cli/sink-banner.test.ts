@@ -48,3 +48,20 @@ describe('mailwire sink banner', () => {
     expect(stopped).toContain('stopped: 1 messages');
   });
 });
+
+describe('send with its defaults against a plaintext sink', () => {
+  it('fails with the hint to use --security none for a local test server', async () => {
+    const stop = new AbortController();
+    let banner = '';
+    let ready!: () => void;
+    const listening = new Promise<void>((resolve) => (ready = resolve));
+    const running = runInProcess(['sink', '--port', '0', '--discard'], { interrupted: stop.signal, onStdout: (t) => ((banner = t), t.includes('Ctrl+C') && ready()) });
+    await listening;
+    const port = /127\.0\.0\.1:(\d+)/.exec(banner)?.[1] as string;
+    const r = await runInProcess(['send', `127.0.0.1:${port}`, '--from', 'a@example.test', '--to', 'b@example.test']);
+    stop.abort();
+    await running;
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('hint: this local server has no STARTTLS (a test server such as mailwire sink without --tls): use --security none for it');
+  });
+});
