@@ -107,6 +107,9 @@ export function resolveConfig(input: TransportConfig): ResolvedConfig {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) throw configError('the configuration must be an object');
   const unknown = unknownOption(input);
   if (unknown !== undefined) throw configError(unknown);
+  if (typeof input.tls === 'boolean') {
+    throw configError("tls takes node:tls options (ca, servername, minVersion ...): for TLS from the first byte use security: 'tls', for STARTTLS security: 'starttls'");
+  }
   for (const key of ['auth', 'tls', 'timeouts', 'retry', 'guards'] as const) {
     const value: unknown = input[key];
     if (value !== undefined && (typeof value !== 'object' || value === null || Array.isArray(value))) throw configError(`${key} must be an object`);

@@ -27,6 +27,7 @@ describe('createTransport refuses options it does not know', () => {
     expect(refused({ debug: true })).toContain('onTranscript');
     expect(refused({ servername: 'x' })).toContain('tls: { servername }');
     expect(refused({ pool: true })).toMatch(/pool takes options.*maxConnections/);
+    expect(refused({ tls: true })).toContain("use security: 'tls'");
   });
 
   it('typos get the nearest known name, nested objects included', () => {
