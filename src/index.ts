@@ -59,3 +59,9 @@ export type { CrossMessagePipelining } from './connection/options.js';
 // DKIM signing (RFC 6376, RFC 8463): the `dkim` transport option signs in send(); signDkim is for sendRaw.
 export { signDkim } from './dkim/sign-dkim.js';
 export type { DkimOptions, DkimCanonicalization } from './dkim/options.js';
+
+// First contact (issue 18): the flat platform configuration (shared with the CLI's config file), the fix
+// for a failure in library terms (SmtpError.hint or advice), and verify({ to })'s types.
+export { loadConfig, type FlatConfig } from './transport/load-config.js';
+export { explainError } from './transport/hints.js';
+export type { VerifyOptions, VerifyTestMessage } from './transport/transport.js';

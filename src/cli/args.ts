@@ -29,6 +29,14 @@ export interface Parsed {
 const REFUSED: Record<string, string> = {
   pass: 'passwords on the command line end up in shell history and `ps`: use --pass-env VAR or --pass-file FILE',
   password: 'passwords on the command line end up in shell history and `ps`: use --pass-env VAR or --pass-file FILE',
+  // swaks' and nodemailer's words for the security mode.
+  secure: 'use --security tls (implicit TLS, port 465) or --security starttls (port 587, the default)',
+  ssl: 'use --security tls (implicit TLS, port 465)',
+  tls: 'use --security starttls (STARTTLS required: the default)',
+  tlsc: 'use --security tls (TLS on connect)',
+  'tls-on-connect': 'use --security tls (TLS on connect)',
+  tlso: 'use --security opportunistic (STARTTLS when offered)',
+  'tls-optional': 'use --security opportunistic (STARTTLS when offered)',
 };
 
 export function parse(argv: string[], options: OptionSpecs, maxPositionals = 0): Parsed {
@@ -171,4 +179,27 @@ export function parseHostPort(text: string, what = 'HOST[:PORT]'): { host: strin
   }
   if (value === '' || /[\s/@]/.test(value)) throw new UsageError(`${what}: '${text}' is not a host name or address`);
   return { host: value }; // no colon, or a bare IPv6 address
+}
+
+/**
+ * Where to connect, from any of the forms people type: `HOST[:PORT]` as an argument, `--server HOST[:PORT]`
+ * (swaks), or `--host HOST --port N`. Two forms that name different servers are a usage error; undefined
+ * when none is given.
+ */
+export function serverFrom(values: ParsedValues, positional: string | undefined): { host?: string; port?: number } | undefined {
+  const server = str(values, 'server');
+  if (server !== undefined && positional !== undefined) throw new UsageError(`give the server once: '${positional}' or --server ${server}, not both`);
+  const combined = server ?? positional;
+  const parsed = combined === undefined ? undefined : parseHostPort(combined, server !== undefined ? '--server' : 'HOST[:PORT]');
+  const hostFlag = str(values, 'host');
+  const portFlag = str(values, 'port');
+  const port = portFlag === undefined ? undefined : parsePort(portFlag);
+  if (parsed) {
+    if (hostFlag !== undefined && hostFlag !== parsed.host) throw new UsageError(`--host ${hostFlag} and '${combined}' name different servers: give one`);
+    if (port !== undefined && parsed.port !== undefined && port !== parsed.port) throw new UsageError(`--port ${port} and '${combined}' name different ports: give one`);
+    const p = parsed.port ?? port;
+    return p === undefined ? { host: parsed.host } : { host: parsed.host, port: p };
+  }
+  if (hostFlag === undefined && port === undefined) return undefined;
+  return { ...(hostFlag !== undefined ? { host: hostFlag } : {}), ...(port !== undefined ? { port } : {}) };
 }

@@ -2,14 +2,14 @@
 import os from 'node:os';
 import { defaultPort, type Security } from '../connection/options.js';
 import { runBench, type BenchOptions, type BenchResult, type BenchTarget } from '../bench-engine/index.js';
-import { UsageError, flag, parse, parseCount, parseDuration, parseHostPort, parseSize, str } from './args.js';
+import { UsageError, flag, parse, serverFrom, parseCount, parseDuration, parseSize, str } from './args.js';
 import { AUTH_METHODS, SECURITIES, oneOf, toMinTls } from './config-file.js';
 import { passwordFromFlags, readText } from './connection-flags.js';
 import { bytes, count, ms } from './format.js';
 import { EXIT, line, printJson, type CliIo, type OutputStream } from './io.js';
 import { progressBar } from './progress.js';
 
-export const BENCH_HELP = `Usage: mailwire bench HOST[:PORT] [options]
+export const BENCH_HELP = `Usage: mailwire bench HOST[:PORT] [options]   (or --server HOST[:PORT], or --host HOST --port N)
 
 Sends generated messages as fast as the server takes them; prints throughput, latency (p50/p95/p99/max,
 per message from send to the final reply) and errors by code. A progress bar is drawn on stderr when it
@@ -37,6 +37,9 @@ PORT defaults to 587 (25 with --security none, 465 with tls).
 Exit codes: 0 every message was accepted, 1 some were not (see errors), 2 usage error.`;
 
 const OPTIONS = {
+  server: { type: 'string' },
+  host: { type: 'string' },
+  port: { type: 'string' },
   connections: { type: 'string', short: 'c' },
   messages: { type: 'string', short: 'n' },
   duration: { type: 'string', short: 'd' },
@@ -46,6 +49,8 @@ const OPTIONS = {
   workers: { type: 'string', short: 'w' },
   security: { type: 'string' },
   user: { type: 'string' },
+  'auth-user': { type: 'string' },
+  'auth-password': { type: 'string' },
   'pass-env': { type: 'string' },
   'pass-file': { type: 'string' },
   'auth-method': { type: 'string' },
@@ -67,9 +72,9 @@ export async function benchCommand(argv: string[], io: CliIo): Promise<number> {
     line(io.stdout, BENCH_HELP);
     return EXIT.ok;
   }
-  const target = positionals[0];
-  if (target === undefined) throw new UsageError('missing HOST[:PORT] (e.g. mailwire bench 127.0.0.1:2525)');
-  const hostPort = parseHostPort(target);
+  const server = serverFrom(values, positionals[0]);
+  if (server?.host === undefined) throw new UsageError('missing HOST[:PORT] (e.g. mailwire bench 127.0.0.1:2525)');
+  const hostPort = { host: server.host, port: server.port };
   const securityFlag = str(values, 'security');
   const security: Security = securityFlag !== undefined ? oneOf(securityFlag, SECURITIES, '--security') : 'opportunistic';
   const benchTarget: BenchTarget = { host: hostPort.host, port: hostPort.port ?? defaultPort(security), security };
@@ -84,7 +89,7 @@ export async function benchCommand(argv: string[], io: CliIo): Promise<number> {
   if (flag(values, 'tls-skip-verify')) tls.rejectUnauthorized = false;
   if (Object.keys(tls).length) benchTarget.tls = tls;
 
-  const user = str(values, 'user');
+  const user = str(values, 'user') ?? str(values, 'auth-user');
   const pass = await passwordFromFlags(values, io);
   if (user !== undefined) {
     if (pass === undefined) throw new UsageError(`no password for ${user}: use --pass-env VAR or --pass-file FILE`);
@@ -131,15 +136,28 @@ export async function benchCommand(argv: string[], io: CliIo): Promise<number> {
 export function printBench(out: OutputStream, r: BenchResult): void {
   const row = (label: string, text: string): void => line(out, `  ${label.padEnd(11)} ${text}`);
   const host = r.target.host.includes(':') ? `[${r.target.host}]` : r.target.host;
-  line(out, `bench ${host}:${r.target.port} (${r.target.security}): ${r.connections} connection${r.connections === 1 ? '' : 's'}, ${r.workers} thread${r.workers === 1 ? '' : 's'}, ${bytes(r.size)} messages, ${r.recipients} recipient${r.recipients === 1 ? '' : 's'}, pipelining ${r.pipelining ? 'on' : 'off'}`);
+  line(out, `bench ${host}:${r.target.port}, security ${securityWords(r.target.security)}: ${r.connections} connection${r.connections === 1 ? '' : 's'}, ${r.workers} thread${r.workers === 1 ? '' : 's'}, ${bytes(r.size)} messages, ${r.recipients} recipient${r.recipients === 1 ? '' : 's'}, pipelining ${r.pipelining ? 'on' : 'off'}`);
   const of = r.messages.requested !== null ? ` of ${count(r.messages.requested)}` : '';
   row('messages', `${count(r.messages.sent)} sent, ${count(r.messages.failed)} failed${of} in ${ms(r.durationMs)}${r.interrupted ? ' (interrupted)' : ''}`);
   row('throughput', `${count(r.throughput.messagesPerSec)} msg/s, ${bytes(r.throughput.bytesPerSec)}/s`);
   const l = r.latencyMs;
   row('latency', l ? `p50 ${ms(l.p50)} · p95 ${ms(l.p95)} · p99 ${ms(l.p99)} · max ${ms(l.max)}` : '-');
   const errors = Object.entries(r.errors);
-  row('errors', errors.length ? errors.map(([code, n]) => `${code} ${count(n)}`).join(', ') : 'none');
   const connErrors = Object.entries(r.connectionErrors);
-  if (connErrors.length) row('sessions', `${r.sessionsOpened} opened; failed to open: ${connErrors.map(([code, n]) => `${code} ${n}`).join(', ')}`);
+  const sessionFailures = connErrors.map(([code, n]) => `${code} ${count(n)}`).join(', ');
+  // Sessions that never opened are errors too: when none opened, no message was even tried, and "errors
+  // none" would read as success.
+  if (errors.length) row('errors', errors.map(([code, n]) => `${code} ${count(n)}`).join(', '));
+  else if (connErrors.length && r.sessionsOpened === 0) row('errors', `no session could be opened: ${sessionFailures}`);
+  else row('errors', connErrors.length ? `none in messages; sessions failed to open: ${sessionFailures}` : 'none');
+  if (connErrors.length) row('sessions', `${r.sessionsOpened} opened; failed to open: ${sessionFailures}`);
   for (const [code, message] of Object.entries(r.errorMessages)) row('', `${code}: ${message}`);
+}
+
+/** The security mode with what it means, since bench's default (opportunistic) differs from send's. */
+function securityWords(security: string): string {
+  if (security === 'opportunistic') return 'opportunistic (STARTTLS when offered, else plaintext)';
+  if (security === 'starttls') return 'starttls (STARTTLS required)';
+  if (security === 'tls') return 'tls (implicit TLS)';
+  return `${security} (plaintext)`;
 }

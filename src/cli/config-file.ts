@@ -1,7 +1,8 @@
 /**
- * The JSON config file of `mailwire send` / `verify`:
- *   { "host", "port", "security", "user", "pass", "from", "tls_skip_verify", "min_tls", "client_name",
- *     "auth_method", "provider", "tls_ca_file" }
+ * The JSON config file of `mailwire send` / `verify`: the library's flat configuration (loadConfig():
+ *   "host", "port", "security" | "secure" | "encryption", "user", "pass", "from", "tls_skip_verify",
+ *   "min_tls", "client_name", "auth_method", "provider", "tls_ca") plus "tls_ca_file", read by the same
+ * table, so the file and an application's settings refuse the same unknown keys.
  * Any string may hold "${NAME}" (or "${NAME:-default}"), expanded from the environment, so the file can be
  * committed while the secret stays in CI's environment. A variable that is not set is an error that names
  * it: sending with an empty password would only produce a confusing EAUTH later. "$${" is a literal "${".
@@ -10,25 +11,15 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { SECURITY_MODES, type Security } from '../connection/options.js';
 import type { AuthMethod } from '../sasl/select.js';
+import { readFlatConfig, type FlatSettings } from '../transport/load-config.js';
 import { UsageError } from './args.js';
 
-export interface FileConfig {
-  provider?: string;
-  host?: string;
-  port?: number;
-  security?: Security;
-  user?: string;
-  pass?: string;
-  from?: string;
-  tlsSkipVerify?: boolean;
-  minTls?: 'TLSv1.2' | 'TLSv1.3';
-  clientName?: string;
-  authMethod?: AuthMethod;
+/** The file's keys as loadConfig() reads them (flat, typed), plus the CLI's own tls_ca_file. */
+export interface FileConfig extends FlatSettings {
   /** Absolute path (relative paths in the file are taken from the file's own directory). */
   tlsCaFile?: string;
 }
 
-const KEYS = ['provider', 'host', 'port', 'security', 'user', 'pass', 'from', 'tls_skip_verify', 'min_tls', 'client_name', 'auth_method', 'tls_ca_file'] as const;
 export const SECURITIES: readonly Security[] = SECURITY_MODES;
 export const AUTH_METHODS: readonly AuthMethod[] = ['auto', 'plain', 'login', 'cram-md5', 'xoauth2', 'scram-sha-256'];
 
@@ -61,62 +52,20 @@ export async function loadConfigFile(file: string, env: Record<string, string | 
     throw new UsageError(`the config file ${file} is not valid JSON: ${(error as Error).message}`);
   }
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new UsageError(`the config file ${file} must hold a JSON object`);
-  const out: FileConfig = {};
+  // "${VAR}" is expanded first, so the values are checked as the library's loadConfig() checks them.
+  const expanded: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(raw as Record<string, unknown>)) {
-    if (!(KEYS as readonly string[]).includes(key)) {
-      throw new UsageError(`the config file ${file} has an unknown key "${key}" (known: ${KEYS.join(', ')})`);
-    }
-    if (value === null || value === undefined) continue;
-    const where = `the config file ${file}: "${key}"`;
-    if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') {
-      throw new UsageError(`${where} must be a string, number or boolean`);
-    }
-    const expanded = typeof value === 'string' ? expandEnv(value, env, where) : value;
-    apply(out, key as (typeof KEYS)[number], expanded, where, path.dirname(absolute));
+    expanded[key] = typeof value === 'string' ? expandEnv(value, env, `the config file ${file}: "${key}"`) : value;
+  }
+  const fail = (detail: string): Error => new UsageError(`the config file ${file}: ${detail}`);
+  const settings = readFlatConfig(expanded, fail, ['tls_ca_file']);
+  const out: FileConfig = { ...settings };
+  const ca = expanded.tls_ca_file;
+  if (ca !== undefined && ca !== null) {
+    if (typeof ca !== 'string') throw fail('"tls_ca_file" must be a string');
+    out.tlsCaFile = path.resolve(path.dirname(absolute), ca);
   }
   return out;
-}
-
-function apply(out: FileConfig, key: (typeof KEYS)[number], value: string | number | boolean, where: string, dir: string): void {
-  switch (key) {
-    case 'port':
-      out.port = toPort(value, where);
-      break;
-    case 'tls_skip_verify':
-      out.tlsSkipVerify = toBoolean(value, where);
-      break;
-    case 'security':
-      out.security = oneOf(String(value), SECURITIES, where);
-      break;
-    case 'auth_method':
-      out.authMethod = oneOf(String(value).toLowerCase(), AUTH_METHODS, where);
-      break;
-    case 'min_tls':
-      out.minTls = toMinTls(String(value), where);
-      break;
-    case 'tls_ca_file':
-      out.tlsCaFile = path.resolve(dir, String(value));
-      break;
-    case 'client_name':
-      out.clientName = String(value);
-      break;
-    default:
-      out[key] = String(value);
-  }
-}
-
-function toPort(value: string | number | boolean, where: string): number {
-  const n = typeof value === 'number' ? value : Number(String(value).trim());
-  if (!Number.isInteger(n) || n < 1 || n > 65535) throw new UsageError(`${where} must be a port from 1 to 65535, got ${JSON.stringify(value)}`);
-  return n;
-}
-
-function toBoolean(value: string | number | boolean, where: string): boolean {
-  if (typeof value === 'boolean') return value;
-  const text = String(value).trim().toLowerCase();
-  if (['true', '1', 'yes'].includes(text)) return true;
-  if (['false', '0', 'no', ''].includes(text)) return false;
-  throw new UsageError(`${where} must be true or false, got ${JSON.stringify(value)}`);
 }
 
 export function toMinTls(value: string, where: string): 'TLSv1.2' | 'TLSv1.3' {

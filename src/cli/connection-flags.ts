@@ -9,7 +9,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { TransportConfig } from '../transport/config.js';
 import type { TlsSettings } from '../tls/policy.js';
-import { UsageError, flag, parseDuration, parsePort, str, type OptionSpecs, type ParsedValues } from './args.js';
+import { UsageError, flag, parseDuration, serverFrom, str, type OptionSpecs, type ParsedValues } from './args.js';
 import { AUTH_METHODS, SECURITIES, loadConfigFile, oneOf, toMinTls, type FileConfig } from './config-file.js';
 import type { CliIo } from './io.js';
 
@@ -18,8 +18,11 @@ export const CONNECTION_OPTIONS: OptionSpecs = {
   provider: { type: 'string' },
   host: { type: 'string' },
   port: { type: 'string' },
+  server: { type: 'string' },
   security: { type: 'string' },
   user: { type: 'string' },
+  'auth-user': { type: 'string' },
+  'auth-password': { type: 'string' },
   'pass-env': { type: 'string' },
   'pass-file': { type: 'string' },
   'auth-method': { type: 'string' },
@@ -36,11 +39,13 @@ export const CONNECTION_HELP = `Connection (flags override the config file):
   -c, --config FILE       JSON: host, port, security, user, pass, from, tls_skip_verify, min_tls,
                           client_name, auth_method, provider, tls_ca_file; "\${ENV}" expands
   --provider NAME         gmail, outlook, office365, yahoo, sendgrid, mailgun, ses:REGION, ...
-  --host HOST --port N    the server (port default: 587 starttls, 465 tls, 25 none)
-  --security MODE         starttls (default) | tls | opportunistic | none
-  --user USER             authenticate as USER, with the password from:
+  HOST[:PORT], --server HOST[:PORT], or --host HOST --port N
+                          the server (port default: 587 starttls, 465 tls, 25 none)
+  --security MODE         starttls (default; tls when the port is 465) | tls | opportunistic | none
+  --user USER             authenticate as USER (also --auth-user), with the password from:
   --pass-env VAR          ... the environment variable VAR, or
-  --pass-file FILE        ... the first line of FILE (passwords are never taken on the command line)
+  --pass-file FILE        ... the first line of FILE, or
+  --auth-password PASS    ... the command line (swaks' habit: visible in ps and shell history)
   --auth-method M         auto | plain | login | cram-md5 | scram-sha-256 | xoauth2 (pass = token)
   --ca FILE               trust this CA / self-signed certificate (PEM)
   --servername NAME       the name to verify the certificate against (default: --host)
@@ -55,7 +60,7 @@ export interface ConnectionSetup {
   warnings: string[];
 }
 
-export async function buildConnection(values: ParsedValues, io: CliIo): Promise<ConnectionSetup> {
+export async function buildConnection(values: ParsedValues, io: CliIo, positional?: string): Promise<ConnectionSetup> {
   const configPath = str(values, 'config');
   const file: FileConfig = configPath ? await loadConfigFile(configPath, io.env, io.cwd) : {};
   const warnings: string[] = [];
@@ -63,16 +68,16 @@ export async function buildConnection(values: ParsedValues, io: CliIo): Promise<
 
   const provider = str(values, 'provider') ?? file.provider;
   if (provider !== undefined) config.provider = provider;
-  const host = str(values, 'host') ?? file.host;
+  const server = serverFrom(values, positional);
+  const host = server?.host ?? file.host;
   if (host !== undefined) config.host = host;
-  const portFlag = str(values, 'port');
-  const port = portFlag !== undefined ? parsePort(portFlag) : file.port;
+  const port = server?.port ?? file.port;
   if (port !== undefined) config.port = port;
   const securityFlag = str(values, 'security');
   const security = securityFlag !== undefined ? oneOf(securityFlag, SECURITIES, '--security') : file.security;
   if (security !== undefined) config.security = security;
   if (config.host === undefined && config.provider === undefined) {
-    throw new UsageError('no server given: use --host HOST (or --provider NAME, or --config FILE)');
+    throw new UsageError('no server given: use HOST[:PORT], --server HOST[:PORT] or --host HOST (or --provider NAME, or --config FILE)');
   }
 
   const from = str(values, 'from') ?? file.from;
@@ -80,8 +85,12 @@ export async function buildConnection(values: ParsedValues, io: CliIo): Promise<
   const clientName = str(values, 'client-name') ?? file.clientName;
   if (clientName !== undefined) config.clientName = clientName;
 
-  const user = str(values, 'user') ?? file.user;
+  const userFlag = str(values, 'user');
+  const authUser = str(values, 'auth-user');
+  if (userFlag !== undefined && authUser !== undefined && userFlag !== authUser) throw new UsageError('--user and --auth-user differ: give one');
+  const user = userFlag ?? authUser ?? file.user;
   const pass = (await passwordFromFlags(values, io)) ?? file.pass;
+  if (str(values, 'auth-password') !== undefined) warnings.push('the password was given on the command line (--auth-password): it is visible in ps and shell history; prefer --pass-env VAR');
   const methodFlag = str(values, 'auth-method');
   const method = methodFlag !== undefined ? oneOf(methodFlag.toLowerCase(), AUTH_METHODS, '--auth-method') : file.authMethod;
   if (user !== undefined) {
@@ -94,6 +103,7 @@ export async function buildConnection(values: ParsedValues, io: CliIo): Promise<
   const tls: TlsSettings = {};
   const caFile = str(values, 'ca') ?? file.tlsCaFile;
   if (caFile !== undefined) tls.ca = await readText(caFile, io.cwd, '--ca');
+  else if (file.tlsCa !== undefined) tls.ca = file.tlsCa;
   const servername = str(values, 'servername');
   if (servername !== undefined) tls.servername = servername;
   const minTls = str(values, 'min-tls');
@@ -117,7 +127,12 @@ export async function buildConnection(values: ParsedValues, io: CliIo): Promise<
 export async function passwordFromFlags(values: ParsedValues, io: CliIo): Promise<string | undefined> {
   const envName = str(values, 'pass-env');
   const passFile = str(values, 'pass-file');
-  if (envName !== undefined && passFile !== undefined) throw new UsageError('give either --pass-env or --pass-file, not both');
+  const given = str(values, 'auth-password');
+  if ([envName, passFile, given].filter((v) => v !== undefined).length > 1) throw new UsageError('give one of --pass-env, --pass-file or --auth-password');
+  if (given !== undefined) {
+    if (given === '') throw new UsageError('--auth-password is empty');
+    return given;
+  }
   if (envName !== undefined) {
     const value = io.env[envName];
     if (value === undefined || value === '') throw new UsageError(`--pass-env ${envName}: the environment variable ${envName} is not set (or is empty)`);

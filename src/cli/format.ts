@@ -3,7 +3,9 @@
  * a hint for the mistakes people actually make, and the exit code that goes with it.
  */
 import { SmtpError } from '../errors.js';
+import { explainError } from '../transport/hints.js';
 import { UsageError } from './args.js';
+import { cliHint } from './hint-terms.js';
 import { EXIT, line, type OutputStream } from './io.js';
 
 /** 2 for a mistake in the call or configuration, 1 for everything that failed on the way to the server. */
@@ -17,7 +19,7 @@ export function exitCodeFor(error: unknown): number {
 export function describeError(error: unknown): string[] {
   if (error instanceof UsageError) return [error.message];
   if (!SmtpError.is(error)) return [`internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`];
-  const lines = [`${error.code}: ${oneLine(error.message)}`];
+  const lines = [`${error.code}: ${oneLine(messageWithoutHint(error))}`];
   if (error.phase === 'compose' || error.phase === 'config') return lines; // the message says it all
   const details: string[] = [`phase ${error.phase}`];
   if (error.response !== undefined && !error.message.includes(firstLine(error.response))) details.push(`server said: ${firstLine(error.response)}`);
@@ -48,28 +50,23 @@ export function errorJson(error: unknown): Record<string, unknown> {
   return { name: 'Error', code: 'EINTERNAL', message: error instanceof Error ? error.message : String(error) };
 }
 
-/** Advice for the common failures the library's own message does not already explain. */
+/** The fix for a failure, in the CLI's flag terms (the library's SmtpError.hint / explainError). */
 export function hintFor(error: SmtpError): string | undefined {
-  if (error.message.includes('(hint:')) return undefined; // a provider preset already said it
-  const text = `${error.message} ${error.response ?? ''}`;
-  switch (error.code) {
-    case 'EAUTH':
-      if (/not offered|no mechanism|does not offer/i.test(text)) return undefined;
-      return 'check the user name and password; providers with 2-step verification (Gmail, Outlook, Yahoo, iCloud) want an app password, not the account password';
-    case 'ECONNECTION':
-      if (/ECONNREFUSED/.test(text)) return 'nothing is listening there: check the host and port (587 submission with STARTTLS, 465 implicit TLS, 25 relay)';
-      if (/ENOTFOUND|EAI_AGAIN/.test(text)) return 'the host name does not resolve: check the spelling and your DNS';
-      return undefined;
-    case 'ETIMEDOUT':
-      if (error.phase === 'greeting') return 'connected, but no SMTP greeting arrived: port 465 speaks TLS first (use --security tls); otherwise the server or a firewall is stalling';
-      if (error.phase === 'connect') return 'no answer at all: a firewall may drop the port (many networks block 25 and 465 outbound)';
-      return undefined;
-    case 'ETLS':
-      if (/STARTTLS/.test(text) && /does not offer/.test(text)) return 'the server offers no STARTTLS here: on port 465 use --security tls; plaintext only with --security none (never with a password over a network)';
-      return undefined;
-    default:
-      return undefined;
+  const hint = explainError(error);
+  return hint === undefined ? undefined : cliHint(hint);
+}
+
+/**
+ * The error's message without the library's advice in library terms ("... (hint: ...)" from a preset,
+ * "TLS failed: ... (trust its CA with tls.ca ...)"): the hint line says it in flag terms instead.
+ */
+function messageWithoutHint(error: SmtpError): string {
+  const hint = error.hint;
+  if (hint === undefined) return error.message;
+  for (const tail of [` (hint: ${hint})`, ` (${hint})`]) {
+    if (error.message.endsWith(tail)) return error.message.slice(0, -tail.length);
   }
+  return error.message;
 }
 
 /** OpenSSL messages end in newlines; one error is one line. */

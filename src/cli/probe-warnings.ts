@@ -69,14 +69,14 @@ function errorAdvice(report: ProbeReport, target: string): string[] {
 
 function certificateAdvice(reason: string): string {
   if (/SELF_SIGNED/.test(reason)) {
-    return `the certificate does not verify (${reason}): it is self-signed; clients must be given it explicitly (--ca FILE, tls.ca), or the server needs a certificate from a public CA`;
+    return `the certificate does not verify (${reason}): it is self-signed; clients must be given it explicitly (--ca FILE), or the server needs a certificate from a public CA`;
   }
   if (/CERT_HAS_EXPIRED/.test(reason)) return `the certificate does not verify (${reason}): it has expired`;
   if (/ALTNAME|Hostname/i.test(reason)) {
     return `the certificate does not verify (${reason}): it was issued for another name; connect by the name on the certificate (or set --servername)`;
   }
   if (/UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT/.test(reason)) {
-    return `the certificate does not verify (${reason}): the chain is incomplete or its CA is not trusted; the server should send its intermediate certificates`;
+    return `the certificate does not verify (${reason}): the chain is incomplete or its CA is not trusted. If the server uses a private CA, trust it with --ca FILE (mailwire probe/send/verify --ca ca.pem); otherwise the server should send its intermediate certificates`;
   }
   return `the certificate does not verify (${reason}): verifying clients (mailwire by default) will refuse the connection`;
 }

@@ -1,5 +1,5 @@
 /** `mailwire probe HOST[:PORT]`: what a server really offers, before and after TLS, and what to fix. */
-import { UsageError, flag, parse, parseDuration, parseHostPort, str } from './args.js';
+import { UsageError, flag, parse, serverFrom, parseDuration, str } from './args.js';
 import { oneOf } from './config-file.js';
 import { readText } from './connection-flags.js';
 import { capabilityList, ms } from './format.js';
@@ -7,7 +7,7 @@ import { EXIT, line, printJson, type CliIo, type OutputStream } from './io.js';
 import { runProbe, type OfferedFeatures, type ProbeReport, type ProbeSecurity } from './probe-run.js';
 import { transcriptLine } from './send.js';
 
-export const PROBE_HELP = `Usage: mailwire probe HOST[:PORT] [options]
+export const PROBE_HELP = `Usage: mailwire probe HOST[:PORT] [options]   (or --server HOST[:PORT], or --host HOST --port N)
 
 Shows the greeting, the EHLO capabilities before and after TLS, the TLS protocol, cipher and certificate
 (subject, issuer, expiry, whether it verifies), the AUTH mechanisms and round-trip timings, and warns about
@@ -27,6 +27,9 @@ PORT defaults to 587 (starttls), 465 (tls) or 25 (none).
 Exit codes: 0 probed (see warnings), 1 the server could not be probed (or --strict and warnings), 2 usage.`;
 
 const OPTIONS = {
+  server: { type: 'string' },
+  host: { type: 'string' },
+  port: { type: 'string' },
   security: { type: 'string' },
   ca: { type: 'string' },
   servername: { type: 'string' },
@@ -46,9 +49,9 @@ export async function probeCommand(argv: string[], io: CliIo): Promise<number> {
     line(io.stdout, PROBE_HELP);
     return EXIT.ok;
   }
-  const target = positionals[0];
-  if (target === undefined) throw new UsageError('missing HOST[:PORT] (e.g. mailwire probe smtp.example.com:587)');
-  const { host, port } = parseHostPort(target);
+  const server = serverFrom(values, positionals[0]);
+  if (server?.host === undefined) throw new UsageError('missing HOST[:PORT] (e.g. mailwire probe smtp.example.com:587)');
+  const { host, port } = { host: server.host, port: server.port };
   const securityFlag = str(values, 'security');
   const security: ProbeSecurity = securityFlag !== undefined ? oneOf(securityFlag, ['starttls', 'tls', 'none'] as const, '--security') : port === 465 ? 'tls' : 'starttls';
   const timeout = str(values, 'timeout');

@@ -61,13 +61,16 @@ export async function sinkCommand(argv: string[], io: CliIo): Promise<number> {
 
   const sink = await startSink(options);
   if (json) {
-    emit({ event: 'listening', url: sink.url, host: sink.host, port: sink.port, dir: options.dir ?? null, tls: Boolean(options.tls), implicitTls: Boolean(options.implicitTls), auth: Boolean(options.auth) });
+    emit({ event: 'listening', url: sink.url, host: sink.host, port: sink.port, dir: options.dir ?? null, tls: Boolean(options.tls), implicitTls: Boolean(options.implicitTls), auth: Boolean(options.auth), send: howToReach(sink.host, sink.port, options).command });
   } else {
     line(io.stdout, `mailwire sink listening on ${sink.url}`);
     if (options.tls === true) line(io.stdout, `  ${options.implicitTls ? 'implicit TLS' : 'STARTTLS'} with the bundled PUBLIC test certificate (CN=localhost): for loopback testing only`);
     else if (options.tls) line(io.stdout, `  ${options.implicitTls ? 'implicit TLS' : 'STARTTLS'} with your certificate`);
     if (options.auth) line(io.stdout, `  AUTH PLAIN LOGIN required, user "${options.auth.user}"`);
     line(io.stdout, options.dir ? `  saving messages to ${options.dir}` : '  discarding messages (counting only)');
+    const talk = howToReach(sink.host, sink.port, options);
+    line(io.stdout, `  send to it:  ${talk.command}`);
+    line(io.stdout, `  from code:   ${talk.config}`);
     line(io.stdout, '  press Ctrl+C to stop');
   }
   if (options.tls === true && !isLoopbackHost(sink.host)) {
@@ -112,4 +115,38 @@ async function sinkOptions(v: ParsedValues, io: CliIo): Promise<SinkOptions> {
   const maxSize = str(v, 'max-size');
   if (maxSize !== undefined) options.maxMessageBytes = parseSize(maxSize, '--max-size');
   return options;
+}
+
+/**
+ * The exact `mailwire send` command and createTransport() config that talk to this sink: its security
+ * (plaintext unless --tls), its certificate (the bundled one is for localhost and trusted by nobody), its
+ * test account. Without this, `mailwire send` with its defaults (STARTTLS required) fails against a
+ * plaintext sink.
+ */
+export function howToReach(host: string, port: number, options: SinkOptions): { command: string; config: string } {
+  const wildcard = host === '0.0.0.0' || host === '::' || host === '';
+  const target = wildcard ? '127.0.0.1' : options.tls === true ? 'localhost' : host;
+  const server = target.includes(':') ? `[${target}]:${port}` : `${target}:${port}`;
+  const security = !options.tls ? 'none' : options.implicitTls ? 'tls' : 'starttls';
+  const flags = [`--security ${security}`];
+  const tls: string[] = [];
+  if (options.tls === true) {
+    flags.push('--tls-skip-verify');
+    tls.push('rejectUnauthorized: false');
+  } else if (options.tls) {
+    flags.push('--ca YOUR-CA.pem');
+    tls.push("ca: readFileSync('YOUR-CA.pem')");
+  }
+  const auth = options.auth;
+  if (auth) flags.push(`--auth-user ${shellWord(auth.user)} --auth-password ${shellWord(auth.pass)}`);
+  const command = `mailwire send ${server} ${flags.join(' ')} --from me@example.test --to you@example.test`;
+  const parts = [`host: '${target}'`, `port: ${port}`, `security: '${security}'`];
+  if (tls.length) parts.push(`tls: { ${tls.join(', ')} }`);
+  if (auth) parts.push(`auth: { user: ${JSON.stringify(auth.user)}, pass: ${JSON.stringify(auth.pass)} }`);
+  return { command, config: `createTransport({ ${parts.join(', ')} })` };
+}
+
+/** A word the shell passes through as it is. */
+function shellWord(text: string): string {
+  return /^[A-Za-z0-9@%+=:,./_-]+$/.test(text) ? text : `'${text.replace(/'/g, "'\\''")}'`;
 }

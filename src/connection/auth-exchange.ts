@@ -105,7 +105,7 @@ async function cancel(ctx: AuthContext): Promise<void> {
  * (A plain refusal, 535, is different: the server is who it is, the credentials were wrong.)
  */
 function untrusted(ctx: AuthContext, error: unknown): SmtpError {
-  const failure = SmtpError.is(error) ? error : new SmtpError('EAUTH', String(error), { phase: 'auth', transient: false, cause: error });
+  const failure = SmtpError.from(error, { code: 'EAUTH', phase: 'auth', transient: false });
   ctx.channel.breakWith(failure);
   return failure;
 }

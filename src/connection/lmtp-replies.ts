@@ -51,7 +51,7 @@ export async function collectLmtpReplies(
       reply = await read;
     } catch (error) {
       // The message is out: recipients before this one have their answer, the rest may or may not have it.
-      const failure = rephase(SmtpError.is(error) ? error : new SmtpError('ECONNECTION', String(error), { phase: 'data', cause: error }), 'data', 'unknown');
+      const failure = rephase(SmtpError.from(error, { code: 'ECONNECTION', phase: 'data' }), 'data', 'unknown');
       Object.defineProperty(failure, 'accepted', { value: accepted, enumerable: true });
       Object.defineProperty(failure, 'rejected', { value: [...refusedAtRcpt, ...refused], enumerable: true });
       throw failure;

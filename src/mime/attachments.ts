@@ -16,6 +16,7 @@ import { encodeWords } from './encoded-word.js';
 import type { HttpsFetcher } from './fetch.js';
 import { HeaderBlock } from './header-block.js';
 import type { Attachment } from './message.js';
+import { ATTACHMENT_KEYS, assertKnownFields } from './message-keys.js';
 import { chunkBytes, type BodySource, type LeafPart } from './parts.js';
 import { formatParam, isPlainParamValue, isToken, plainParam, quoteString } from './rfc2231.js';
 
@@ -42,6 +43,25 @@ export interface PreparedAttachment {
 function isReadable(value: unknown): value is Readable {
   return value instanceof Readable || (typeof value === 'object' && value !== null && typeof (value as Readable).pipe === 'function' &&
     typeof (value as Readable)[Symbol.asyncIterator] === 'function');
+}
+
+const ENCODINGS: ReadonlyArray<NonNullable<Attachment['encoding']>> = ['base64', 'utf8', 'hex'];
+
+/**
+ * `encoding` says how a string `content` is written. A value mailwire does not know (nodemailer passes any
+ * Buffer encoding through) is refused rather than read as UTF-8 text, which would send the base64 or
+ * binary text itself, encoded a second time; on a Buffer, a stream or a file it would be ignored, so it is
+ * refused there too.
+ */
+function assertEncoding(att: Attachment, field: string): void {
+  const encoding: unknown = att.encoding;
+  if (encoding === undefined) return;
+  if (typeof encoding !== 'string' || !(ENCODINGS as readonly string[]).includes(encoding)) {
+    throw guardError(`${field}.encoding: ${JSON.stringify(printable(String(encoding)))} is not known: use ${ENCODINGS.join(', ')} (for a string content)`);
+  }
+  if (typeof att.content !== 'string') {
+    throw guardError(`${field}.encoding: applies to a string content only (a Buffer, stream, path or href is sent as its bytes)`);
+  }
 }
 
 function decodeString(content: string, encoding: Attachment['encoding'], field: string): Buffer {
@@ -201,6 +221,7 @@ function legacyName(filename: string): string {
 export async function prepareAttachment(att: Attachment, index: number, ctx: AttachmentContext): Promise<PreparedAttachment> {
   const field = `attachments[${index}]`;
   if (typeof att !== 'object' || att === null) throw guardError(`${field}: expected an object`);
+  assertKnownFields(att, ATTACHMENT_KEYS, `${field}.`);
   const { cid, method } = att;
   const filename = att.filename === undefined ? nameFromPath(att.path) : att.filename;
   if (filename !== undefined) {
@@ -215,6 +236,7 @@ export async function prepareAttachment(att: Attachment, index: number, ctx: Att
     throw guardError(`${field}.method: must be a token such as REQUEST`);
   }
   const custom = assertCustomHeaders(att.headers, ctx.limits, `${field}.headers`);
+  assertEncoding(att, field);
 
   const { body, fetchedType } = await resolveSource(att, field, ctx);
 

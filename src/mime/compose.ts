@@ -25,6 +25,7 @@ import { endsWithCrlf, partSize, readFileChunks, streamBody, writePart, type Lea
 import { resolveRecipients } from './recipients.js';
 import { encodeText, type EncodedText } from './text-body.js';
 import { buildCalendarPart } from './calendar.js';
+import { DSN_KEYS, ENVELOPE_KEYS, ICAL_KEYS, MESSAGE_KEYS, assertKnownFields } from './message-keys.js';
 
 export interface ComposeOptions {
   /** Used when the message has no `from`. */
@@ -168,6 +169,10 @@ async function prepareAttachments(head: MessageHead, options: ComposeOptions): P
 function readHead(message: MailMessage, options: ComposeOptions): MessageHead {
   const limits = resolveLimits(options.limits);
   if (typeof message !== 'object' || message === null) throw guardError('message: expected an object');
+  assertKnownFields(message, MESSAGE_KEYS, '');
+  assertKnownFields(message.envelope, ENVELOPE_KEYS, 'envelope.');
+  assertKnownFields(message.dsn, DSN_KEYS, 'dsn.');
+  assertKnownFields(message.icalEvent, ICAL_KEYS, 'icalEvent.');
   const allow8bit = options.allow8bit === true;
   const rcpt = resolveRecipients(message, { defaultFrom: options.defaultFrom, smtpUtf8: options.smtpUtf8 === true }, limits);
 

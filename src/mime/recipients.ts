@@ -57,8 +57,10 @@ const BARE_ADDRESS = /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+@[A-Za-z0-9.-]+$/;
 function readOne(input: AddressInput, field: string, ctx: Ctx): AddressItem[] {
   if (typeof input === 'string') {
     if (BARE_ADDRESS.test(input)) return [{ kind: 'mailbox', ...mailbox('', input, field, ctx) }];
-    return parseString(input, field).map((item, i) => {
-      const where = `${field}`;
+    const items = parseString(input, field);
+    return items.map((item, i) => {
+      // "a@x, bad@@x" names the second address: to[1], not to.
+      const where = items.length > 1 ? `${field}[${i}]` : field;
       if (item.kind === 'mailbox') return { kind: 'mailbox', ...mailbox(item.name, item.address, where, ctx) };
       assertNoControls(item.name, `${where}.group`);
       return { kind: 'group', name: item.name, members: item.members.map((m, j) => mailbox(m.name, m.address, `${where}[${i}].members[${j}]`, ctx)) };

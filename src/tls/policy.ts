@@ -60,5 +60,6 @@ export function mapTlsError(err: Error, phase: SmtpPhase): SmtpError {
     phase,
     transient: false,
     cause: err,
+    ...(hint ? { hint } : {}),
   });
 }

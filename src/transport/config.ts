@@ -15,6 +15,7 @@ import type { AddressInput } from '../mime/message.js';
 import { resolvePreset } from './providers.js';
 import { createProxyConnector, describeProxy, parseProxyUrl } from '../proxy/index.js';
 import { resolveDkim, type DkimOptions, type DkimSigner } from '../dkim/options.js';
+import { unknownOption } from './config-keys.js';
 
 /** @deprecated The same type as `AuthOptions` (one type for credentials); not exported from the package, kept so internal imports compile. */
 export type AuthConfig = AuthOptions;
@@ -35,6 +36,10 @@ export interface GuardConfig {
   /** `text` and `html`, each (default 10 MiB). */
   maxBodyBytes: number;
   maxCustomHeaders: number;
+  /** false: attachments given by `path` are refused (EGUARD) before any file is touched. Default true. */
+  fileAccess: boolean;
+  /** false: attachments given by `href` are refused (EGUARD) before anything is fetched. Default true. */
+  urlAccess: boolean;
 }
 
 export interface TransportConfig {
@@ -114,12 +119,29 @@ export const DEFAULT_GUARDS: GuardConfig = {
   maxMessageBytes: 64 * 1024 * 1024,
   maxBodyBytes: 10 * 1024 * 1024,
   maxCustomHeaders: 50,
+  fileAccess: true,
+  urlAccess: true,
 };
 
 const SECURITIES: readonly Security[] = SECURITY_MODES;
 
 export function resolveConfig(input: TransportConfig): ResolvedConfig {
-  if (typeof input !== 'object' || input === null) throw configError('the configuration must be an object');
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) throw configError('the configuration must be an object');
+  const unknown = unknownOption(input);
+  if (unknown !== undefined) throw configError(unknown);
+  if (typeof input.tls === 'boolean') {
+    throw configError("tls takes node:tls options (ca, servername, minVersion ...): for TLS from the first byte use security: 'tls', for STARTTLS security: 'starttls'");
+  }
+  for (const key of ['auth', 'tls', 'timeouts', 'retry', 'guards'] as const) {
+    const value: unknown = input[key];
+    if (value !== undefined && (typeof value !== 'object' || value === null || Array.isArray(value))) throw configError(`${key} must be an object`);
+  }
+  if (input.pool !== undefined && (typeof input.pool !== 'object' || input.pool === null)) {
+    throw configError('pool takes options, e.g. pool: { maxConnections: 5 }: connections are always pooled (nodemailer\'s pool: true is not needed)');
+  }
+  if (input.rateLimit !== undefined && (typeof input.rateLimit !== 'object' || input.rateLimit === null)) {
+    throw configError('rateLimit must be { messages, perMs }, e.g. { messages: 10, perMs: 1000 }');
+  }
   const preset = input.provider === undefined ? undefined : resolvePreset(input.provider);
   const socketPath = input.socketPath;
   if (socketPath !== undefined && (typeof socketPath !== 'string' || socketPath === '' || /[\x00-\x1f\x7f]/.test(socketPath))) {
@@ -131,7 +153,8 @@ export function resolveConfig(input: TransportConfig): ResolvedConfig {
   const protocol = input.protocol ?? 'smtp';
   if (protocol !== 'smtp' && protocol !== 'lmtp') throw configError('protocol must be smtp or lmtp');
   if (protocol === 'lmtp' && input.port === undefined && socketPath === undefined) throw configError('LMTP has no default port: set port or socketPath');
-  const security = input.security ?? preset?.security ?? (socketPath !== undefined ? 'none' : 'starttls');
+  // Port 465 is implicit TLS everywhere: without this, starttls would wait for a greeting that never comes.
+  const security = input.security ?? (input.port === 465 ? 'tls' : undefined) ?? preset?.security ?? (socketPath !== undefined ? 'none' : 'starttls');
   if (!SECURITIES.includes(security)) throw configError(`security must be one of ${SECURITIES.join(', ')}`);
   const port = validatePort(input.port ?? preset?.port ?? defaultPort(security));
   if (socketPath !== undefined && input.proxy !== undefined) throw configError('socketPath and proxy cannot both be set');
@@ -144,6 +167,9 @@ export function resolveConfig(input: TransportConfig): ResolvedConfig {
   const retry = { ...DEFAULT_RETRY, ...input.retry };
   if (!Number.isInteger(retry.attempts) || retry.attempts < 1) throw configError('retry.attempts must be an integer >= 1');
   const guards = { ...DEFAULT_GUARDS, ...input.guards };
+  for (const key of ['publicAddressesOnly', 'allowPort25', 'fileAccess', 'urlAccess'] as const) {
+    if (typeof guards[key] !== 'boolean') throw configError(`guards.${key} must be true or false`);
+  }
   const timeouts = { ...DEFAULT_TIMEOUTS, ...input.timeouts };
   for (const [name, value] of Object.entries(timeouts)) {
     if (typeof value !== 'number' || !(value > 0)) throw configError(`timeouts.${name} must be a positive number of milliseconds`);

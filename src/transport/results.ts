@@ -1,5 +1,7 @@
 /** What a send and a verify resolve with, and what a send takes besides the message. */
 import type { Envelope, RejectedRecipient } from '../connection/transaction.js';
+import type { SmtpError } from '../errors.js';
+import type { AddressInput } from '../mime/message.js';
 
 export interface SendInfo {
   messageId: string;
@@ -16,7 +18,37 @@ export interface SendInfo {
   durationMs: number;
 }
 
+export interface VerifyOptions {
+  /** Which configuration to check (index into the array given to createTransport). Default 0. */
+  index?: number;
+  /** Also send a short test message to this address, on the verified session. */
+  to?: AddressInput | AddressInput[];
+  /** The test message's sender. Default: the configuration's `from`. */
+  from?: AddressInput;
+}
+
+/** What became of verify({ to })'s test message. */
+export interface VerifyTestMessage {
+  /** True when the server accepted it for every recipient. */
+  sent: boolean;
+  messageId: string;
+  accepted: string[];
+  rejected: RejectedRecipient[];
+  /** The server's reply to the end of the message (when it got that far). */
+  response?: string;
+  /** Why it was not sent (with its hint). */
+  error?: SmtpError;
+}
+
 export interface VerifyReport {
+  /** The session worked and, with `to`, the test message was accepted for every recipient. */
+  ok: boolean;
+  /**
+   * Without credentials: the server offers AUTH and refused the test message's MAIL/RCPT (530, or a 5.7.x
+   * refusal such as 554 5.7.1 Access denied). Set auth: { user, pass }.
+   */
+  authRequired?: boolean;
+  testMessage?: VerifyTestMessage;
   host: string;
   port: number;
   security: string;

@@ -8,9 +8,8 @@
  */
 import type { Readable } from 'node:stream';
 import { SmtpError } from '../errors.js';
-import { SmtpConnection } from '../connection/smtp-connection.js';
+import { SmtpConnection, sessionHooks } from '../connection/smtp-connection.js';
 import type { DsnOptions, Envelope, MessageBody, RejectedRecipient, SendOptions } from '../connection/transaction.js';
-import { formatReply } from '../protocol/reply.js';
 import { ConnectionPool } from '../pool/pool.js';
 import { Admission } from './admission.js';
 import { poolKey } from './pool-key.js';
@@ -18,8 +17,9 @@ import { RateLimiter } from './rate-limiter.js';
 import { PipeliningMemory } from './pipelining-memory.js';
 import { checkRawBody, checkRawEnvelope } from './raw-input.js';
 import { checkDestination } from '../guards/destination.js';
-import { messageBytesNow, prepareMessageNow, type ComposeOptions, type PreparedMessage } from '../mime/compose.js';
+import { messageBytesNow, prepareMessage, prepareMessageNow, type ComposeOptions, type PreparedMessage } from '../mime/compose.js';
 import type { MailMessage } from '../mime/message.js';
+import { createHttpsFetcher } from '../mime/fetch.js';
 import { resolveConfig, type ResolvedConfig, type TransportConfig } from './config.js';
 import { TransportEvents, type TransportEventMap } from './events.js';
 import { BodyHandle } from './body.js';
@@ -27,9 +27,11 @@ import { signPrepared } from '../dkim/sign-prepared.js';
 import type { DkimSigner } from '../dkim/options.js';
 import { assertSignal, untilAborted } from './signal.js';
 import { backoff, failsOver, isRetryable } from './retry-policy.js';
-import type { SendCallOptions, SendInfo, VerifyReport } from './results.js';
+import { connectionHint, failureHint, withHint, withPresetHint } from './hints.js';
+import type { SendCallOptions, SendInfo, VerifyOptions, VerifyReport } from './results.js';
+import { sendTestMessage, sessionReport, showsAuthRequired, verifyMessage } from './verify-message.js';
 
-export type { SendCallOptions, SendInfo, VerifyReport } from './results.js';
+export type { SendCallOptions, SendInfo, VerifyOptions, VerifyReport, VerifyTestMessage } from './results.js';
 
 interface Target {
   index: number;
@@ -65,6 +67,8 @@ export class SmtpTransport extends TransportEvents {
   /** Servers that refused messages pipelined behind another's end (shared by their connections). */
   readonly #pipelining = new PipeliningMemory();
   #onIdle: (() => void) | undefined;
+  /** Per configuration without credentials: did the server offer AUTH (then a 530/5.7.x means "log in")? */
+  readonly #offersAuth = new WeakMap<ResolvedConfig, boolean>();
 
   constructor(configs: TransportConfig | TransportConfig[]) {
     super();
@@ -88,6 +92,12 @@ export class SmtpTransport extends TransportEvents {
       ...(primary.from !== undefined ? { defaultFrom: primary.from } : {}),
       ...(primary.clientName !== undefined ? { hostname: primary.clientName } : {}),
       smtpUtf8: primary.smtpUtf8,
+      // Attachments by path / href are refused before anything is opened or fetched when the platform says
+      // so; href fetches resolve through the transport's resolver (so an injected or policy resolver and
+      // the public-address rule apply to them as to the SMTP destination).
+      ...(primary.guards.fileAccess ? {} : { disableFileAccess: true }),
+      ...(primary.guards.urlAccess ? {} : { disableUrlAccess: true }),
+      fetcher: createHttpsFetcher(primary.resolver ? { resolver: primary.resolver } : {}),
       limits: Object.freeze({
         maxCustomHeaders: primary.guards.maxCustomHeaders,
         maxMessageBytes: primary.guards.maxMessageBytes,
@@ -174,27 +184,38 @@ export class SmtpTransport extends TransportEvents {
     }
   }
 
-  /** Connects, negotiates TLS, authenticates and QUITs: proves the configuration without sending mail. */
-  async verify(index = 0): Promise<VerifyReport> {
+  /**
+   * Connects, negotiates TLS, authenticates and QUITs: proves the configuration without sending mail. With
+   * `to`, also sends a short test message on that session and reports it (`testMessage`, `ok`, and
+   * `authRequired` when the server wants credentials that were not given): a configuration screen's Test
+   * button. Failures to connect, secure or authenticate reject; a refused test message is reported.
+   *
+   * @example
+   * const report = await transport.verify({ to: 'me@example.com' });
+   * if (!report.ok) console.log(report.authRequired ? 'log in first' : report.testMessage?.error?.hint);
+   */
+  async verify(options: number | VerifyOptions = {}): Promise<VerifyReport> {
+    const { index = 0, to, from } = typeof options === 'number' ? { index: options } : (options ?? {});
     const target = this.#targets[index];
     if (!target) throw new SmtpError('ECONFIG', `No configuration at index ${index}`, { phase: 'config' });
+    const config = target.config;
+    // Composed first: a bad address or a missing sender is ECONFIG/EGUARD before any connection.
+    const sender = from ?? config.from;
+    if (to !== undefined && sender === undefined) {
+      throw new SmtpError('ECONFIG', 'verify({ to }) needs a sender: set from in the configuration or pass verify({ to, from })', { phase: 'config' });
+    }
+    const prepared = to === undefined ? undefined : await prepareMessage(verifyMessage(config, to, sender), this.#composeOptions);
     const started = performance.now();
-    const conn = await this.#openConnection(target.config);
+    const conn = await this.#openConnection(config);
     try {
-      const tls = conn.tlsInfo;
-      const report: VerifyReport = {
-        host: conn.host,
-        port: conn.port,
-        security: conn.security,
-        capabilities: { ...conn.capabilities?.keywords },
-        greeting: conn.greeting ? formatReply(conn.greeting) : '',
-        timings: { connectMs: round(conn.timings.connectMs ?? 0), totalMs: 0 },
-      };
-      if (tls) report.tls = { protocol: tls.protocol, cipher: tls.cipher, authorized: tls.authorized };
-      if (conn.authMethod) report.authMethod = conn.authMethod;
-      if (conn.timings.tlsMs !== undefined) report.timings.tlsMs = round(conn.timings.tlsMs);
-      if (conn.timings.authMs !== undefined) report.timings.authMs = round(conn.timings.authMs);
-      await conn.quit();
+      const report = sessionReport(conn);
+      if (prepared) {
+        await sendTestMessage(conn, prepared, report, (error) => {
+          const failure = this.#explain(asError(error), config);
+          return { failure, authRequired: showsAuthRequired(failure, config, this.#offersAuth.get(config) === true) };
+        });
+      }
+      if (sessionHooks(conn).usable) await conn.quit().catch(() => undefined);
       report.timings.totalMs = round(performance.now() - started);
       return report;
     } finally {
@@ -277,7 +298,7 @@ export class SmtpTransport extends TransportEvents {
             this.emit('message:sent', { info, durationMs: info.durationMs });
             return info;
           } catch (error) {
-            const failure = withHint(asError(error), target.config);
+            const failure = this.#explain(asError(error), target.config);
             lastError = failure;
             lastTarget = target;
             if (isRetryable(failure)) continue;
@@ -335,11 +356,27 @@ export class SmtpTransport extends TransportEvents {
     });
     try {
       await conn.open(signal);
+      if (!config.auth) this.#offersAuth.set(config, (conn.capabilities?.auth.length ?? 0) > 0);
       return conn;
     } catch (error) {
       conn.close();
-      throw withHint(asError(error), config);
+      throw this.#explain(connectionHint(asError(error), config), config);
     }
+  }
+
+  /** The error with its hint (SmtpError.hint) when the cause is one of the common ones. */
+  #explain(error: SmtpError, config: ResolvedConfig): SmtpError {
+    const withPreset = withPresetHint(error, config.authHint);
+    if (withPreset.hint !== undefined) return withPreset;
+    const hint = failureHint(withPreset, {
+      host: config.host,
+      port: config.port,
+      security: config.security,
+      authenticated: config.auth !== undefined,
+      authHint: config.authHint,
+      offersAuth: this.#offersAuth.get(config) === true,
+    });
+    return hint === undefined ? withPreset : withHint(withPreset, hint);
   }
 
   #assertOpen(): void {
@@ -369,10 +406,6 @@ export type { TransportEventMap };
 /** Same bound as the session's one-flight BDAT: above it, the message streams. */
 const IN_MEMORY_LIMIT = 1024 * 1024;
 
-function withHint(error: SmtpError, config: ResolvedConfig): SmtpError {
-  if (error.code !== 'EAUTH' || !config.authHint || error.message.includes(config.authHint)) return error;
-  return error.with({ message: `${error.message} (hint: ${config.authHint})`, hint: config.authHint });
-}
 
 function asError(error: unknown): SmtpError {
   return SmtpError.from(error, { code: 'EPROTOCOL', phase: 'connect' });

@@ -80,3 +80,13 @@ describe('loadConfigFile', () => {
     expect(await loadConfigFile(await write('null.json', { host: 'h', user: null }), {}, dir)).toEqual({ host: 'h' });
   });
 });
+
+describe('loadConfigFile goes through loadConfig', () => {
+  it('accepts secure / encryption and the nearest-name advice of the library', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'mailwire-config-'));
+    await writeFile(path.join(dir, 'enc.json'), JSON.stringify({ host: 'h', encryption: 'ssl', tls_ca: 'PEM' }));
+    expect(await loadConfigFile('enc.json', {}, dir)).toEqual({ host: 'h', security: 'tls', tlsCa: 'PEM' });
+    await writeFile(path.join(dir, 'typo.json'), JSON.stringify({ host: 'h', usr: 'x' }));
+    await expect(loadConfigFile('typo.json', {}, dir)).rejects.toThrow('the config file typo.json: unknown key "usr": did you mean user?');
+  });
+});

@@ -200,7 +200,7 @@ describe('mailwire send: failures', () => {
     ['password on the command line', [...base, '--to', 'b@example.test', '--pass', 'x'], /--pass is not accepted/],
     ['--pass-env naming an unset variable', [...base, '--to', 'b@example.test', '--user', 'u', '--pass-env', 'UNSET_VAR_X'], /UNSET_VAR_X.*not set/],
     ['a user without a password', [...base, '--to', 'b@example.test', '--user', 'u'], /no password for u/],
-    ['missing body', ['send', '--host', '127.0.0.1', '--from', 'a@example.test', '--to', 'b@example.test', '--subject', 's'], /missing body/],
+    ['two bodies', [...base, '--to', 'b@example.test', '--body', 'a'], /give one of --text, --body or --text-file/],
     ['bad security', [...base, '--to', 'b@example.test', '--security', 'ssl'], /--security must be one of starttls, tls, opportunistic, none/],
     ['malformed --header', [...base, '--to', 'b@example.test', '--header', 'NoColonHere'], /expected 'Name: value'/],
     ['a reserved header (refused by the library guard)', [...base, '--to', 'b@example.test', '--header', 'Bcc: x@example.test'], /EGUARD/],
