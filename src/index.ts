@@ -31,3 +31,9 @@ export { ConnectionPool, type PoolOptions, type PooledConnection } from './pool/
 
 // The local capture server (demo, tests, benchmarks).
 export { startSink, type SinkOptions, type SinkServer, type SunkMessage } from './sink/index.js';
+
+// The server audit (`mailwire audit`): smuggling, STARTTLS injection, TLS, AUTH, extensions, relay.
+export { auditServer } from './audit/run.js';
+export { AUDIT_CHECKS } from './audit/checks/index.js';
+export { SMUGGLING_VARIANTS, type SmugglingVariant } from './audit/checks/smuggling-variants.js';
+export type { AuditOptions, AuditReport, AuditTls, AuditSecurity, Finding, Severity, Skipped, SmugglingOutcome } from './audit/types.js';

@@ -9,7 +9,7 @@ import { tlsSummary } from './tls-summary.js';
 
 export async function takeBaseline(ctx: AuditContext, transcript: string[]): Promise<Baseline> {
   return ctx.withSession({ tls: true }, transcript, async ({ session, capabilities, secure }) => {
-    const baseline: Baseline = { greeting: session.greeting };
+    const baseline: Baseline = { greeting: session.greeting, transcript, beforeTranscript: transcript };
     if (secure) {
       baseline.after = capabilities;
       if (session.tlsInfo) baseline.tls = session.tlsInfo;
@@ -18,8 +18,10 @@ export async function takeBaseline(ctx: AuditContext, transcript: string[]): Pro
   }).then(async (baseline) => {
     // With STARTTLS the session above was upgraded: ask once more in plaintext for what is offered before.
     if (ctx.options.security === 'starttls' && baseline.after) {
-      await ctx.withSession({ tls: false }, [], async ({ capabilities }) => {
+      const before: string[] = [];
+      await ctx.withSession({ tls: false }, before, async ({ capabilities }) => {
         baseline.before = capabilities;
+        baseline.beforeTranscript = before;
       });
     }
     ctx.report.greeting = formatReply(baseline.greeting);

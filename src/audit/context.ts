@@ -31,6 +31,9 @@ export interface Baseline {
   /** EHLO over TLS (absent when TLS was not used). */
   after?: Capabilities;
   tls?: TlsInfo;
+  /** The transcripts of the baseline sessions (plaintext EHLO first), for evidence. */
+  transcript: string[];
+  beforeTranscript: string[];
 }
 
 export interface OpenedSession {
@@ -46,6 +49,8 @@ export interface SessionWish {
   tls?: boolean;
   /** Log in when credentials were given and the server offers a mechanism we speak (default false). */
   auth?: boolean;
+  /** TLS settings for this session only (the TLS version check narrows the versions). */
+  tlsSettings?: TlsSettings;
 }
 
 export class AuditContext {
@@ -78,7 +83,7 @@ export class AuditContext {
       if (this.signal.aborted) throw new Error('the audit ran out of time');
       const o = this.options;
       session = await RawSession.open(
-        { host: o.host, port: o.port, implicitTls: o.security === 'tls', tls: o.tls, timeoutMs: o.timeoutMs, signal: this.signal },
+        { host: o.host, port: o.port, implicitTls: o.security === 'tls', tls: { ...o.tls, ...wish.tlsSettings }, timeoutMs: o.timeoutMs, signal: this.signal },
         transcript,
       );
       const opened = await this.#prepare(session, wish);
