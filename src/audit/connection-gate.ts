@@ -18,10 +18,9 @@ export class ConnectionGate {
 
   /** Resolves with a release function once a connection may be opened. */
   async acquire(signal?: AbortSignal): Promise<() => void> {
-    if (this.#open >= this.#max || this.#queue.length > 0) {
-      await new Promise<void>((resolve) => this.#queue.push(resolve));
-    }
-    this.#open += 1;
+    // A released slot passes straight to the first waiter (see below), so a newcomer cannot slip in between.
+    if (this.#open >= this.#max || this.#queue.length > 0) await new Promise<void>((resolve) => this.#queue.push(resolve));
+    else this.#open += 1;
     const wait = this.#lastStart === 0 ? 0 : this.#lastStart + this.#delayMs - Date.now();
     this.#lastStart = Math.max(Date.now(), this.#lastStart + this.#delayMs);
     if (wait > 0 && !signal?.aborted) await sleep(wait, signal);
@@ -30,8 +29,9 @@ export class ConnectionGate {
     return () => {
       if (released) return;
       released = true;
-      this.#open -= 1;
-      this.#queue.shift()?.();
+      const next = this.#queue.shift();
+      if (next) next();
+      else this.#open -= 1;
     };
   }
 }

@@ -159,8 +159,12 @@ export class RawSession {
     this.#listen(secure);
   }
 
+  /** QUIT, then a short wait for the server to close its side, so its slot is really free after. */
   async quit(): Promise<void> {
-    if (!this.#closed) await this.command('QUIT');
+    if (!this.#closed) {
+      const bye = await this.command('QUIT');
+      if (bye !== undefined) await this.next(Math.min(1000, this.#options.timeoutMs));
+    }
     this.close();
   }
 

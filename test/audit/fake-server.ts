@@ -55,6 +55,9 @@ export async function fakeServer(b: FakeBehaviour = {}): Promise<FakeServer> {
     state.connections += 1;
     sockets.add(socket);
     state.peak = Math.max(state.peak, sockets.size);
+    // A socket counts as gone once the client has closed its side.
+    socket.on('end', () => sockets.delete(socket));
+    socket.on('gone', () => sockets.delete(socket));
     socket.on('close', () => sockets.delete(socket));
     session(socket, b, context, messages);
   });
@@ -119,6 +122,9 @@ function session(initial: net.Socket, b: FakeBehaviour, context: tls.SecureConte
         const plain = socket;
         plain.removeAllListeners('data');
         const tlsSocket = new tls.TLSSocket(plain, { isServer: true, secureContext: context });
+        // After the upgrade the plain socket no longer sees the client's FIN: the TLS socket does.
+        tlsSocket.on('end', () => plain.emit('gone'));
+        tlsSocket.on('close', () => plain.emit('gone'));
         tlsSocket.on('error', () => plain.destroy());
         tlsSocket.once('secure', () => {
           secure = true;

@@ -15,7 +15,7 @@ describe('audit: SMTP smuggling', () => {
   });
 
   it('fires for every variant a bare-LF-tolerant server takes as end of data, with the smuggled replies as evidence', async () => {
-    const { report, server } = await auditFake({ endOfData: 'lenient-lf' }, ['smtp-smuggling'], TO);
+    const { report, server } = await auditFake({ endOfData: 'lenient-lf' }, ['smtp-smuggling'], { ...TO, delayMs: 20 });
     const high = ids(report).filter((id) => id.startsWith('smtp-smuggling:'));
     expect(high.sort()).toEqual(['smtp-smuggling:crlf-dot-lf', 'smtp-smuggling:lf-dot-crlf', 'smtp-smuggling:lf-dot-lf']);
     const finding = report.findings.find((f) => f.id === 'smtp-smuggling:lf-dot-lf');
@@ -53,7 +53,7 @@ describe('audit: SMTP smuggling', () => {
   });
 
   it('never opens more connections at once than --max-connections', async () => {
-    const { report, server } = await auditFake({}, ['smtp-smuggling'], { ...TO, maxConnections: 1 });
+    const { report, server } = await auditFake({}, ['smtp-smuggling'], { ...TO, maxConnections: 1, delayMs: 20 });
     expect(server.peak).toBe(1);
     expect(report.connections).toBe(server.connections);
     expect(report.connections).toBe(SMUGGLING_VARIANTS.length + 2); // the baseline takes two (plaintext, TLS)
