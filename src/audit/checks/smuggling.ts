@@ -81,7 +81,8 @@ async function tryVariant(ctx: AuditContext, session: RawSession, variant: Smugg
   const first = await session.next();
   if (first === undefined) return { outcome: session.closed ? 'rejected' : 'unclear', answer: session.closed ? 'connection closed' : 'no answer' };
   const rest = session.closed ? [] : await session.settle(ctx.options.settleMs);
-  return { outcome: classify(first, rest), answer: [first, ...rest].map((r) => String(r.code)).join(' ') };
+  const codes = [first, ...rest].map((r) => String(r.code)).join(' ');
+  return { outcome: classify(first, rest), answer: `${codes} (${answer(first)})` };
 }
 
 /** One reply to the one end of data is the correct answer; more means the smuggled commands ran. */
