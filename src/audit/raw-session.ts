@@ -151,7 +151,15 @@ export class RawSession {
     plain.removeAllListeners('data');
     plain.removeAllListeners('close');
     plain.removeAllListeners('end');
-    const secure = await handshake({ ...this.#options }, plain);
+    let secure: tls.TLSSocket;
+    try {
+      secure = await handshake({ ...this.#options }, plain);
+    } catch (error) {
+      // The plaintext session is gone with the failed handshake: nothing more can be read or written.
+      this.transcript.push(`-- ${(error as Error).message.split('\n')[0]}`);
+      this.close();
+      throw error;
+    }
     this.#socket = secure;
     this.#parser = new ReplyParser();
     this.tlsInfo = describeTls(secure);
