@@ -61,6 +61,8 @@ export class RawSession {
     this.#options = options;
     this.transcript = transcript;
     this.#listen(socket);
+    // The audit's overall deadline ends every wait at once.
+    options.signal?.addEventListener('abort', () => this.#wake?.(), { once: true });
   }
 
   /** Connects (with the TLS handshake when implicitTls) and reads the greeting. */

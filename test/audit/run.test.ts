@@ -1,0 +1,59 @@
+import net from 'node:net';
+import { describe, expect, it } from 'vitest';
+import { auditServer } from '../../src/audit/run.js';
+import { CHECK_IDS } from '../../src/audit/checks/index.js';
+import { TEST_CERTIFICATE } from '../../src/sink/test-certificate.js';
+import { fakeServer } from './fake-server.js';
+
+describe('audit: the whole run', () => {
+  it('finds nothing above info on a correct server, with every check running', async () => {
+    const server = await fakeServer({ size: 1000, chunking: true });
+    try {
+      const report = await auditServer({
+        host: '127.0.0.1',
+        port: server.port,
+        to: 'me@local.test',
+        relayDomains: ['example.org'],
+        tls: { ca: TEST_CERTIFICATE, servername: 'localhost' },
+        delayMs: 0,
+        settleMs: 250,
+        timeoutMs: 3000,
+      });
+      expect(report.findings.filter((f) => f.severity !== 'info')).toEqual([]);
+      expect(report.skipped).toEqual([]);
+      expect(Object.keys(report.timings).sort()).toEqual([...CHECK_IDS, 'baseline', 'total'].sort());
+      expect(report.capabilities.before?.STARTTLS).toEqual([]);
+      expect(report.tls?.legacy).toEqual({ 'TLS 1.0': 'refused', 'TLS 1.1': 'refused' });
+      expect(report.port).toBe(server.port);
+      expect(report.security).toBe('starttls');
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('refuses to start (ECONNECTION) when the server cannot be reached', async () => {
+    const probe = net.createServer();
+    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+    const port = (probe.address() as net.AddressInfo).port;
+    await new Promise<void>((resolve) => probe.close(() => resolve()));
+    await expect(auditServer({ host: '127.0.0.1', port, security: 'none' })).rejects.toMatchObject({ code: 'ECONNECTION' });
+  });
+
+  it('stops at the overall deadline and lists what did not run', async () => {
+    // Greets and answers EHLO, then never says anything again.
+    const server = net.createServer((socket) => {
+      socket.write('220 slow.test ESMTP\r\n');
+      socket.once('data', () => socket.write('250 slow.test\r\n'));
+      socket.on('error', () => undefined);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as net.AddressInfo).port;
+    try {
+      const report = await auditServer({ host: '127.0.0.1', port, security: 'none', to: 'me@local.test', overallTimeoutMs: 500, timeoutMs: 60_000, delayMs: 0 });
+      expect(report.skipped.length).toBeGreaterThan(0);
+      expect(report.findings.filter((f) => f.severity === 'high')).toEqual([]);
+    } finally {
+      server.close();
+    }
+  });
+});
