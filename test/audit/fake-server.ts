@@ -162,6 +162,8 @@ function session(initial: net.Socket, b: FakeBehaviour, context: tls.SecureConte
         bdatLast = m[2] !== undefined;
         return;
       }
+      case 'AUTH':
+        return say(/^PLAIN \S+/i.test(arg) ? '235 2.7.0 ok' : '504 5.5.4 PLAIN with an initial response only');
       case 'RSET':
         mail = false;
         rcpts = 0;
