@@ -62,7 +62,7 @@ export class RawSession {
     this.transcript = transcript;
     this.#listen(socket);
     // The audit's overall deadline ends every wait at once.
-    options.signal?.addEventListener('abort', () => this.#wake?.(), { once: true });
+    options.signal?.addEventListener('abort', this.#onAbort, { once: true });
   }
 
   /** Connects (with the TLS handshake when implicitTls) and reads the greeting. */
@@ -178,7 +178,10 @@ export class RawSession {
     this.close();
   }
 
+  readonly #onAbort = (): void => this.#wake?.();
+
   close(): void {
+    this.#options.signal?.removeEventListener('abort', this.#onAbort);
     this.#closed = true;
     this.#socket.destroy();
     this.#wake?.();

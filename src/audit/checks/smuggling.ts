@@ -47,8 +47,9 @@ export async function smugglingCheck(ctx: AuditContext): Promise<void> {
         id: `${ID}:${t.variant.id}`,
         severity: 'high',
         title: `SMTP smuggling: the server ends a message at ${t.variant.label} and runs what follows as commands`,
-        evidence: t.transcript,
-        fix: 'accept only <CR><LF>.<CR><LF> as end of data and refuse bare CR/LF (Postfix: smtpd_forbid_bare_newline = yes)',
+        // From the transaction on: the greeting and EHLO say nothing about the finding.
+        evidence: t.transcript.slice(Math.max(0, t.transcript.findIndex((l) => l.startsWith('C: MAIL FROM')))),
+        fix: 'accept only <CR><LF>.<CR><LF> as end of data (Postfix 3.7.10+: smtpd_forbid_bare_newline = normalize or reject)',
       });
     }
   }
