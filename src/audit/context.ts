@@ -108,7 +108,12 @@ export class AuditContext {
       capabilities = (await session.ehlo(o.clientName)).capabilities;
       if (!capabilities) throw new Error('the server refused EHLO after STARTTLS');
     }
-    if (wish.auth && o.auth) await login(session, o.auth, capabilities);
+    if (wish.auth && o.auth) {
+      // The password goes only where it would go from a careful client: over TLS, to a verified server.
+      if (!secure) throw new Error('credentials are only sent over TLS (this session has none)');
+      if (session.tlsInfo?.authorized === false) throw new Error(`credentials are not sent: the certificate does not verify (${session.tlsInfo.authorizationError ?? 'unknown reason'}); pass its CA with --ca`);
+      await login(session, o.auth, capabilities);
+    }
     return { session, capabilities, secure };
   }
 }

@@ -57,3 +57,21 @@ describe('audit: the whole run', () => {
     }
   });
 });
+
+describe('audit: credentials', () => {
+  it('are not sent to a server whose certificate does not verify, nor in plaintext', async () => {
+    const server = await fakeServer({ authBeforeTls: true });
+    try {
+      const common = { host: '127.0.0.1', port: server.port, to: 'me@local.test', auth: { user: 'u', pass: 'secret' }, delayMs: 0, settleMs: 200, timeoutMs: 3000, only: ['extensions'] };
+      const unverified = await auditServer({ ...common, security: 'starttls' });
+      expect(unverified.skipped).toEqual([{ id: 'extensions', why: expect.stringContaining('the certificate does not verify') }]);
+      const plain = await auditServer({ ...common, security: 'none' });
+      expect(plain.skipped).toEqual([{ id: 'extensions', why: expect.stringContaining('only sent over TLS') }]);
+      const verified = await auditServer({ ...common, security: 'starttls', tls: { ca: TEST_CERTIFICATE, servername: 'localhost' } });
+      expect(verified.skipped).toEqual([{ id: 'extensions:size', why: 'SIZE is not advertised' }]);
+      expect(JSON.stringify([unverified, plain, verified])).not.toContain('secret');
+    } finally {
+      await server.close();
+    }
+  });
+});
