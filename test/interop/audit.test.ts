@@ -90,6 +90,9 @@ describe('mailwire audit against real servers', { timeout: 90_000 }, () => {
     expect(report.findings.filter((f) => !f.id.startsWith('smtp-smuggling')).map((f) => `${f.id}/${f.severity}`)).toEqual(['banner/info']);
   });
 
+  // postconf(5) of 3.7.11: "reject" refuses a command or message content holding a bare <LF> with
+  // $smtpd_forbid_bare_newline_reject_code (550 by default; not a 521 and no disconnect); "normalize" (and
+  // "yes", its compatibility alias) takes <LF> as a line end but ends data only at <CR><LF>.<CR><LF>.
   it('strict Postfix, smtpd_forbid_bare_newline = reject: the bare-LF variants are refused, nothing smuggled', async () => {
     const to = `${uniqueToken('audit')}@smuggle.test`;
     const report = await audit(strict.reject, { to, security: 'starttls' });
@@ -131,6 +134,20 @@ describe('mailwire audit against real servers', { timeout: 90_000 }, () => {
     });
     expect(run.status).toBe(0);
     expect(run.stderr).toMatch(/^Protocol version: TLSv1$/m);
+  });
+
+  it('Postfix submission, logged in over verified TLS: the same three variants, and BDAT taken', async () => {
+    const to = `${uniqueToken('audit')}@smuggle.test`;
+    const report = await audit(servers.ports.submission, { to, security: 'starttls', auth: servers.auth, only: ['smtp-smuggling', 'extensions'] });
+    expect(high(report)).toEqual(LF_VARIANTS.map((v) => `smtp-smuggling:${v}`).sort());
+    expect(report.skipped).toEqual([]);
+    expect(report.findings.filter((f) => f.id.startsWith('extensions'))).toEqual([]);
+    const evidence = report.findings.find((f) => f.id === 'smtp-smuggling:lf-dot-lf')?.evidence ?? [];
+    expect(JSON.stringify(report)).not.toContain(servers.auth.pass);
+    expect(evidence[0]).toBe(`C: MAIL FROM:<${to}>`);
+    const files = await delivered(servers.maildir.postfix, to, 14);
+    expect(files).toHaveLength(14);
+    expect(files.every((f) => /\(using TLSv1\.[23] /.test(readFileSync(f, 'latin1')))).toBe(true);
   });
 
   // aiosmtpd as Debian ships it: 1.4.3-1.1+deb12u1, whose changelog lists CVE-2024-27305 ("SMTP smuggling
