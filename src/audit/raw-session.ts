@@ -44,6 +44,10 @@ export function showReply(reply: Reply): string[] {
   return formatReply(reply).split('\n').map((l) => `S: ${l}`);
 }
 
+const MAX_SETTLE = 32;
+/** Transcript lines kept per session: evidence, not a log of whatever a hostile server sends. */
+const MAX_TRANSCRIPT = 400;
+
 export class RawSession {
   readonly transcript: string[];
   greeting!: Reply;
@@ -129,14 +133,18 @@ export class RawSession {
     }
   }
 
-  /** Every reply that arrives until none has come for quietMs (or the connection closed). */
+  /**
+   * Every reply that arrives until none has come for quietMs (or the connection closed). At most
+   * MAX_SETTLE replies: a server that never stops talking does not keep the audit here.
+   */
   async settle(quietMs: number): Promise<Reply[]> {
     const out: Reply[] = [];
-    for (;;) {
+    while (out.length < MAX_SETTLE) {
       const reply = await this.next(quietMs);
       if (reply === undefined) return out;
       out.push(reply);
     }
+    return out;
   }
 
   async ehlo(name: string): Promise<{ reply: Reply | undefined; capabilities: Capabilities | undefined }> {
@@ -196,8 +204,10 @@ export class RawSession {
     socket.on('data', (chunk: Buffer) => {
       try {
         for (const reply of this.#parser.push(chunk)) {
-          this.transcript.push(...showReply(reply));
+          if (this.transcript.length < MAX_TRANSCRIPT) this.transcript.push(...showReply(reply));
+          else if (this.transcript.length === MAX_TRANSCRIPT) this.transcript.push('-- transcript cut here');
           this.#replies.push(reply);
+          if (this.#replies.length > MAX_SETTLE * 4) throw new Error('the server sent far more replies than commands');
         }
         const late = this.#parser.takeFailure();
         if (late) throw late;

@@ -38,6 +38,28 @@ describe('audit: raw session', () => {
     await server.close();
   });
 
+  it('stops listening to a server that never stops replying', async () => {
+    const server = net.createServer((socket) => {
+      socket.write('220 hi\r\n');
+      socket.on('error', () => undefined);
+      socket.once('data', () => {
+        const timer = setInterval(() => (socket.destroyed ? clearInterval(timer) : socket.write('250 more\r\n'.repeat(20))), 1);
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as net.AddressInfo).port;
+    const transcript: string[] = [];
+    const session = await RawSession.open({ host: '127.0.0.1', port, implicitTls: false, tls: {}, timeoutMs: 2000 }, transcript);
+    session.write('NOOP\r\n');
+    const replies = await session.settle(500);
+    expect(replies.length).toBeLessThanOrEqual(32);
+    for (let i = 0; i < 200 && !session.closed; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(session.closed).toBe(true);
+    expect(transcript.length).toBeLessThanOrEqual(402);
+    session.close();
+    server.close();
+  });
+
   it('splits only at CRLF when it shows what was written', () => {
     expect(showWritten('MAIL FROM:<a@b>\r\nRCPT TO:<c@d>\r\n')).toEqual(['C: MAIL FROM:<a@b>', 'C: RCPT TO:<c@d>']);
   });
