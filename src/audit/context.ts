@@ -80,7 +80,7 @@ export class AuditContext {
     const release = await this.#gate.acquire(this.signal);
     let session: RawSession | undefined;
     try {
-      if (this.signal.aborted) throw new Error('the audit ran out of time');
+      if (this.signal.aborted) throw new Error('the audit was stopped (deadline or interrupt)');
       const o = this.options;
       session = await RawSession.open(
         { host: o.host, port: o.port, implicitTls: o.security === 'tls', tls: { ...o.tls, ...wish.tlsSettings }, timeoutMs: o.timeoutMs, signal: this.signal },

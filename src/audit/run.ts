@@ -23,13 +23,28 @@ export async function auditServer(options: AuditOptions): Promise<AuditReport> {
     timings: {},
     connections: 0,
   };
-  const deadline = AbortSignal.timeout(options.overallTimeoutMs ?? 180_000);
-  const signal = options.signal ? AbortSignal.any([deadline, options.signal]) : deadline;
+  // One signal for the deadline and the caller's (AbortSignal.any is newer than the Node 20.0 we support).
+  const stop = new AbortController();
+  const timer = setTimeout(() => stop.abort(), options.overallTimeoutMs ?? 180_000);
+  const onCallerAbort = (): void => stop.abort();
+  if (options.signal?.aborted) stop.abort();
+  options.signal?.addEventListener('abort', onCallerAbort, { once: true });
+  const signal = stop.signal;
   const gate = new ConnectionGate(Math.max(1, options.maxConnections ?? 2), Math.max(0, options.delayMs ?? 200));
   const ctx = new AuditContext(resolved, report, gate, signal);
-  const baselineTranscript: string[] = [];
   try {
-    ctx.baseline = await takeBaseline(ctx, baselineTranscript);
+    return await run(ctx, options, report, gate, started);
+  } finally {
+    clearTimeout(timer);
+    options.signal?.removeEventListener('abort', onCallerAbort);
+  }
+}
+
+async function run(ctx: AuditContext, options: AuditOptions, report: AuditReport, gate: ConnectionGate, started: number): Promise<AuditReport> {
+  const resolved = ctx.options;
+  const signal = ctx.signal;
+  try {
+    ctx.baseline = await takeBaseline(ctx, []);
   } catch (error) {
     const why = error instanceof Error ? error.message : String(error);
     throw new SmtpError('ECONNECTION', `could not audit ${resolved.host}:${resolved.port}: ${why}`, { phase: 'connect', transient: true });
@@ -40,7 +55,7 @@ export async function auditServer(options: AuditOptions): Promise<AuditReport> {
     wanted.map(async (check) => {
       const t = performance.now();
       try {
-        if (signal.aborted) throw new Error('the audit ran out of time before this check');
+        if (signal.aborted) throw new Error('the audit was stopped (deadline or interrupt) before this check');
         await check.run(ctx);
       } catch (error) {
         ctx.skip(check.id, `did not finish: ${error instanceof Error ? error.message : String(error)}`);
