@@ -58,6 +58,8 @@ export class AuditContext {
   readonly report: AuditReport;
   readonly signal: AbortSignal;
   baseline!: Baseline;
+  /** STARTTLS is offered but fails (see baseline.ts): later sessions stay in plaintext. */
+  starttlsBroken = false;
   readonly #gate: ConnectionGate;
 
   constructor(options: ResolvedAuditOptions, report: AuditReport, gate: ConnectionGate, signal: AbortSignal) {
@@ -100,7 +102,7 @@ export class AuditContext {
     let { capabilities } = await session.ehlo(o.clientName);
     if (!capabilities) throw new Error('the server refused EHLO');
     let secure = o.security === 'tls';
-    if ((wish.tls ?? true) && o.security === 'starttls' && capabilities.starttls) {
+    if ((wish.tls ?? true) && o.security === 'starttls' && capabilities.starttls && !this.starttlsBroken) {
       const reply = await session.command('STARTTLS');
       if (reply?.code !== 220) throw new Error(`STARTTLS was answered ${reply ? reply.code : 'with nothing'}`);
       await session.upgrade();

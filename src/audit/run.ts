@@ -44,7 +44,7 @@ async function run(ctx: AuditContext, options: AuditOptions, report: AuditReport
   const resolved = ctx.options;
   const signal = ctx.signal;
   try {
-    ctx.baseline = await takeBaseline(ctx, []);
+    ctx.baseline = await takeBaseline(ctx);
   } catch (error) {
     const why = error instanceof Error ? error.message : String(error);
     throw new SmtpError('ECONNECTION', `could not audit ${resolved.host}:${resolved.port}: ${why}`, { phase: 'connect', transient: true });

@@ -15,6 +15,8 @@ export interface FakeBehaviour {
    * or LF in the data is answered 521 and the session ends. */
   endOfData?: 'strict' | 'lenient-lf' | 'lenient-cr' | 'reject-bare';
   starttls?: boolean;
+  /** Offer STARTTLS, answer 220, then close instead of the handshake. */
+  starttlsBroken?: boolean;
   /** Keep the plaintext after STARTTLS and run it inside TLS (CVE-2011-0411). */
   starttlsInjection?: boolean;
   authBeforeTls?: boolean;
@@ -116,6 +118,10 @@ function session(initial: net.Socket, b: FakeBehaviour, context: tls.SecureConte
       }
       case 'STARTTLS': {
         say('220 2.0.0 go ahead');
+        if (b.starttlsBroken) {
+          socket.end();
+          return;
+        }
         const rest = b.starttlsInjection ? buffer : '';
         buffer = '';
         paused = true;

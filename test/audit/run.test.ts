@@ -75,3 +75,18 @@ describe('audit: credentials', () => {
     }
   });
 });
+
+describe('audit: a STARTTLS that is offered but fails', () => {
+  it('is a finding, and the other checks run in plaintext instead of the audit stopping', async () => {
+    const server = await fakeServer({ starttlsBroken: true, authBeforeTls: true });
+    try {
+      const report = await auditServer({ host: '127.0.0.1', port: server.port, delayMs: 0, settleMs: 200, timeoutMs: 3000, only: ['auth-before-tls', 'starttls-injection', 'vrfy-expn'] });
+      expect(report.findings.map((f) => f.id)).toEqual(['auth-before-tls', 'starttls-broken']);
+      expect(report.findings[1]?.evidence).toContain('S: 220 2.0.0 go ahead');
+      expect(report.skipped).toEqual([{ id: 'starttls-injection', why: 'STARTTLS does not complete (see starttls-broken)' }]);
+      expect(report.timings['vrfy-expn']).toBeDefined();
+    } finally {
+      await server.close();
+    }
+  });
+});

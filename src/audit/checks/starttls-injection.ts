@@ -16,8 +16,8 @@ export async function starttlsInjectionCheck(ctx: AuditContext): Promise<void> {
     ctx.skip(ID, ctx.options.security === 'tls' ? 'implicit TLS: there is no STARTTLS to inject into' : '--security none: TLS is not used');
     return;
   }
-  if (!ctx.baseline.before?.starttls) {
-    ctx.skip(ID, 'the server does not offer STARTTLS');
+  if (!ctx.baseline.before?.starttls || ctx.starttlsBroken) {
+    ctx.skip(ID, ctx.starttlsBroken ? 'STARTTLS does not complete (see starttls-broken)' : 'the server does not offer STARTTLS');
     return;
   }
   const transcript: string[] = [];

@@ -20,8 +20,8 @@ export async function tlsVersionsCheck(ctx: AuditContext): Promise<void> {
     ctx.skip(ID, '--security none: TLS is not used');
     return;
   }
-  if (ctx.options.security === 'starttls' && !ctx.baseline.before?.starttls) {
-    ctx.skip(ID, 'the server does not offer STARTTLS');
+  if (ctx.options.security === 'starttls' && (!ctx.baseline.before?.starttls || ctx.starttlsBroken)) {
+    ctx.skip(ID, ctx.starttlsBroken ? 'STARTTLS does not complete (see starttls-broken)' : 'the server does not offer STARTTLS');
     return;
   }
   const legacy: Record<string, 'accepted' | 'refused' | 'untested'> = {};
