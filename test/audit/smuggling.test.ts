@@ -59,6 +59,13 @@ describe('audit: SMTP smuggling', () => {
     expect(report.connections).toBe(SMUGGLING_VARIANTS.length + 2); // the baseline takes two (plaintext, TLS)
   });
 
+  it('says once why it could not run when the server refuses the --to address', async () => {
+    const { report, server } = await auditFake({}, ['smtp-smuggling'], { to: 'me@elsewhere.test' });
+    expect(report.skipped).toEqual([{ id: 'smtp-smuggling', why: 'RCPT TO <me@elsewhere.test> was answered 554 5.7.1 relay access denied' }]);
+    expect(report.findings).toEqual([]);
+    expect(server.messages).toEqual([]);
+  });
+
   it('classifies by the number of replies to one end of data', () => {
     const ok = createReply(250, ['ok']);
     expect(classify(ok, [])).toBe('content');

@@ -35,6 +35,13 @@ export async function smugglingCheck(ctx: AuditContext): Promise<void> {
       }
     }),
   );
+  // The same refusal for every variant (the --to address refused, say) is one skip, not ten.
+  const reasons = new Set(tried.map((t) => (t.outcome === undefined ? t.why : undefined)));
+  const [only] = reasons;
+  if (reasons.size === 1 && only !== undefined) {
+    ctx.skip(ID, only);
+    return;
+  }
   for (const t of tried) {
     if (t.outcome === undefined) {
       ctx.skip(`${ID}:${t.variant.id}`, t.why ?? 'no answer');
