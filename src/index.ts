@@ -65,3 +65,9 @@ export type { DkimOptions, DkimCanonicalization } from './dkim/options.js';
 export { loadConfig, type FlatConfig } from './transport/load-config.js';
 export { explainError } from './transport/hints.js';
 export type { VerifyOptions, VerifyTestMessage } from './transport/transport.js';
+
+// The server audit (`mailwire audit`): smuggling, STARTTLS injection, TLS, AUTH, extensions, relay.
+export { auditServer } from './audit/run.js';
+export { AUDIT_CHECKS } from './audit/checks/index.js';
+export { SMUGGLING_VARIANTS, type SmugglingVariant } from './audit/checks/smuggling-variants.js';
+export type { AuditOptions, AuditReport, AuditTls, AuditSecurity, Finding, Severity, Skipped, SmugglingOutcome } from './audit/types.js';

@@ -3,6 +3,7 @@
  * becomes a message on stderr and an exit code (0 ok, 1 failed, 2 usage/config).
  */
 import { readFileSync } from 'node:fs';
+import { auditCommand } from './audit.js';
 import { benchCommand } from './bench.js';
 import { exitCodeFor, printError } from './format.js';
 import { EXIT, line, type CliIo, type Command } from './io.js';
@@ -16,6 +17,7 @@ const COMMANDS: Record<string, Command> = {
   send: sendCommand,
   verify: verifyCommand,
   probe: probeCommand,
+  audit: auditCommand,
   bench: benchCommand,
   sink: sinkCommand,
 };
@@ -27,6 +29,7 @@ Usage: mailwire COMMAND [options]     (mailwire COMMAND --help for details)
   send     send a message (flags or a JSON config file with \${ENV} expansion)
   verify   check a configuration: connect, TLS, AUTH, QUIT (--to: send a test message)
   probe    show what a server offers before and after TLS, its certificate, and what to fix
+  audit    check what a server does: SMTP smuggling, STARTTLS injection, TLS, AUTH, relay
   bench    load a server: throughput, latency percentiles, errors
   sink     run a local capture server that saves every message as an .eml file
 
