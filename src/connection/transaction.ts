@@ -257,6 +257,8 @@ export class TransactionRunner {
       contentBytes = stuffer.contentBytes;
     }
     throwIfAborted(options.signal, 'data', channel);
+    // Mid-DATA a refusal can only drop the session: a lone dot would commit the message.
+    if (options.beforeCommit) await this.#beforeCommit(options, true);
     // Nothing of an in-memory body is on the wire yet: a session that died after its 354 did not get the message.
     if (held && channel.broken) throw rephase(channel.broken, 'data');
     if (transcript.enabled) transcript.info(`<${contentBytes} bytes of message content>`);
@@ -325,6 +327,7 @@ export class TransactionRunner {
       this.#resetBeforeNext = true;
       throw replyError(refused, 'data', 'The server refused the message', 'EMESSAGE');
     }
+    if (options.beforeCommit) await this.#beforeCommit(options, true);
     transcript.info(`<${normalizer.bytesOut} bytes of message content in BDAT chunks>`);
     options.state.terminatorWritten = true;
     // The next transaction may be written before this one's replies arrive.
@@ -351,6 +354,17 @@ export class TransactionRunner {
   /** MAIL, RCPTs and BDAT LAST with the whole body in one write: one round trip for the whole message. */
   async #oneFlightBdat(gate: Gate, reset: string, plan: EnvelopePlan, bytes: Uint8Array, options: InternalOptions): Promise<SendResult> {
     const { channel, transcript, timeouts } = this.#ctx;
+    // Nothing of this transaction is written yet, and earlier pipelined ones may still await their replies:
+    // a refusal leaves the session as it is (RSET still owed if one was due).
+    if (options.beforeCommit) {
+      try {
+        await this.#beforeCommit(options, false);
+        if (channel.broken) throw rephase(channel.broken, 'mail');
+      } catch (error) {
+        if (reset) this.#resetBeforeNext = true;
+        throw error;
+      }
+    }
     // describeBody already normalised in-memory bodies to CRLF, so the bytes go out as they are.
     const size = bytes.byteLength;
     const commands = reset + plan.mailLine + plan.rcptLines.map((r) => r.line).join('') + cmd.bdat(size, true);
@@ -405,6 +419,18 @@ export class TransactionRunner {
       messageBytes: written,
       method,
     };
+  }
+
+  /** Runs the caller's beforeCommit; a rejection is delivery 'none' (and drops the session when mid-body). */
+  async #beforeCommit(options: InternalOptions, midBody: boolean): Promise<void> {
+    try {
+      await options.beforeCommit?.();
+    } catch (error) {
+      const failure = SmtpError.is(error)
+        ? error.with({ delivery: 'none', transient: false })
+        : new SmtpError('EABORT', `beforeCommit refused the send: ${String(error)}`, { phase: 'data', transient: false, cause: error });
+      throw midBody ? this.#abandon(failure, 'data') : failure;
+    }
   }
 
   /** After a refusal inside a transaction: end a 354 we did not want, then RSET so the session stays usable. */

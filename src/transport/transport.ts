@@ -231,6 +231,7 @@ export class SmtpTransport extends TransportEvents {
             const sendOptions: SendOptions = {};
             if (options.signal) sendOptions.signal = options.signal;
             if (options.dsn) sendOptions.dsn = options.dsn;
+            if (options.beforeCommit) sendOptions.beforeCommit = options.beforeCommit;
             const result = await target.pool.send(envelope, body.next(), sendOptions, lastError?.code === 'ECONNECTION' || lastError?.code === 'ETIMEDOUT');
             const info: SendInfo = {
               messageId,
