@@ -1,0 +1,190 @@
+/**
+ * startMailWorker: the consumer side. Each job is sent through the caller's transport with a beforeCommit
+ * hook that marks the idempotency record `sending` just before the final dot; the outcome then moves the
+ * record to sent, back to queued (transient, nothing delivered), failed (permanent) or parked (unknown).
+ * A job that finds the key already `sending` under another attempt never sends: it parks the key.
+ */
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import { UnrecoverableError, Worker, type Job, type WorkerOptions } from 'bullmq';
+import { SmtpError, type MailMessage, type SendCallOptions, type SendInfo } from 'mailwire';
+import { connect, type ConnectionInput } from './redis.js';
+import { checkName, keysFor, queueName } from './names.js';
+import { decodeMessage } from './payload.js';
+import { IdempotencyRecord, type MarkRefusal } from './record.js';
+import type { FailureFields, JobData, JobOutcome, SentResult } from './types.js';
+
+/** What the worker needs from a transport (createTransport's result fits). */
+export interface MailSender {
+  send(message: MailMessage, options?: SendCallOptions): Promise<SendInfo>;
+  close(): Promise<void>;
+}
+
+export interface RateLimit {
+  /** At most `max` jobs per `duration` ms, across every worker of that queue (BullMQ's limiter). */
+  max: number;
+  duration: number;
+}
+
+export interface TenantWorkerOptions {
+  concurrency?: number;
+  limiter?: RateLimit;
+}
+
+export interface MailWorkerOptions {
+  connection: ConnectionInput;
+  name: string;
+  transport: MailSender;
+  /** Jobs sent at once by this worker on the default queue. Default 10. */
+  concurrency?: number;
+  /** Rate limit of the default queue. */
+  limiter?: RateLimit;
+  /** Tenants this worker serves, each from its own queue (own slots, own rate limit). */
+  tenants?: string[] | Record<string, TenantWorkerOptions>;
+  /** Passed to every BullMQ Worker (lockDuration, stalledInterval, maxStalledCount...). */
+  workerOptions?: Partial<Omit<WorkerOptions, 'connection' | 'concurrency' | 'limiter'>>;
+  /** Recorded with each mark (who was sending). Default host/pid/random. */
+  workerId?: string;
+  /** Same as the queue's (sent and failed records expire after it). Default 30 days. */
+  retainSeconds?: number;
+}
+
+export interface MailWorker {
+  readonly id: string;
+  /** Stops taking jobs, lets the ones in flight finish, then closes the transport (QUIT) and Redis. */
+  close(): Promise<void>;
+}
+
+const FINISH_TRIES = 5;
+
+export function startMailWorker(options: MailWorkerOptions): MailWorker {
+  const name = checkName(options.name, 'name');
+  const redis = connect(options.connection);
+  const keys = keysFor(name);
+  const record = new IdempotencyRecord(redis.client, keys, options.retainSeconds ?? 30 * 24 * 3600);
+  const workerId = options.workerId ?? `${hostname()}/${process.pid}/${randomBytes(3).toString('hex')}`;
+  const transport = options.transport;
+
+  const processor = async (job: Job<JobData>): Promise<JobOutcome> => {
+    const { key, messageId } = job.data;
+    const jobId = job.id ?? '';
+    const attempt = `${jobId}/${job.attemptsStarted}/${randomBytes(4).toString('hex')}`;
+    let refusal: MarkRefusal | undefined;
+    let info: SendInfo;
+    try {
+      info = await transport.send(decodeMessage(job.data.message), {
+        beforeCommit: async () => {
+          refusal = await record.mark(key, attempt, workerId, jobId);
+          if (refusal) throw new Error(`the idempotency record of ${key} is ${refusal.state}`);
+        },
+      });
+    } catch (error) {
+      if (refusal) return settleRefused(job, refusal);
+      throw await settleFailure(job, attempt, error);
+    }
+    const result: SentResult = {
+      messageId,
+      accepted: info.accepted,
+      rejected: info.rejected.map((r) => ({ address: r.address, code: r.code, message: r.message })),
+      response: info.response,
+      via: { host: info.via.host, port: info.via.port },
+      at: Date.now(),
+    };
+    // The message is at the server: the record must say so. A Redis blip here is retried, since giving
+    // up would leave the mark, and the job's next run would park a message known to be delivered.
+    for (let i = 1; ; i += 1) {
+      try {
+        await record.finish(key, attempt, result);
+        break;
+      } catch (error) {
+        if (i >= FINISH_TRIES) throw error;
+        await new Promise((r) => setTimeout(r, 100 * 2 ** i));
+      }
+    }
+    return { status: 'sent', result };
+  };
+
+  /** The mark was refused: someone else's attempt holds the key, or it is already settled. */
+  const settleRefused = async (job: Job<JobData>, refusal: MarkRefusal): Promise<JobOutcome> => {
+    const { key } = job.data;
+    switch (refusal.state) {
+      case 'sent':
+        return { status: 'sent', result: JSON.parse(refusal.result ?? '{}') as SentResult, earlier: true };
+      case 'sending': {
+        const reason = `found marked sending by attempt ${refusal.attempt} with no result: its worker stopped (or lost Redis) after the mark, which is written just before the final dot, so the message may or may not have been delivered`;
+        const parked = await record.park(key, refusal.attempt, reason, undefined, job.id ?? '');
+        if (parked === 'sent') return settleRefused(job, { ...refusal, state: 'sent', result: (await record.read(key)).result });
+        throw new UnrecoverableError(`parked: ${reason}`);
+      }
+      case 'parked':
+        throw new UnrecoverableError(`parked: the key ${key} is parked for review`);
+      case 'failed':
+        throw new UnrecoverableError(`failed earlier: ${refusal.error ?? 'see the record'}`);
+      default:
+        // 'queued' cannot refuse a mark; anything else is a record this version does not know.
+        throw new Error(`unexpected idempotency record state ${refusal.state}`);
+    }
+  };
+
+  /** Returns the error to throw: BullMQ retries an Error and stops at an UnrecoverableError. */
+  const settleFailure = async (job: Job<JobData>, attempt: string, error: unknown): Promise<Error> => {
+    const { key } = job.data;
+    if (!SmtpError.is(error)) return error instanceof Error ? error : new Error(String(error));
+    const fields = failureFields(error);
+    if (error.delivery === 'unknown') {
+      const reason = `the connection ended after the final dot without the server's answer (${error.code}: ${error.message}): the message may or may not have been delivered`;
+      await record.park(key, attempt, reason, fields, job.id ?? '');
+      await job.updateData({ ...job.data, failure: fields } as JobData);
+      return new UnrecoverableError(`parked: ${reason}`);
+    }
+    const lastTry = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+    if (error.transient && !lastTry) {
+      // Nothing was delivered: back to queued (only if our own mark is there), and BullMQ's backoff.
+      await record.release(key, attempt);
+      return error;
+    }
+    await record.fail(key, attempt, fields);
+    await job.updateData({ ...job.data, failure: fields } as JobData);
+    return new UnrecoverableError(`${error.code}: ${error.message}`);
+  };
+
+  const tenants: Record<string, TenantWorkerOptions> = Array.isArray(options.tenants)
+    ? Object.fromEntries(options.tenants.map((t) => [t, {}]))
+    : { ...options.tenants };
+  const plan: Array<[string, TenantWorkerOptions]> = [
+    [queueName(name, undefined), { concurrency: options.concurrency ?? 10, ...(options.limiter ? { limiter: options.limiter } : {}) }],
+    ...Object.entries(tenants).map(([tenant, o]): [string, TenantWorkerOptions] => [queueName(name, tenant), { concurrency: o.concurrency ?? options.concurrency ?? 10, ...(o.limiter ? { limiter: o.limiter } : {}) }]),
+  ];
+  const workers = plan.map(
+    ([qname, o]) =>
+      new Worker<JobData, JobOutcome>(qname, processor, {
+        ...options.workerOptions,
+        connection: redis.client,
+        concurrency: o.concurrency ?? 10,
+        ...(o.limiter ? { limiter: o.limiter } : {}),
+      }),
+  );
+  // BullMQ reports connection trouble as 'error' events; without a listener they would crash the process.
+  for (const w of workers) w.on('error', () => undefined);
+
+  let closing: Promise<void> | undefined;
+  return {
+    id: workerId,
+    close() {
+      closing ??= (async () => {
+        await Promise.all(workers.map((w) => w.close()));
+        await transport.close();
+        await redis.release();
+      })();
+      return closing;
+    },
+  };
+}
+
+function failureFields(error: SmtpError): FailureFields {
+  const fields: FailureFields = { code: error.code, message: error.message, phase: error.phase, transient: error.transient, delivery: error.delivery };
+  if (error.replyCode !== undefined) fields.replyCode = error.replyCode;
+  if (error.enhancedCode !== undefined) fields.enhancedCode = error.enhancedCode;
+  if (error.response !== undefined) fields.response = error.response;
+  return fields;
+}
