@@ -429,7 +429,12 @@ export class TransactionRunner {
       const failure = SmtpError.is(error)
         ? error.with({ delivery: 'none', transient: false })
         : new SmtpError('EABORT', `beforeCommit refused the send: ${String(error)}`, { phase: 'data', transient: false, cause: error });
-      throw midBody ? this.#abandon(failure, 'data') : failure;
+      // Mid-body the session can only be dropped. Sends queued behind this one on it did nothing wrong:
+      // they see a transient connection failure (retried elsewhere), not this send's refusal.
+      if (midBody) {
+        this.#ctx.channel.breakWith(new SmtpError('ECONNECTION', 'The session was dropped: another send on it was stopped by its beforeCommit', { phase: 'mail', transient: true }));
+      }
+      throw failure;
     }
   }
 

@@ -104,3 +104,20 @@ it('the sink saw BDAT: the one-flight path is the one covered', async () => {
   expect(called).toBe(true);
   expect(server.messages[0]?.transport).toBe('BDAT');
 });
+
+it('a refusal mid-DATA drops the session, and the send queued behind it on that session is retried, not refused', async () => {
+  const server = await peer();
+  const t = transport({ host: '127.0.0.1', port: server.port, security: 'none', pool: { maxConnections: 1, pipelineDepth: 2 } });
+  const refused = t.send(message, {
+    beforeCommit: async () => {
+      await new Promise((r) => setTimeout(r, 50));
+      throw new Error('held by another attempt');
+    },
+  });
+  const behind = t.send({ ...message, subject: 'behind' });
+  const error = await rejection(refused);
+  expect(error.code).toBe('EABORT');
+  const info = await behind;
+  expect(info.attempts).toBe(2);
+  expect(server.received()).toBe(1);
+});
