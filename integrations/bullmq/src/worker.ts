@@ -79,8 +79,10 @@ export function startMailWorker(options: MailWorkerOptions): MailWorker {
         },
       });
     } catch (error) {
-      if (refusal) return settleRefused(job, refusal);
-      throw await settleFailure(job, attempt, error);
+      if (refusal) return settleByRecord(job, refusal);
+      const settled = await settleFailure(job, attempt, error);
+      if (settled instanceof Error) throw settled;
+      return settled;
     }
     const result: SentResult = {
       messageId,
@@ -104,37 +106,49 @@ export function startMailWorker(options: MailWorkerOptions): MailWorker {
     return { status: 'sent', result };
   };
 
-  /** The mark was refused: someone else's attempt holds the key, or it is already settled. */
-  const settleRefused = async (job: Job<JobData>, refusal: MarkRefusal): Promise<JobOutcome> => {
+  /**
+   * The key is not (or no longer) ours: the mark was refused, or a transition found another attempt's mark.
+   * The record decides: sent -> the earlier result; sending under another attempt -> parked (that attempt
+   * may have reached the server); parked / failed -> so is this job; queued -> run again.
+   */
+  const settleByRecord = async (job: Job<JobData>, seen: MarkRefusal, rounds = 0): Promise<JobOutcome> => {
     const { key } = job.data;
-    switch (refusal.state) {
+    switch (seen.state) {
       case 'sent':
-        return { status: 'sent', result: JSON.parse(refusal.result ?? '{}') as SentResult, earlier: true };
+        return { status: 'sent', result: JSON.parse(seen.result ?? '{}') as SentResult, earlier: true };
       case 'sending': {
-        const reason = `found marked sending by attempt ${refusal.attempt} with no result: its worker stopped (or lost Redis) after the mark, which is written just before the final dot, so the message may or may not have been delivered`;
-        const parked = await record.park(key, refusal.attempt, reason, undefined, job.id ?? '');
-        if (parked === 'sent') return settleRefused(job, { ...refusal, state: 'sent', result: (await record.read(key)).result });
-        throw new UnrecoverableError(`parked: ${reason}`);
+        const reason = `found marked sending by attempt ${seen.attempt} with no result: its worker stopped (or lost Redis) after the mark, which is written just before the final dot, so the message may or may not have been delivered`;
+        const parked = await record.park(key, seen.attempt, reason, undefined, job.id ?? '');
+        if (parked === 'ok') throw new UnrecoverableError(`parked: ${reason}`);
+        // The record moved meanwhile (that attempt finished, released or failed): look again.
+        if (rounds >= 3) throw new Error(`the idempotency record of ${key} keeps changing; retrying the job`);
+        return settleByRecord(job, await current(key), rounds + 1);
       }
       case 'parked':
         throw new UnrecoverableError(`parked: the key ${key} is parked for review`);
       case 'failed':
-        throw new UnrecoverableError(`failed earlier: ${refusal.error ?? 'see the record'}`);
+        throw new UnrecoverableError(`failed earlier: ${seen.error ?? 'see the record'}`);
       default:
-        // 'queued' cannot refuse a mark; anything else is a record this version does not know.
-        throw new Error(`unexpected idempotency record state ${refusal.state}`);
+        // 'queued' (an attempt released it) or missing: nothing is in flight; BullMQ runs the job again.
+        throw new Error(`the idempotency record of ${key} is ${seen.state || 'missing'}; retrying the job`);
     }
   };
 
+  const current = async (key: string): Promise<MarkRefusal> => {
+    const h = await record.read(key);
+    return { state: (h.state ?? '') as MarkRefusal['state'], attempt: h.attempt ?? '', result: h.result, error: h.error };
+  };
+
   /** Returns the error to throw: BullMQ retries an Error and stops at an UnrecoverableError. */
-  const settleFailure = async (job: Job<JobData>, attempt: string, error: unknown): Promise<Error> => {
+  const settleFailure = async (job: Job<JobData>, attempt: string, error: unknown): Promise<Error | JobOutcome> => {
     const { key } = job.data;
     if (!SmtpError.is(error)) return error instanceof Error ? error : new Error(String(error));
     const fields = failureFields(error);
     if (error.delivery === 'unknown') {
       const reason = `the connection ended after the final dot without the server's answer (${error.code}: ${error.message}): the message may or may not have been delivered`;
-      await record.park(key, attempt, reason, fields, job.id ?? '');
-      await job.updateData({ ...job.data, failure: fields } as JobData);
+      const parked = await record.park(key, attempt, reason, fields, job.id ?? '');
+      if (parked !== 'ok') return settleByRecord(job, await current(key));
+      await job.updateData({ ...job.data, failure: fields });
       return new UnrecoverableError(`parked: ${reason}`);
     }
     const lastTry = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
@@ -143,8 +157,10 @@ export function startMailWorker(options: MailWorkerOptions): MailWorker {
       await record.release(key, attempt);
       return error;
     }
-    await record.fail(key, attempt, fields);
-    await job.updateData({ ...job.data, failure: fields } as JobData);
+    const failed = await record.fail(key, attempt, fields);
+    // Another attempt holds the key: this job's failure says nothing about that attempt's message.
+    if (failed !== 'ok') return settleByRecord(job, await current(key));
+    await job.updateData({ ...job.data, failure: fields });
     return new UnrecoverableError(`${error.code}: ${error.message}`);
   };
 
