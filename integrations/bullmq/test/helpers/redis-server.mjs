@@ -32,6 +32,9 @@ export async function startRedis() {
     let output = '';
     child.stdout.on('data', (d) => (output += d));
     child.stderr.on('data', (d) => (output += d));
+    // If this process ends without stop() (a test runner tearing down early), the server goes with it.
+    const orphanGuard = () => child.kill('SIGKILL');
+    process.once('exit', orphanGuard);
     const up = await waitListening(port, child);
     if (up) {
       return {
@@ -43,6 +46,7 @@ export async function startRedis() {
             child.kill('SIGTERM');
             await exited;
           }
+          process.off('exit', orphanGuard);
           rmSync(dir, { recursive: true, force: true });
         },
       };
