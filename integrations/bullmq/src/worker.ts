@@ -70,16 +70,25 @@ export function startMailWorker(options: MailWorkerOptions): MailWorker {
     const jobId = job.id ?? '';
     const attempt = `${jobId}/${job.attemptsStarted}/${randomBytes(4).toString('hex')}`;
     let refusal: MarkRefusal | undefined;
+    let markFailed: unknown;
     let info: SendInfo;
     try {
       info = await transport.send(decodeMessage(job.data.message), {
         beforeCommit: async () => {
-          refusal = await record.mark(key, attempt, workerId, jobId);
+          try {
+            refusal = await record.mark(key, attempt, workerId, jobId);
+          } catch (error) {
+            markFailed = error;
+            throw error;
+          }
           if (refusal) throw new Error(`the idempotency record of ${key} is ${refusal.state}`);
         },
       });
     } catch (error) {
       if (refusal) return settleByRecord(job, refusal);
+      // Redis did not answer the mark: nothing was committed. BullMQ runs the job again (if the mark did
+      // land and only its answer was lost, that run finds it and parks: never a second dot).
+      if (markFailed !== undefined) throw markFailed instanceof Error ? markFailed : new Error(String(markFailed));
       const settled = await settleFailure(job, attempt, error);
       if (settled instanceof Error) throw settled;
       return settled;

@@ -5,6 +5,7 @@
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
 import PostalMime from 'postal-mime';
 import { createTransport, startSink, SmtpError, type MailMessage, type SendCallOptions, type SunkMessage } from 'mailwire';
 import { createMailQueue, startMailWorker, type MailSender, type MailWorkerOptions } from '../src/index.js';
@@ -135,6 +136,25 @@ describe('outcomes', () => {
     const job = await bull.getJob(r.jobId);
     expect(job?.returnvalue?.status).toBe('sent');
     expect(job?.attemptsMade).toBe(2); // BullMQ counts the failed try and the one that sent
+    expect(messages).toHaveLength(1);
+  });
+
+  it('Redis failing the mark commits nothing, and the job runs again instead of failing', async () => {
+    const name = uniqueName();
+    const { port, messages } = await sink();
+    const r = await queue(name).enqueue(message);
+    const client = new Redis(redis.url, { maxRetriesPerRequest: null });
+    later(async () => client.disconnect());
+    const transport = createTransport({ host: '127.0.0.1', port, security: 'none', retry: { attempts: 1 } });
+    const w = startMailWorker({ connection: client, name, transport, concurrency: 1 });
+    later(() => w.close());
+    // The worker defined its scripts on this client: make the first mark fail as a lost connection would.
+    const scripts = client as unknown as { mwMark: (...args: unknown[]) => Promise<unknown> };
+    const mark = scripts.mwMark.bind(client);
+    let failures = 1;
+    scripts.mwMark = (...args) => (failures-- > 0 ? Promise.reject(new Error('Connection is closed.')) : mark(...args));
+    const bull = await settled(name, 1);
+    expect((await bull.getJob(r.jobId))?.returnvalue?.status).toBe('sent');
     expect(messages).toHaveLength(1);
   });
 
