@@ -26,7 +26,9 @@ export interface Keys {
 }
 
 export function keysFor(name: string): Keys {
-  const base = `mailwire:${name}`;
+  // {name} is a Redis Cluster hash tag: every key of one queue name is in one slot, so a script may touch
+  // a record and the parked set together.
+  const base = `mailwire:{${name}}`;
   return { record: (key) => `${base}:k:${key}`, parked: `${base}:parked`, tenants: `${base}:tenants` };
 }
 

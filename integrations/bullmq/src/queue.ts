@@ -82,13 +82,15 @@ export function createMailQueue(options: MailQueueOptions): MailQueue {
       // Validation before anything touches Redis: a refused message leaves no record behind.
       const data = encodeMessage(message);
       const tenant = opts.tenant === undefined ? undefined : checkName(opts.tenant, 'tenant');
-      const queue = queueFor(tenant);
       const proposedId = messageIdFor(message);
       const key = opts.idempotencyKey ?? proposedId;
       if (typeof key !== 'string' || key === '' || key.length > 512) {
         throw new TypeError('idempotencyKey must be a non-empty string of at most 512 characters');
       }
       const decision = await record.enqueue(key, proposedId, tenant);
+      // A key already queued keeps its queue: the same job id added to another tenant's queue would be a
+      // second job (harmless for delivery, the record still admits one dot, but a needless park risk).
+      const queue = queueFor(decision.tenant === '' ? undefined : decision.tenant);
       // The key keeps the Message-ID it was first queued with, so a retry of a failed key is the same message.
       const messageId = decision.messageId ?? proposedId;
       const jobId = jobIdFor(key, decision.generation);
@@ -100,7 +102,7 @@ export function createMailQueue(options: MailQueueOptions): MailQueue {
       // 'queued': also for a key that was queued before. Adding again is harmless (same job id: BullMQ
       // keeps the existing job) and covers a producer that died between the record and the add.
       const job: JobData = { key, messageId, message: { ...data, messageId } };
-      if (tenant !== undefined) job.tenant = tenant;
+      if (decision.tenant !== '') job.tenant = decision.tenant;
       await queue.add('send', job, {
         ...jobOptions,
         jobId,

@@ -31,6 +31,8 @@ export interface EnqueueDecision {
   generation: number;
   messageId: string | undefined;
   result: string | undefined;
+  /** The tenant the key's current job was queued for ('' = none): a re-add goes to that same queue. */
+  tenant: string;
 }
 
 // KEYS[1] record. ARGV: messageId, now, tenants set member ('' = none). KEYS[2] tenants set.
@@ -38,19 +40,19 @@ const ENQUEUE = `
 local s = redis.call('HGET', KEYS[1], 'state')
 if ARGV[3] ~= '' then redis.call('SADD', KEYS[2], ARGV[3]) end
 if not s then
-  redis.call('HSET', KEYS[1], 'state', 'queued', 'gen', 0, 'messageId', ARGV[1], 'queuedAt', ARGV[2])
-  return {'new', 'queued', 0, ARGV[1], false}
+  redis.call('HSET', KEYS[1], 'state', 'queued', 'gen', 0, 'messageId', ARGV[1], 'queuedAt', ARGV[2], 'tenant', ARGV[3])
+  return {'new', 'queued', 0, ARGV[1], false, ARGV[3]}
 end
 local gen = tonumber(redis.call('HGET', KEYS[1], 'gen') or '0')
 local mid = redis.call('HGET', KEYS[1], 'messageId') or false
 if s == 'failed' then
   gen = gen + 1
   redis.call('HDEL', KEYS[1], 'error', 'attempt', 'worker', 'markedAt')
-  redis.call('HSET', KEYS[1], 'state', 'queued', 'gen', gen, 'queuedAt', ARGV[2])
+  redis.call('HSET', KEYS[1], 'state', 'queued', 'gen', gen, 'queuedAt', ARGV[2], 'tenant', ARGV[3])
   redis.call('PERSIST', KEYS[1])
-  return {'requeue', 'queued', gen, mid, false}
+  return {'requeue', 'queued', gen, mid, false, ARGV[3]}
 end
-return {'existing', s, gen, mid, redis.call('HGET', KEYS[1], 'result') or false}
+return {'existing', s, gen, mid, redis.call('HGET', KEYS[1], 'result') or false, redis.call('HGET', KEYS[1], 'tenant') or ''}
 `;
 
 // KEYS[1] record. ARGV: attempt, worker, now, jobId.
@@ -149,6 +151,7 @@ export class IdempotencyRecord {
       generation: Number(r[2]),
       messageId: typeof r[3] === 'string' ? r[3] : undefined,
       result: typeof r[4] === 'string' ? r[4] : undefined,
+      tenant: typeof r[5] === 'string' ? r[5] : '',
     };
   }
 

@@ -47,6 +47,8 @@ export interface MailWorkerOptions {
   workerId?: string;
   /** Same as the queue's (sent and failed records expire after it). Default 30 days. */
   retainSeconds?: number;
+  /** BullMQ's worker errors (Redis connection trouble...). Default: ignored, BullMQ reconnects by itself. */
+  onError?: (error: Error) => void;
 }
 
 export interface MailWorker {
@@ -190,7 +192,8 @@ export function startMailWorker(options: MailWorkerOptions): MailWorker {
       }),
   );
   // BullMQ reports connection trouble as 'error' events; without a listener they would crash the process.
-  for (const w of workers) w.on('error', () => undefined);
+  const onError = options.onError ?? (() => undefined);
+  for (const w of workers) w.on('error', onError);
 
   let closing: Promise<void> | undefined;
   return {

@@ -122,7 +122,7 @@ async function chaosRun(mode: 'safe' | 'naive', jobs: number, seed: number): Pro
 
   const keys = [...messageIds.keys()];
   const pipeline = redis.client().pipeline();
-  for (const key of keys) pipeline.hget(`mailwire:${name}:k:${key}`, 'state');
+  for (const key of keys) pipeline.hget(`mailwire:{${name}}:k:${key}`, 'state');
   const states: Record<string, number> = {};
   const records = new Map<string, [string, string]>();
   const replies = (await pipeline.exec()) ?? [];
@@ -142,7 +142,7 @@ async function chaosRun(mode: 'safe' | 'naive', jobs: number, seed: number): Pro
     if (state === 'sent' || state === 'failed' || state === 'parked') continue;
     const job = await redis.client().hgetall(`bull:${name}:${jobIdFor(key, 0)}`);
     delete job.data;
-    console.log(`[chaos ${mode}] unsettled ${key}: record ${JSON.stringify(await redis.client().hgetall(`mailwire:${name}:k:${key}`))} job ${JSON.stringify(job)}`);
+    console.log(`[chaos ${mode}] unsettled ${key}: record ${JSON.stringify(await redis.client().hgetall(`mailwire:{${name}}:k:${key}`))} job ${JSON.stringify(job)}`);
   }
   startupMs.sort((a, b) => a - b);
   const medianStartMs = startupMs[Math.floor(startupMs.length / 2)] ?? 0;

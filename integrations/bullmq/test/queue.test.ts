@@ -102,7 +102,7 @@ describe('enqueue and send', () => {
     const stream = await q.enqueue({ ...message, attachments: [{ content: Readable.from(['x']) }] }).catch((e: unknown) => e);
     expect((stream as SmtpError).code).toBe('EGUARD');
     expect((stream as Error).message).toMatch(/attachment 0 has a stream/);
-    expect(await redis.client().keys(`mailwire:${name}:*`)).toEqual([]);
+    expect(await redis.client().keys(`mailwire:{${name}}:*`)).toEqual([]);
   });
 });
 
@@ -117,7 +117,7 @@ describe('outcomes', () => {
     expect(job?.attemptsMade).toBe(1);
     expect(job?.data.failure).toMatchObject({ code: 'EENVELOPE', replyCode: 550, enhancedCode: '5.1.1', phase: 'rcpt', delivery: 'none' });
     expect(messages).toHaveLength(0);
-    expect((await redis.client().hgetall(`mailwire:${name}:k:${r.key}`)).state).toBe('failed');
+    expect((await redis.client().hgetall(`mailwire:{${name}}:k:${r.key}`)).state).toBe('failed');
   });
 
   it('a 451 after the dot is retried by BullMQ and sent once', async () => {
@@ -248,6 +248,17 @@ describe('tenants and shutdown', () => {
     expect(stats.completed).toBe(2);
     expect(Object.keys(stats.queues).sort()).toEqual([name, `${name}.t.acme`]);
     await expect(q.enqueue(message, { tenant: 'no:colons' })).rejects.toThrow(/tenant must be/);
+  });
+
+  it('a key queued for a tenant stays in that queue when enqueued again without it', async () => {
+    const name = uniqueName();
+    const q = queue(name);
+    const first = await q.enqueue(message, { idempotencyKey: 'k1', tenant: 'acme' });
+    const again = await q.enqueue(message, { idempotencyKey: 'k1' });
+    expect(again.jobId).toBe(first.jobId);
+    const stats = await q.stats();
+    expect(stats.queues[`${name}.t.acme`]?.waiting).toBe(1);
+    expect(stats.queues[name]?.waiting).toBe(0);
   });
 
   it('close() lets the send in flight finish, then closes the transport', async () => {
