@@ -217,6 +217,45 @@ describe('crash points', () => {
     });
   }
 
+  it('two runs at once (a lost lock): the second parks, the first one\'s 250 resolves the park to sent', async () => {
+    const name = uniqueName();
+    const { port, messages } = await sink();
+    const q = queue(name);
+    const r = await q.enqueue(message);
+    const real = createTransport({ host: '127.0.0.1', port, security: 'none', retry: { attempts: 1 } });
+    let marked!: () => void;
+    const isMarked = new Promise<void>((resolve) => (marked = resolve));
+    let go!: () => void;
+    const mayGo = new Promise<void>((resolve) => (go = resolve));
+    // The first run holds still between its mark and its dot, as a worker that lost its lock could.
+    const slow: MailSender = {
+      send: (m, options) =>
+        real.send(m, {
+          beforeCommit: async () => {
+            await options?.beforeCommit?.();
+            marked();
+            await mayGo;
+          },
+        }),
+      close: () => real.close(),
+    };
+    const first = startMailWorker({ connection: redis.url, name, transport: slow, concurrency: 1 });
+    later(() => first.close());
+    await isMarked;
+    const bull = new Queue(name, { connection: redis.client() });
+    later(() => bull.close());
+    const original = await bull.getJob(r.jobId);
+    await bull.add('send', original?.data, { jobId: 'second-run' });
+    worker(name, port);
+    await until(async () => (await bull.getJob('second-run'))?.failedReason?.startsWith('parked:') === true, 'the second run to park');
+    expect((await q.listParked()).map((p) => p.key)).toEqual([r.key]);
+    go();
+    await until(async () => (await bull.getJob(r.jobId))?.returnvalue?.status === 'sent', 'the first run to finish');
+    expect(await q.listParked()).toEqual([]);
+    expect((await redis.client().hgetall(`mailwire:{${name}}:k:${r.key}`)).state).toBe('sent');
+    expect(messages).toHaveLength(1);
+  });
+
   it('a job run again after its result was recorded completes with the earlier result, sending nothing', async () => {
     const name = uniqueName();
     const { port, messages } = await sink();
