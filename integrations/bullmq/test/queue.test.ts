@@ -81,6 +81,14 @@ describe('enqueue and send', () => {
     expect(stats.waiting).toBe(2);
   });
 
+  it('delay and priority are BullMQ\'s own', async () => {
+    const name = uniqueName();
+    const q = queue(name);
+    await q.enqueue(message, { delay: 60_000 });
+    await q.enqueue(message, { priority: 1 });
+    expect(await q.stats()).toMatchObject({ delayed: 1, prioritized: 1, waiting: 0 });
+  });
+
   it('attachments: Buffers travel as base64 and arrive intact', async () => {
     const name = uniqueName();
     const { port, messages } = await sink();
