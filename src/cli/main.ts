@@ -11,6 +11,7 @@ import { probeCommand } from './probe.js';
 import { sendCommand } from './send.js';
 import { sinkCommand } from './sink.js';
 import { verifyCommand } from './verify.js';
+import { workerCommand } from './worker.js';
 import { UsageError } from './args.js';
 
 const COMMANDS: Record<string, Command> = {
@@ -20,6 +21,7 @@ const COMMANDS: Record<string, Command> = {
   audit: auditCommand,
   bench: benchCommand,
   sink: sinkCommand,
+  worker: workerCommand,
 };
 
 export const MAIN_HELP = `mailwire: send mail, check SMTP servers, load them, and catch mail locally.
@@ -32,6 +34,7 @@ Usage: mailwire COMMAND [options]     (mailwire COMMAND --help for details)
   audit    check what a server does: SMTP smuggling, STARTTLS injection, TLS, AUTH, relay
   bench    load a server: throughput, latency percentiles, errors
   sink     run a local capture server that saves every message as an .eml file
+  worker   send queued messages from Redis (needs npm install @mailwire/bullmq bullmq)
 
 Exit codes: 0 ok, 1 delivery/connection failed, 2 usage or configuration error.`;
 

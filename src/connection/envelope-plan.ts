@@ -28,6 +28,12 @@ export interface SendOptions {
   /** Force SMTPUTF8 (it is used automatically when an envelope address is not ASCII). */
   smtpUtf8?: boolean;
   dsn?: DsnOptions;
+  /**
+   * Awaited once the message is ready to commit, just before the final terminator (the last dot, or BDAT
+   * LAST) is written: whatever it records happens-before the server can have the message. A rejection
+   * ends the send with delivery 'none' (nothing was committed). Called once per attempt.
+   */
+  beforeCommit?: () => void | Promise<void>;
 }
 
 export type { RejectedRecipient };

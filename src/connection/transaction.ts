@@ -367,6 +367,8 @@ export class TransactionRunner {
       contentBytes = stuffer.contentBytes;
     }
     throwIfAborted(options.signal, 'data', channel);
+    // Mid-DATA a refusal can only drop the session: a lone dot would commit the message.
+    if (options.beforeCommit) await this.#beforeCommit(options, true);
     // Nothing of an in-memory body is on the wire yet: a session that died after its 354 did not get the message.
     if (held && channel.broken) throw rephase(channel.broken, 'data');
     if (transcript.enabled) transcript.info(`<${contentBytes} bytes of message content>`);
@@ -417,6 +419,7 @@ export class TransactionRunner {
       this.#resetBeforeNext = true;
       throw replyError(refused, 'data', 'The server refused the message', 'EMESSAGE');
     }
+    if (options.beforeCommit) await this.#beforeCommit(options, true);
     this.#ctx.transcript.info(`<${chunker.bytesOut} bytes of message content in BDAT chunks>`);
     this.#endWritten(options.state);
     // The next transaction may be written before this one's replies arrive.
@@ -460,6 +463,17 @@ export class TransactionRunner {
   /** MAIL, RCPTs and BDAT LAST with the whole body in one write: one round trip for the whole message. */
   async #oneFlightBdat(gate: Gate, reset: string, plan: EnvelopePlan, bytes: Uint8Array, options: InternalOptions): Promise<SendResult> {
     const { channel, transcript, timeouts } = this.#ctx;
+    // Nothing of this transaction is written yet, and earlier pipelined ones may still await their replies:
+    // a refusal leaves the session as it is (RSET still owed if one was due).
+    if (options.beforeCommit) {
+      try {
+        await this.#beforeCommit(options, false);
+        if (channel.broken) throw rephase(channel.broken, 'mail');
+      } catch (error) {
+        if (reset) this.#resetBeforeNext = true;
+        throw error;
+      }
+    }
     // describeBody already normalised in-memory bodies to CRLF, so the bytes go out as they are.
     const size = bytes.byteLength;
     const commands = reset + plan.mailLine + plan.rcptLines.map((r) => r.line).join('') + cmd.bdat(size, true);
@@ -531,6 +545,23 @@ export class TransactionRunner {
   async #finishLmtp(reads: Array<Promise<Reply>>, outcome: EnvelopeAccepted, written: number): Promise<SendResult> {
     const lmtp = await collectLmtpReplies(reads, outcome.accepted, outcome.rejected);
     return { accepted: lmtp.accepted, rejected: lmtp.rejected, response: lmtpResponse(lmtp), replyCode: lmtp.reply.code, messageBytes: written, method: 'DATA' };
+  }
+
+  /** Runs the caller's beforeCommit; a rejection is delivery 'none' (and drops the session when mid-body). */
+  async #beforeCommit(options: InternalOptions, midBody: boolean): Promise<void> {
+    try {
+      await options.beforeCommit?.();
+    } catch (error) {
+      const failure = SmtpError.is(error)
+        ? error.with({ delivery: 'none', transient: false })
+        : new SmtpError('EABORT', `beforeCommit refused the send: ${String(error)}`, { phase: 'data', transient: false, cause: error });
+      // Mid-body the session can only be dropped. Sends queued behind this one on it did nothing wrong:
+      // they see a transient connection failure (retried elsewhere), not this send's refusal.
+      if (midBody) {
+        this.#ctx.channel.breakWith(new SmtpError('ECONNECTION', 'The session was dropped: another send on it was stopped by its beforeCommit', { phase: 'mail', transient: true }));
+      }
+      throw failure;
+    }
   }
 
   /** After a refusal inside a transaction: end a 354 we did not want, then RSET so the session stays usable. */

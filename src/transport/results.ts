@@ -61,4 +61,10 @@ export interface VerifyReport {
 
 export interface SendCallOptions {
   signal?: AbortSignal;
+  /**
+   * Awaited just before the final dot (or BDAT LAST) of each attempt: a queue records "this message may be
+   * on its way" there, so a crash after the dot is never mistaken for "not sent". A rejection ends the
+   * attempt with delivery 'none' (EABORT unless it is an SmtpError), and it is not retried.
+   */
+  beforeCommit?: () => void | Promise<void>;
 }

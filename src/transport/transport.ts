@@ -281,6 +281,7 @@ export class SmtpTransport extends TransportEvents {
             const sendOptions: SendOptions = {};
             if (options.signal) sendOptions.signal = options.signal;
             if (options.dsn) sendOptions.dsn = options.dsn;
+            if (options.beforeCommit) sendOptions.beforeCommit = options.beforeCommit;
             // After a network failure in this same pool: not on a sibling of the connection that died.
             const fresh = lastTarget?.pool === target.pool && (lastError?.code === 'ECONNECTION' || lastError?.code === 'ETIMEDOUT');
             const result = await target.pool.send(envelope, body.next(), sendOptions, fresh);

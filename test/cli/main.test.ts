@@ -32,10 +32,10 @@ describe('mailwire', () => {
   it('an unknown command is a usage error that lists the commands', async () => {
     const r = await runCli(built, ['snd']);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain("unknown command 'snd' (commands: send, verify, probe, audit, bench, sink)");
+    expect(r.stderr).toContain("unknown command 'snd' (commands: send, verify, probe, audit, bench, sink, worker)");
   });
 
-  it.each(['send', 'verify', 'probe', 'audit', 'bench', 'sink'])('%s --help exits 0 with its usage', async (command) => {
+  it.each(['send', 'verify', 'probe', 'audit', 'bench', 'sink', 'worker'])('%s --help exits 0 with its usage', async (command) => {
     const r = await runCli(built, [command, '--help']);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain(`Usage: mailwire ${command}`);
