@@ -71,7 +71,7 @@ export function createProxyConnector(proxy: string | ProxySpec, options: ProxyCo
           resolve(connected);
         },
         (error: unknown) =>
-          stop(SmtpError.is(error) ? error : new SmtpError('ECONNECTION', `Proxy ${name}: ${String(error)}`, { phase: 'connect', cause: error })),
+          stop(SmtpError.from(error, { code: 'ECONNECTION', phase: 'connect', message: `Proxy ${name}: ${String(error)}` })),
       );
     });
 }

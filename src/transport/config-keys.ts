@@ -13,7 +13,7 @@ export const TRANSPORT_KEYS: KeyTable = {
     'provider', 'host', 'port', 'security', 'auth', 'allowInsecureAuth', 'tls', 'clientName', 'from', 'pool', 'timeouts',
     'retry', 'guards', 'rateLimit', 'smtpUtf8', 'onTranscript', 'connector', 'resolver',
     // added by features of the second round
-    'dkim', 'proxy', 'protocol', 'socketPath',
+    'dkim', 'proxy', 'proxyTls', 'protocol', 'socketPath',
   ],
   foreign: {
     secure: SECURE,
@@ -75,7 +75,7 @@ export const RETRY_KEYS: KeyTable = {
 };
 
 export const GUARD_KEYS: KeyTable = {
-  known: ['publicAddressesOnly', 'allowPort25', 'maxMessageBytes', 'maxCustomHeaders', 'fileAccess', 'urlAccess'],
+  known: ['publicAddressesOnly', 'allowPort25', 'maxMessageBytes', 'maxBodyBytes', 'maxCustomHeaders', 'fileAccess', 'urlAccess'],
   foreign: { disableFileAccess: 'use guards.fileAccess: false', disableUrlAccess: 'use guards.urlAccess: false' },
 };
 

@@ -68,7 +68,8 @@ export function violations(system: ModelSystem, end: RunEnd): string[] {
   if (!end.closeResolved) out.push('close() did not resolve');
   if (end.checkPeak) {
     system.servers.forEach((s, i) => {
-      if (s.peak > system.config.poolSize) out.push(`server ${i} saw ${s.peak} connections at once from a pool of ${system.config.poolSize}`);
+      const peak = system.clientPeak[i] ?? 0;
+      if (peak > system.config.poolSize) out.push(`the client held ${peak} connections at once to server ${i} from a pool of ${system.config.poolSize} (the server saw ${s.peak})`);
     });
   }
   const errors = processErrors.slice(system.baseline.processErrors);

@@ -6,6 +6,8 @@
 import fs from 'node:fs';
 import { createTransport, SmtpError, type SendInfo, type SmtpTransport, type TransportConfig } from '../../src/index.js';
 import { ModelServer, PASSWORD, USER, type Extensions } from './model-server.js';
+import { defaultConnector } from '../../src/tls/connector.js';
+import type { Connector } from '../../src/index.js';
 
 export interface RunConfig {
   poolSize: 1 | 2 | 5;
@@ -61,6 +63,15 @@ let runNumber = 0;
 
 export class ModelSystem {
   readonly servers = [new ModelServer(), new ModelServer()];
+  /**
+   * Connections the client holds to each server, and the most at once: what the pool controls. A
+   * connection counts from its connect attempt until the client has closed its side (ended or destroyed
+   * the socket): the 'close' event comes a loop turn later, and the servers' own count (ModelServer.peak)
+   * can see one more when the client gives up a connection during its handshake (its FIN goes out before
+   * the next SYN, but the server's event loop may take the new accept first).
+   */
+  readonly clientSockets: Array<Set<{ stream?: { destroyed: boolean; writableEnded: boolean } }>> = [new Set(), new Set()];
+  readonly clientPeak = [0, 0];
   transport!: SmtpTransport;
   readonly sends: SendRecord[] = [];
   readonly events = { sent: new Map<string, number>(), failed: 0 };
@@ -80,8 +91,24 @@ export class ModelSystem {
       await s.start();
     }
     const { config } = this;
+    const counting = (i: number): Connector => async (request) => {
+      const held = this.clientSockets[i] as Set<{ stream?: { destroyed: boolean; writableEnded: boolean } }>;
+      const attempt: { stream?: { destroyed: boolean; writableEnded: boolean } } = {};
+      held.add(attempt);
+      for (const a of held) if (a.stream && (a.stream.destroyed || a.stream.writableEnded)) held.delete(a);
+      this.clientPeak[i] = Math.max(this.clientPeak[i] ?? 0, held.size);
+      try {
+        const connected = await defaultConnector(request);
+        attempt.stream = connected.stream;
+        return connected;
+      } catch (error) {
+        held.delete(attempt);
+        throw error;
+      }
+    };
     const one = (server: ModelServer): TransportConfig => ({
       host: '127.0.0.1',
+      connector: counting(this.servers.indexOf(server)),
       port: server.port,
       security: 'none',
       clientName: 'model.test',
