@@ -99,7 +99,7 @@ async function main(): Promise<void> {
   } finally {
     await sink.close();
   }
-  heading('6. sink stopped. Next: mailwire --help (send, verify, probe, bench, sink)');
+  heading('6. sink stopped. Next: mailwire --help (send, verify, probe, audit, bench, sink, worker)');
 }
 
 /** The transcript, with each multi-line reply (EHLO) shown on one line, joined by " | ", to keep it short. */
