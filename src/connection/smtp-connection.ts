@@ -335,6 +335,7 @@ export class SmtpConnection {
         loopback: this.#options.socketPath !== undefined || isLoopbackHost(this.host, this.#remoteAddress),
         allowInsecureAuth: this.#options.allowInsecureAuth ?? false,
         timeoutMs: this.timeouts.commandMs,
+        server: { host: this.host, port: this.port },
       });
       this.#authenticatedAs = credentials.user;
       this.#authMethod = mechanism;
