@@ -2,6 +2,7 @@
  * What XOAUTH2 and OAUTHBEARER share: getting the bearer token once per attempt (and refusing one that would
  * break the framing), and reading the server's JSON error challenge into a summary without any secret.
  */
+import { SmtpError } from '../errors.js';
 import { authError, authGuardError, quoteServerText, redactSecrets } from './mechanism.js';
 import type { SaslCredentials } from './mechanism.js';
 
@@ -13,6 +14,8 @@ export async function bearerToken(credentials: SaslCredentials, mechanism: strin
     try {
       token = await provider({ refresh: false });
     } catch (err) {
+      // mailwire's own token sources (auth.oauth2) fail with a precise SmtpError: keep it.
+      if (SmtpError.is(err)) throw err;
       throw authError(`${mechanism}: getAccessToken() failed; see the cause`, err);
     }
   }

@@ -24,6 +24,9 @@ import { BodyHandle } from './body.js';
 import { assertSignal, untilAborted } from './signal.js';
 import { backoff, isRetryable } from './retry-policy.js';
 import type { SendCallOptions, SendInfo, VerifyReport } from './results.js';
+import type { AuthOptions } from '../connection/options.js';
+import { isTokenRejection } from '../connection/auth-exchange.js';
+import { TokenSource } from './token-source.js';
 
 export type { SendCallOptions, SendInfo, VerifyReport } from './results.js';
 
@@ -48,6 +51,8 @@ export class SmtpTransport extends TransportEvents {
   #closed = false;
   #closing: Promise<void> | undefined;
 
+  /** OAuth2 token sources by configuration: one per configuration, shared by all its connections. */
+  readonly #tokens = new Map<ResolvedConfig, TokenSource>();
   /** Pools by server identity (host, port, security, user, secret fingerprint): equal identities share one. */
   readonly #pools = new Map<string, ConnectionPool>();
   /** Bounds how many messages are composed ahead of the pool (memory stays flat under a burst of sends). */
@@ -261,6 +266,8 @@ export class SmtpTransport extends TransportEvents {
   }
 
   #makeTarget(config: ResolvedConfig, index: number): Target {
+    if (config.oauth2) this.#tokens.set(config, TokenSource.fromOAuth2(config.oauth2, config.timeouts.connectMs + config.timeouts.commandMs));
+    else if (typeof config.auth?.getAccessToken === 'function') this.#tokens.set(config, TokenSource.fromProvider(config.auth.getAccessToken));
     const key = transportKey(config);
     let pool = this.#pools.get(key);
     if (!pool) {
@@ -277,7 +284,39 @@ export class SmtpTransport extends TransportEvents {
     return { index, config, pool, limiter: config.rateLimit ? new RateLimiter(config.rateLimit) : undefined };
   }
 
+  /**
+   * Opens a session. With an OAuth2 token source, a token the server refuses is renewed once (getAccessToken
+   * with `{ refresh: true }`, or a new grant) and the session opened again on a fresh connection: servers
+   * such as Gmail end or distrust a session after a failed AUTH. A second refusal is final, never a loop.
+   */
   async #openConnection(config: ResolvedConfig, signal?: AbortSignal): Promise<SmtpConnection> {
+    const tokens = this.#tokens.get(config);
+    if (!tokens || !config.auth) return this.#openOnce(config, config.auth, signal);
+    const { oauth2: _oauth2, accessToken: _static, ...rest } = config.auth;
+    let handed: string | undefined;
+    const auth: AuthOptions = { ...rest, getAccessToken: async () => (handed = await tokens.get()) };
+    try {
+      return await this.#openOnce(config, auth, signal);
+    } catch (error) {
+      if (!isTokenRejection(error)) throw withHint(asError(error), config);
+    }
+    config.onTranscript?.({ dir: 'i', line: 'the server refused the access token: renewing it once and connecting again', at: Date.now() });
+    let fresh: string;
+    try {
+      fresh = await tokens.refresh(handed);
+    } catch (error) {
+      throw SmtpError.from(error, { code: 'EAUTH', phase: 'auth', transient: false, message: 'The server refused the access token, and getAccessToken({ refresh: true }) failed; see the cause' });
+    }
+    try {
+      return await this.#openOnce(config, { ...rest, getAccessToken: async () => fresh }, signal);
+    } catch (error) {
+      const failure = withHint(asError(error), config);
+      if (!isTokenRejection(error)) throw failure;
+      return Promise.reject(failure.with({ message: `${failure.message} (a freshly refreshed token was refused too; hint: ${TOKEN_HINT})`, hint: TOKEN_HINT }));
+    }
+  }
+
+  async #openOnce(config: ResolvedConfig, auth: AuthOptions | undefined, signal?: AbortSignal): Promise<SmtpConnection> {
     // A Unix socket is no network destination: the guards (port 25, public addresses) do not apply to it.
     const pinned = config.socketPath === undefined ? await checkDestination(config.host, config.port, config.guards, config.resolver) : undefined;
     const conn = new SmtpConnection({
@@ -291,7 +330,7 @@ export class SmtpTransport extends TransportEvents {
       allowInsecureAuth: config.allowInsecureAuth,
       ...(pinned ? { address: pinned.address } : {}),
       ...(config.clientName !== undefined ? { clientName: config.clientName } : {}),
-      ...(config.auth ? { auth: config.auth } : {}),
+      ...(auth ? { auth } : {}),
       ...(config.connector ? { connector: config.connector } : {}),
       ...(config.onTranscript ? { onTranscript: config.onTranscript } : {}),
     });
@@ -300,7 +339,8 @@ export class SmtpTransport extends TransportEvents {
       return conn;
     } catch (error) {
       conn.close();
-      throw withHint(asError(error), config);
+      // A token refusal goes back as it is: #openConnection recognises it (and adds the hint) itself.
+      throw isTokenRejection(error) ? error : withHint(asError(error), config);
     }
   }
 
@@ -311,7 +351,8 @@ export class SmtpTransport extends TransportEvents {
 
 /** The pool key of a configuration: useful to callers who keep several transports. */
 export function transportKey(config: ResolvedConfig): string {
-  const secret = config.auth?.pass ?? config.auth?.accessToken;
+  const oauth = config.oauth2;
+  const secret = config.auth?.pass ?? config.auth?.accessToken ?? (oauth ? `${oauth.tokenUrl.href}\0${oauth.clientId}\0${oauth.refreshToken}` : undefined);
   return poolKey({
     host: config.socketPath !== undefined ? `unix:${config.socketPath}` : config.host,
     port: config.port,
@@ -330,6 +371,10 @@ export type { TransportEventMap };
 
 /** Same bound as the session's one-flight BDAT: above it, the message streams. */
 const IN_MEMORY_LIMIT = 1024 * 1024;
+
+const TOKEN_HINT =
+  'check that the token grants SMTP (Google scope https://mail.google.com/, Microsoft https://outlook.office.com/SMTP.Send), ' +
+  'that auth.user is the account the token was issued for, and that SMTP AUTH is enabled for the mailbox';
 
 function withHint(error: SmtpError, config: ResolvedConfig): SmtpError {
   if (error.code !== 'EAUTH' || !config.authHint || error.message.includes(config.authHint)) return error;
