@@ -28,6 +28,8 @@ export interface SendOptions {
   /** Force SMTPUTF8 (it is used automatically when an envelope address is not ASCII). */
   smtpUtf8?: boolean;
   dsn?: DsnOptions;
+  /** RFC 8689: MAIL ... REQUIRETLS. The session checks TLS and the server's offer before it gets here. */
+  requireTls?: boolean;
 }
 
 export type { RejectedRecipient };
@@ -86,6 +88,7 @@ export function planEnvelope(envelope: Envelope, info: BodyInfo, options: SendOp
   if (smtpUtf8) mailParams.smtpUtf8 = true;
   if (dsn?.ret) mailParams.ret = dsn.ret;
   if (dsn?.envid) mailParams.envid = dsn.envid;
+  if (options.requireTls === true) mailParams.requireTls = true;
   const rcptParams: cmd.RcptParams = {};
   // The protocol layer checks each keyword (and that NEVER stands alone) when it writes the line.
   if (dsn?.notify) rcptParams.notify = dsnNotifyList(dsn.notify) as cmd.RcptParams['notify'];

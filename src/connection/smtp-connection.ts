@@ -354,6 +354,10 @@ export class SmtpConnection {
   send(envelope: Envelope, body: MessageBody, options: SendOptions = {}): Promise<SendResult> {
     this.#requireChannel();
     if (!this.#usable) return Promise.reject(this.#channel?.broken ?? new SmtpError('ECLOSED', 'Connection is not open', { phase: 'mail' }));
+    if (options.requireTls === true) {
+      const refusal = this.#requireTlsRefusal();
+      if (refusal) return Promise.reject(refusal);
+    }
     this.#transactions ??= new TransactionRunner({
       channel: this.#requireChannel(),
       transcript: this.#transcript,
@@ -369,6 +373,23 @@ export class SmtpConnection {
       },
     });
     return this.#transactions.run(envelope, body, options);
+  }
+
+  /**
+   * RFC 8689 4.1: a REQUIRETLS message goes only over TLS with a verified certificate, to a server that
+   * offers REQUIRETLS; anything else fails before MAIL, so the message is never sent without the promise.
+   */
+  #requireTlsRefusal(): SmtpError | undefined {
+    const why = !this.#secure
+      ? 'the connection is not encrypted'
+      : this.#tlsSocket?.authorized !== true
+        ? "the server's certificate is not verified (tls.rejectUnauthorized is off)"
+        : !this.#requireCapabilities().requireTls
+          ? 'the server does not offer REQUIRETLS'
+          : undefined;
+    if (why === undefined) return undefined;
+    const hint = 'send through a server that offers REQUIRETLS over verified TLS (security "starttls" or "tls"), or drop requireTls';
+    return new SmtpError('ETLS', `The message requires TLS (REQUIRETLS), but ${why}; nothing was sent`, { phase: 'mail', transient: false, hint });
   }
 
   #setKeepAlive(active: boolean): void {

@@ -29,4 +29,6 @@ export interface VerifyReport {
 
 export interface SendCallOptions {
   signal?: AbortSignal;
+  /** RFC 8689 REQUIRETLS for sendRaw (send() reads it from the message): see MailMessage.requireTls. */
+  requireTls?: boolean;
 }

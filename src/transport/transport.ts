@@ -136,7 +136,8 @@ export class SmtpTransport extends TransportEvents {
         throw error;
       }
       const dsn = message.dsn;
-      return await this.#deliver(prepared.envelope, source, prepared.messageId, dsn ? { ...options, dsn } : options, started);
+      const requireTls = message.requireTls === true || options.requireTls === true;
+      return await this.#deliver(prepared.envelope, source, prepared.messageId, dsn || requireTls ? { ...options, ...(dsn ? { dsn } : {}), requireTls } : options, started);
     } finally {
       this.#admission.leave();
       this.#settled();
@@ -236,6 +237,7 @@ export class SmtpTransport extends TransportEvents {
             const sendOptions: SendOptions = {};
             if (options.signal) sendOptions.signal = options.signal;
             if (options.dsn) sendOptions.dsn = options.dsn;
+            if (options.requireTls === true) sendOptions.requireTls = true;
             const result = await target.pool.send(envelope, body.next(), sendOptions, lastError?.code === 'ECONNECTION' || lastError?.code === 'ETIMEDOUT');
             const info: SendInfo = {
               messageId,
