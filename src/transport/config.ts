@@ -55,7 +55,10 @@ export interface TransportConfig {
   guards?: Partial<GuardConfig>;
   /** Messages per interval across every connection of this transport. */
   rateLimit?: RateLimit;
-  /** Allow non-ASCII addresses (SMTPUTF8) in composed messages. */
+  /**
+   * Non-ASCII local parts (jörg@bücher.example) are composed by default and sent with SMTPUTF8 when the
+   * server offers it (else the send fails before MAIL). false refuses them up front (EGUARD).
+   */
   smtpUtf8?: boolean;
   onTranscript?: TranscriptHook;
   /**
@@ -181,7 +184,7 @@ export function resolveConfig(input: TransportConfig): ResolvedConfig {
     retry,
     guards,
     rateLimit: input.rateLimit,
-    smtpUtf8: input.smtpUtf8 ?? false,
+    smtpUtf8: input.smtpUtf8 !== false,
     onTranscript: input.onTranscript,
     connector,
     proxyName,

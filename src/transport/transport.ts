@@ -137,7 +137,10 @@ export class SmtpTransport extends TransportEvents {
       }
       const dsn = message.dsn;
       const requireTls = message.requireTls === true || options.requireTls === true;
-      return await this.#deliver(prepared.envelope, source, prepared.messageId, dsn || requireTls ? { ...options, ...(dsn ? { dsn } : {}), requireTls } : options, started);
+      // A UTF-8 address in the headers needs SMTPUTF8 even when the envelope is ASCII (RFC 6532).
+      const smtpUtf8 = prepared.needsSmtpUtf8;
+      const extra = dsn || requireTls || smtpUtf8;
+      return await this.#deliver(prepared.envelope, source, prepared.messageId, extra ? { ...options, ...(dsn ? { dsn } : {}), requireTls, smtpUtf8 } : options, started);
     } finally {
       this.#admission.leave();
       this.#settled();
@@ -217,7 +220,7 @@ export class SmtpTransport extends TransportEvents {
     envelope: Envelope,
     source: PreparedMessage | string | Uint8Array | Readable,
     messageId: string,
-    options: SendCallOptions & { dsn?: DsnOptions },
+    options: SendCallOptions & { dsn?: DsnOptions; smtpUtf8?: boolean },
     started: number,
   ): Promise<SendInfo> {
     const retry = this.#primary.config.retry;
@@ -238,6 +241,7 @@ export class SmtpTransport extends TransportEvents {
             if (options.signal) sendOptions.signal = options.signal;
             if (options.dsn) sendOptions.dsn = options.dsn;
             if (options.requireTls === true) sendOptions.requireTls = true;
+            if (options.smtpUtf8 === true) sendOptions.smtpUtf8 = true;
             const result = await target.pool.send(envelope, body.next(), sendOptions, lastError?.code === 'ECONNECTION' || lastError?.code === 'ETIMEDOUT');
             const info: SendInfo = {
               messageId,
