@@ -372,7 +372,11 @@ export class SmtpConnection {
         if (this.#state === 'ready' || this.#state === 'busy') this.#state = busy ? 'busy' : 'ready';
       },
     });
-    return this.#transactions.run(envelope, body, options);
+    const run = this.#transactions.run(envelope, body, options);
+    // The DSN parameters are dropped when the server does not offer DSN (envelope-plan.ts): the caller asked
+    // for notifications and will not get them, which belongs in the result, not only in the transcript.
+    if (options.dsn && !this.#requireCapabilities().dsn) return run.then((result) => ({ ...result, warnings: [...(result.warnings ?? []), 'dsn-not-offered'] }));
+    return run;
   }
 
   /**

@@ -14,6 +14,12 @@ export interface SendInfo {
   via: { index: number; host: string; port: number };
   messageBytes: number;
   durationMs: number;
+  /**
+   * Present when something the caller asked for was not done, one word per kind:
+   * - 'dsn-not-offered': the message asked for DSN but the server does not offer it, so the DSN parameters
+   *   were left out (the message was sent; no delivery notifications will come as asked).
+   */
+  warnings?: string[];
 }
 
 export interface VerifyReport {

@@ -254,6 +254,7 @@ export class SmtpTransport extends TransportEvents {
               messageBytes: result.messageBytes,
               durationMs: round(performance.now() - started),
             };
+            if (result.warnings && result.warnings.length > 0) info.warnings = result.warnings;
             this.emit('message:sent', { info, durationMs: info.durationMs });
             return info;
           } catch (error) {
