@@ -51,3 +51,9 @@ export type { HttpsFetcher, FetchedResource } from './mime/fetch.js';
 // `connector: createProxyConnector(url)` and the same `protocol`/`socketPath`.
 export { createProxyConnector, parseProxyUrl, describeProxy, type ProxyConnectorOptions, type ProxySpec, type ProxyKind } from './proxy/index.js';
 export type { Protocol } from './connection/options.js';
+
+// OAuth2 that renews itself, OAUTHBEARER, REQUIRETLS, SMTPUTF8 by itself, info.warnings (issue 17).
+// `auth: { user, oauth2 }` or `auth: { user, getAccessToken: ({ refresh }) => ... }`; the transport renews a
+// refused token once. Token endpoints of the presets, for config screens that show them.
+export type { OAuth2Options } from './connection/options.js';
+export { GOOGLE_TOKEN_URL, microsoftTokenUrl } from './transport/oauth2.js';
