@@ -46,6 +46,9 @@ export function isTokenRejection(error: unknown): boolean {
 
 /** Runs the exchange; resolves with the mechanism name, or throws EAUTH / the channel's error. */
 export async function authenticate(ctx: AuthContext): Promise<string> {
+  if (ctx.credentials.oauth2 !== undefined && typeof ctx.credentials.getAccessToken !== 'function' && !ctx.credentials.accessToken) {
+    throw new SmtpError('ECONFIG', 'auth.oauth2 is run by createTransport(); a bare SmtpConnection needs auth.getAccessToken or auth.accessToken', { phase: 'auth', transient: false });
+  }
   const mechanism = selectMechanism({
     offered: ctx.capabilities.auth,
     method: ctx.credentials.method ?? 'auto',

@@ -34,7 +34,7 @@ export class XOAuth2Mechanism implements SaslMechanism {
     this.#staticToken = typeof token === 'string' && token.length > 0 ? token : undefined;
     this.#provider = typeof credentials.getAccessToken === 'function' ? credentials.getAccessToken : undefined;
     if (this.#staticToken === undefined && this.#provider === undefined) {
-      throw authConfigError('XOAUTH2 authentication needs auth.accessToken or auth.getAccessToken');
+      throw authConfigError('XOAUTH2 authentication needs auth.accessToken, auth.getAccessToken or auth.oauth2');
     }
   }
 

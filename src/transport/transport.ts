@@ -274,7 +274,8 @@ export class SmtpTransport extends TransportEvents {
 
   #makeTarget(config: ResolvedConfig, index: number): Target {
     if (config.oauth2) this.#tokens.set(config, TokenSource.fromOAuth2(config.oauth2, config.timeouts.connectMs + config.timeouts.commandMs));
-    else if (typeof config.auth?.getAccessToken === 'function') this.#tokens.set(config, TokenSource.fromProvider(config.auth.getAccessToken));
+    // A static accessToken wins over getAccessToken in the mechanisms, as it always has: nothing to renew then.
+    else if (typeof config.auth?.getAccessToken === 'function' && !config.auth.accessToken) this.#tokens.set(config, TokenSource.fromProvider(config.auth.getAccessToken));
     const key = transportKey(config);
     let pool = this.#pools.get(key);
     if (!pool) {
@@ -299,7 +300,7 @@ export class SmtpTransport extends TransportEvents {
   async #openConnection(config: ResolvedConfig, signal?: AbortSignal): Promise<SmtpConnection> {
     const tokens = this.#tokens.get(config);
     if (!tokens || !config.auth) return this.#openOnce(config, config.auth, signal);
-    const { oauth2: _oauth2, accessToken: _static, ...rest } = config.auth;
+    const { oauth2: _oauth2, ...rest } = config.auth;
     let handed: string | undefined;
     const auth: AuthOptions = { ...rest, getAccessToken: async () => (handed = await tokens.get()) };
     try {
@@ -317,9 +318,10 @@ export class SmtpTransport extends TransportEvents {
     try {
       return await this.#openOnce(config, { ...rest, getAccessToken: async () => fresh }, signal);
     } catch (error) {
-      const failure = withHint(asError(error), config);
-      if (!isTokenRejection(error)) throw failure;
-      return Promise.reject(failure.with({ message: `${failure.message} (a freshly refreshed token was refused too; hint: ${TOKEN_HINT})`, hint: TOKEN_HINT }));
+      if (!isTokenRejection(error)) throw withHint(asError(error), config);
+      // Not the preset's password hint (app passwords): this user has OAuth2 set up, and the token is the problem.
+      const failure = asError(error);
+      throw failure.with({ message: `${failure.message} (a freshly refreshed token was refused too; hint: ${TOKEN_HINT})`, hint: TOKEN_HINT });
     }
   }
 
@@ -384,7 +386,8 @@ const TOKEN_HINT =
   'that auth.user is the account the token was issued for, and that SMTP AUTH is enabled for the mailbox';
 
 function withHint(error: SmtpError, config: ResolvedConfig): SmtpError {
-  if (error.code !== 'EAUTH' || !config.authHint || error.message.includes(config.authHint)) return error;
+  // An error that already carries its own hint (a refused OAuth2 token) keeps it: the preset's is about passwords.
+  if (error.code !== 'EAUTH' || !config.authHint || error.hint !== undefined || error.message.includes(config.authHint)) return error;
   return error.with({ message: `${error.message} (hint: ${config.authHint})`, hint: config.authHint });
 }
 

@@ -6,6 +6,7 @@ import https from 'node:https';
 import { inspect } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createTransport, type SmtpTransport } from '../../src/transport/transport.js';
+import { SmtpConnection } from '../../src/connection/smtp-connection.js';
 import type { TransportConfig } from '../../src/transport/config.js';
 import type { TranscriptEntry } from '../../src/connection/transcript.js';
 import { TEST_CERTIFICATE, TEST_PRIVATE_KEY } from '../../src/sink/test-certificate.js';
@@ -121,6 +122,23 @@ describe('getAccessToken({ refresh })', () => {
     expect(calls).toEqual([{ refresh: false }, { refresh: true }]);
     expect(server.auths).toHaveLength(2);
     expect(printable(error)).not.toMatch(/bad-token/);
+  });
+
+  it("gives the token hint, not a preset's app-password hint, when a refreshed token is refused", async () => {
+    const server = await xoauthPeer({ [USER]: 'the-only-good-token' });
+    transport = createTransport(config(server.port, { user: USER, getAccessToken: async () => 'never-good' }, { provider: 'gmail' }));
+    const error = await rejection(transport.send(message));
+    expect(error.hint).toMatch(/https:\/\/mail\.google\.com\//);
+    expect(error.message).not.toMatch(/app password/);
+  });
+
+  it('a bare SmtpConnection with auth.oauth2 says the transport runs it (ECONFIG)', async () => {
+    const server = await xoauthPeer({ [USER]: 'x' });
+    const conn = new SmtpConnection({ host: '127.0.0.1', port: server.port, security: 'none', auth: { user: USER, oauth2: { provider: 'google', clientId: 'c', refreshToken: 'r' } } });
+    const error = await rejection(conn.open());
+    conn.close();
+    expect(error.code).toBe('ECONFIG');
+    expect(error.message).toMatch(/createTransport/);
   });
 
   it('keeps old callers working: a getAccessToken that takes no argument', async () => {
