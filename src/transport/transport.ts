@@ -27,6 +27,7 @@ import type { SendCallOptions, SendInfo, VerifyReport } from './results.js';
 import type { AuthOptions } from '../connection/options.js';
 import { isTokenRejection } from '../connection/auth-exchange.js';
 import { TokenSource } from './token-source.js';
+import { openWithRenewal } from './token-renewal.js';
 
 export type { SendCallOptions, SendInfo, VerifyReport } from './results.js';
 
@@ -292,36 +293,14 @@ export class SmtpTransport extends TransportEvents {
     return { index, config, pool, limiter: config.rateLimit ? new RateLimiter(config.rateLimit) : undefined };
   }
 
-  /**
-   * Opens a session. With an OAuth2 token source, a token the server refuses is renewed once (getAccessToken
-   * with `{ refresh: true }`, or a new grant) and the session opened again on a fresh connection: servers
-   * such as Gmail end or distrust a session after a failed AUTH. A second refusal is final, never a loop.
-   */
+  /** Opens a session; with an OAuth2 token source, a refused token is renewed once (token-renewal.ts). */
   async #openConnection(config: ResolvedConfig, signal?: AbortSignal): Promise<SmtpConnection> {
     const tokens = this.#tokens.get(config);
     if (!tokens || !config.auth) return this.#openOnce(config, config.auth, signal);
-    const { oauth2: _oauth2, ...rest } = config.auth;
-    let handed: string | undefined;
-    const auth: AuthOptions = { ...rest, getAccessToken: async () => (handed = await tokens.get()) };
     try {
-      return await this.#openOnce(config, auth, signal);
+      return await openWithRenewal(tokens, config.auth, (auth) => this.#openOnce(config, auth, signal), config.onTranscript);
     } catch (error) {
-      if (!isTokenRejection(error)) throw withHint(asError(error), config);
-    }
-    config.onTranscript?.({ dir: 'i', line: 'the server refused the access token: renewing it once and connecting again', at: Date.now() });
-    let fresh: string;
-    try {
-      fresh = await tokens.refresh(handed);
-    } catch (error) {
-      throw SmtpError.from(error, { code: 'EAUTH', phase: 'auth', transient: false, message: 'The server refused the access token, and getAccessToken({ refresh: true }) failed; see the cause' });
-    }
-    try {
-      return await this.#openOnce(config, { ...rest, getAccessToken: async () => fresh }, signal);
-    } catch (error) {
-      if (!isTokenRejection(error)) throw withHint(asError(error), config);
-      // Not the preset's password hint (app passwords): this user has OAuth2 set up, and the token is the problem.
-      const failure = asError(error);
-      throw failure.with({ message: `${failure.message} (a freshly refreshed token was refused too; hint: ${TOKEN_HINT})`, hint: TOKEN_HINT });
+      throw withHint(asError(error), config);
     }
   }
 
@@ -380,10 +359,6 @@ export type { TransportEventMap };
 
 /** Same bound as the session's one-flight BDAT: above it, the message streams. */
 const IN_MEMORY_LIMIT = 1024 * 1024;
-
-const TOKEN_HINT =
-  'check that the token grants SMTP (Google scope https://mail.google.com/, Microsoft https://outlook.office.com/SMTP.Send), ' +
-  'that auth.user is the account the token was issued for, and that SMTP AUTH is enabled for the mailbox';
 
 function withHint(error: SmtpError, config: ResolvedConfig): SmtpError {
   // An error that already carries its own hint (a refused OAuth2 token) keeps it: the preset's is about passwords.
