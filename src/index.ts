@@ -71,3 +71,9 @@ export { auditServer } from './audit/run.js';
 export { AUDIT_CHECKS } from './audit/checks/index.js';
 export { SMUGGLING_VARIANTS, type SmugglingVariant } from './audit/checks/smuggling-variants.js';
 export type { AuditOptions, AuditReport, AuditTls, AuditSecurity, Finding, Severity, Skipped, SmugglingOutcome } from './audit/types.js';
+
+// OAuth2 that renews itself, OAUTHBEARER, REQUIRETLS, SMTPUTF8 by itself, info.warnings (issue 17).
+// `auth: { user, oauth2 }` or `auth: { user, getAccessToken: ({ refresh }) => ... }`; the transport renews a
+// refused token once. Token endpoints of the presets, for config screens that show them.
+export type { OAuth2Options } from './connection/options.js';
+export { GOOGLE_TOKEN_URL, microsoftTokenUrl } from './transport/oauth2.js';

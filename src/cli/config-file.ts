@@ -21,7 +21,7 @@ export interface FileConfig extends FlatSettings {
 }
 
 export const SECURITIES: readonly Security[] = SECURITY_MODES;
-export const AUTH_METHODS: readonly AuthMethod[] = ['auto', 'plain', 'login', 'cram-md5', 'xoauth2', 'scram-sha-256'];
+export const AUTH_METHODS: readonly AuthMethod[] = ['auto', 'plain', 'login', 'cram-md5', 'xoauth2', 'oauthbearer', 'scram-sha-256'];
 
 /** Expands "${NAME}" / "${NAME:-default}" in one string; `where` names the place for the error message. */
 export function expandEnv(text: string, env: Record<string, string | undefined>, where: string): string {

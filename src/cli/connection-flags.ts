@@ -46,7 +46,7 @@ export const CONNECTION_HELP = `Connection (flags override the config file):
   --pass-env VAR          ... the environment variable VAR, or
   --pass-file FILE        ... the first line of FILE, or
   --auth-password PASS    ... the command line (swaks' habit: visible in ps and shell history)
-  --auth-method M         auto | plain | login | cram-md5 | scram-sha-256 | xoauth2 (pass = token)
+  --auth-method M         auto | plain | login | cram-md5 | scram-sha-256 | xoauth2 | oauthbearer (pass = token)
   --ca FILE               trust this CA / self-signed certificate (PEM)
   --servername NAME       the name to verify the certificate against (default: --host)
   --tls-skip-verify       do not verify the certificate (testing only)
@@ -95,7 +95,7 @@ export async function buildConnection(values: ParsedValues, io: CliIo, positiona
   const method = methodFlag !== undefined ? oneOf(methodFlag.toLowerCase(), AUTH_METHODS, '--auth-method') : file.authMethod;
   if (user !== undefined) {
     if (pass === undefined) throw new UsageError(`no password for ${user}: use --pass-env VAR, --pass-file FILE, or "pass" in the config file`);
-    config.auth = method === 'xoauth2' ? { user, accessToken: pass, method } : { user, pass, ...(method ? { method } : {}) };
+    config.auth = method === 'xoauth2' || method === 'oauthbearer' ? { user, accessToken: pass, method } : { user, pass, ...(method ? { method } : {}) };
   } else if (pass !== undefined) {
     throw new UsageError('a password was given but no user: add --user USER (or "user" in the config file)');
   }

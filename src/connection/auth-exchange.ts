@@ -28,10 +28,27 @@ export interface AuthContext {
   loopback: boolean;
   allowInsecureAuth: boolean;
   timeoutMs: number;
+  /** The server's configured name and port (OAUTHBEARER sends them). */
+  server?: { host: string; port: number };
+}
+
+/**
+ * Errors where the server refused a bearer token it was given (not a missing or broken token source): the
+ * transport answers them with one `getAccessToken({ refresh: true })` and a fresh connection. Kept beside
+ * the error, not in it, so nothing about the token ends up in what the caller sees or logs.
+ */
+const tokenRejections = new WeakSet<object>();
+
+/** True when `error` is the server refusing an OAuth2 bearer token (XOAUTH2 or OAUTHBEARER). */
+export function isTokenRejection(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && tokenRejections.has(error);
 }
 
 /** Runs the exchange; resolves with the mechanism name, or throws EAUTH / the channel's error. */
 export async function authenticate(ctx: AuthContext): Promise<string> {
+  if (ctx.credentials.oauth2 !== undefined && typeof ctx.credentials.getAccessToken !== 'function' && !ctx.credentials.accessToken) {
+    throw new SmtpError('ECONFIG', 'auth.oauth2 is run by createTransport(); a bare SmtpConnection needs auth.getAccessToken or auth.accessToken', { phase: 'auth', transient: false });
+  }
   const mechanism = selectMechanism({
     offered: ctx.capabilities.auth,
     method: ctx.credentials.method ?? 'auto',
@@ -39,6 +56,7 @@ export async function authenticate(ctx: AuthContext): Promise<string> {
     secure: ctx.secure,
     loopback: ctx.loopback,
     allowInsecureAuth: ctx.allowInsecureAuth,
+    ...(ctx.server ? { server: ctx.server } : {}),
   });
   ctx.transcript.info(`authenticating as ${ctx.credentials.user} with ${mechanism.name}`);
   const initial = await mechanism.start();
@@ -130,5 +148,8 @@ function successData(reply: Reply): Buffer | undefined {
 function failure(reply: Reply, mechanism: SaslMechanism, ctx: AuthContext): SmtpError {
   const detail = mechanism.failureDetail ? ` [${mechanism.failureDetail}]` : '';
   const base = replyError(reply, 'auth', `Authentication as ${ctx.credentials.user} with ${mechanism.name} failed${detail}`, 'EAUTH');
+  // 535 is "credentials invalid" (RFC 4954); after the bearer error challenge any 5xx means the same.
+  const bearer = mechanism.name === 'XOAUTH2' || mechanism.name === 'OAUTHBEARER';
+  if (bearer && (reply.code === 535 || (mechanism.tokenRejected === true && reply.code >= 500))) tokenRejections.add(base);
   return base;
 }

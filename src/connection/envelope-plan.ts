@@ -25,7 +25,7 @@ export interface SendOptions {
   size?: number;
   /** The body has 8-bit bytes (BODY=8BITMIME); detected automatically for in-memory bodies. */
   eightBit?: boolean;
-  /** Force SMTPUTF8 (it is used automatically when an envelope address is not ASCII). */
+  /** The message needs SMTPUTF8 (UTF-8 addresses in its headers); it is also used when an envelope address is not ASCII. */
   smtpUtf8?: boolean;
   dsn?: DsnOptions;
   /**
@@ -34,6 +34,8 @@ export interface SendOptions {
    * ends the send with delivery 'none' (nothing was committed). Called once per attempt.
    */
   beforeCommit?: () => void | Promise<void>;
+  /** RFC 8689: MAIL ... REQUIRETLS. The session checks TLS and the server's offer before it gets here. */
+  requireTls?: boolean;
 }
 
 export type { RejectedRecipient };
@@ -77,12 +79,14 @@ export function planEnvelope(envelope: Envelope, info: BodyInfo, options: SendOp
       transient: false,
     });
   }
-  const smtpUtf8 = options.smtpUtf8 === true || NON_ASCII.test(envelope.from) || envelope.to.some((a) => NON_ASCII.test(a));
+  const utf8Envelope = NON_ASCII.test(envelope.from) || envelope.to.some((a) => NON_ASCII.test(a));
+  const smtpUtf8 = options.smtpUtf8 === true || utf8Envelope;
   if (smtpUtf8 && !caps.smtpUtf8) {
-    throw new SmtpError('EENVELOPE', 'An envelope address is not ASCII and the server does not offer SMTPUTF8', {
-      phase: 'mail',
-      transient: false,
-    });
+    // Nothing is written: the message could only go out mangled (RFC 6531 3.4 forbids downgrading it).
+    const hint = 'the server does not offer SMTPUTF8; use an ASCII address or a server that supports it';
+    throw utf8Envelope
+      ? new SmtpError('EENVELOPE', `An envelope address is not ASCII and the server does not offer SMTPUTF8 (hint: ${hint})`, { phase: 'mail', transient: false, hint })
+      : new SmtpError('EMESSAGE', `A header address is not ASCII and the server does not offer SMTPUTF8 (hint: ${hint})`, { phase: 'mail', transient: false, hint });
   }
   const dsn = options.dsn && caps.dsn ? options.dsn : undefined;
   if (options.dsn && !caps.dsn) transcript.info('DSN parameters dropped: the server does not offer DSN');
@@ -92,6 +96,7 @@ export function planEnvelope(envelope: Envelope, info: BodyInfo, options: SendOp
   if (smtpUtf8) mailParams.smtpUtf8 = true;
   if (dsn?.ret) mailParams.ret = dsn.ret;
   if (dsn?.envid) mailParams.envid = dsn.envid;
+  if (options.requireTls === true) mailParams.requireTls = true;
   const rcptParams: cmd.RcptParams = {};
   // The protocol layer checks each keyword (and that NEVER stands alone) when it writes the line.
   if (dsn?.notify) rcptParams.notify = dsnNotifyList(dsn.notify) as cmd.RcptParams['notify'];

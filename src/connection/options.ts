@@ -23,6 +23,28 @@ export const DEFAULT_TIMEOUTS: Timeouts = { connectMs: 10_000, greetingMs: 30_00
 
 export interface AuthOptions extends SaslCredentials {
   method?: AuthMethod;
+  /**
+   * Let the transport run the OAuth2 refresh-token grant itself (instead of `getAccessToken`): it fetches,
+   * caches and renews the access token. Used by createTransport; a bare SmtpConnection needs a token source.
+   */
+  oauth2?: OAuth2Options;
+}
+
+/** The refresh-token grant (RFC 6749 section 6) against an HTTPS token endpoint. */
+export interface OAuth2Options {
+  /** 'google' or 'microsoft' fills tokenUrl (and Microsoft's default scope); default: from the transport's provider preset. */
+  provider?: 'google' | 'microsoft';
+  /** Microsoft only: the directory (tenant) ID or domain; default 'common'. */
+  tenant?: string;
+  /** The token endpoint; https only. */
+  tokenUrl?: string;
+  clientId: string;
+  clientSecret?: string;
+  refreshToken: string;
+  /** Space-separated scopes to ask for; Microsoft defaults to 'https://outlook.office.com/SMTP.Send offline_access'. */
+  scope?: string;
+  /** Certificates to trust for the token endpoint (a private CA, tests); the system store otherwise. */
+  ca?: string | Buffer | Array<string | Buffer>;
 }
 
 export interface ConnectionOptions {

@@ -346,6 +346,7 @@ export class SmtpConnection {
         loopback: this.#options.socketPath !== undefined || isLoopbackHost(this.host, this.#remoteAddress),
         allowInsecureAuth: this.#options.allowInsecureAuth ?? false,
         timeoutMs: this.timeouts.commandMs,
+        server: { host: this.host, port: this.port },
       });
       this.#authenticatedAs = credentials.user;
       this.#authMethod = mechanism;
@@ -364,6 +365,10 @@ export class SmtpConnection {
   send(envelope: Envelope, body: MessageBody, options: SendOptions = {}): Promise<SendResult> {
     this.#requireChannel();
     if (!this.#usable) return Promise.reject(this.#channel?.broken ?? new SmtpError('ECLOSED', 'Connection is not open', { phase: 'mail' }));
+    if (options.requireTls === true) {
+      const refusal = this.#requireTlsRefusal();
+      if (refusal) return Promise.reject(refusal);
+    }
     this.#transactions ??= new TransactionRunner({
       channel: this.#requireChannel(),
       transcript: this.#transcript,
@@ -379,7 +384,28 @@ export class SmtpConnection {
         if (this.#state === 'ready' || this.#state === 'busy') this.#state = busy ? 'busy' : 'ready';
       },
     });
-    return this.#transactions.run(envelope, body, options);
+    const run = this.#transactions.run(envelope, body, options);
+    // The DSN parameters are dropped when the server does not offer DSN (envelope-plan.ts): the caller asked
+    // for notifications and will not get them, which belongs in the result, not only in the transcript.
+    if (options.dsn && !this.#requireCapabilities().dsn) return run.then((result) => ({ ...result, warnings: [...(result.warnings ?? []), 'dsn-not-offered'] }));
+    return run;
+  }
+
+  /**
+   * RFC 8689 4.1: a REQUIRETLS message goes only over TLS with a verified certificate, to a server that
+   * offers REQUIRETLS; anything else fails before MAIL, so the message is never sent without the promise.
+   */
+  #requireTlsRefusal(): SmtpError | undefined {
+    const why = !this.#secure
+      ? 'the connection is not encrypted'
+      : this.#tlsSocket?.authorized !== true
+        ? "the server's certificate is not verified (tls.rejectUnauthorized is off)"
+        : !this.#requireCapabilities().requireTls
+          ? 'the server does not offer REQUIRETLS'
+          : undefined;
+    if (why === undefined) return undefined;
+    const hint = 'send through a server that offers REQUIRETLS over verified TLS (security "starttls" or "tls"), or drop requireTls';
+    return new SmtpError('ETLS', `The message requires TLS (REQUIRETLS), but ${why}; nothing was sent`, { phase: 'mail', transient: false, hint });
   }
 
   #setKeepAlive(active: boolean): void {

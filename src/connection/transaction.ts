@@ -39,6 +39,8 @@ export interface SendResult {
   messageBytes: number;
   /** 'DATA' or 'BDAT'. */
   method: 'DATA' | 'BDAT';
+  /** What was asked for and not done, one word per kind (see SendInfo.warnings). */
+  warnings?: string[];
 }
 
 export interface RunnerContext {

@@ -70,7 +70,7 @@ export function normalizeAddress(addr: string, field: string, options: AddressGu
     }
   }
   if (utf8 && options.smtpUtf8 !== true) {
-    throw guardError(`${field}: non-ASCII local part in "${printable(addr)}" needs SMTPUTF8`);
+    throw guardError(`${field}: non-ASCII local part in "${printable(addr)}" needs SMTPUTF8, which smtpUtf8: false turns off`);
   }
   const address = `${local}@${domain}`;
   if (Buffer.byteLength(address) > 254) throw bad('longer than 254 octets');

@@ -38,7 +38,10 @@ export interface ComposeOptions {
    * and sets `eightBit` on the prepared message; compose()'s stream alone does not say so.
    */
   allow8bit?: boolean;
-  /** The session offers SMTPUTF8: non-ASCII local parts are allowed. Default false (refused). */
+  /**
+   * Non-ASCII local parts (RFC 6531/6532): allowed by default, and the prepared message says it needs
+   * SMTPUTF8 (`needsSmtpUtf8`); false refuses them here (EGUARD).
+   */
   smtpUtf8?: boolean;
   limits?: GuardLimits;
   /** Fetches `href` attachments. Default: createHttpsFetcher() (public addresses only). */
@@ -174,7 +177,7 @@ function readHead(message: MailMessage, options: ComposeOptions): MessageHead {
   assertKnownFields(message.dsn, DSN_KEYS, 'dsn.');
   assertKnownFields(message.icalEvent, ICAL_KEYS, 'icalEvent.');
   const allow8bit = options.allow8bit === true;
-  const rcpt = resolveRecipients(message, { defaultFrom: options.defaultFrom, smtpUtf8: options.smtpUtf8 === true }, limits);
+  const rcpt = resolveRecipients(message, { defaultFrom: options.defaultFrom, smtpUtf8: options.smtpUtf8 !== false }, limits);
 
   if (message.subject !== undefined) {
     assertHeaderValue(message.subject, 'subject');

@@ -75,4 +75,10 @@ export interface MailMessage {
   envelope?: { from?: string; to?: string | string[] };
   /** Delivery status notification options (RFC 3461), used by the transport on MAIL/RCPT. */
   dsn?: DsnOptions;
+  /**
+   * RFC 8689 REQUIRETLS: the message may travel only over verified TLS, on every hop. Sent as
+   * `MAIL FROM:<...> REQUIRETLS`, only over TLS to a server that offers REQUIRETLS; otherwise the send
+   * fails before MAIL (ETLS, nothing sent).
+   */
+  requireTls?: boolean;
 }

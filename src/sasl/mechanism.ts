@@ -13,8 +13,12 @@ export interface SaslCredentials {
   pass?: string;
   /** XOAUTH2 static bearer token. */
   accessToken?: string;
-  /** XOAUTH2 token provider, called once per AUTH attempt (so it can refresh). */
-  getAccessToken?: () => Promise<string>;
+  /**
+   * OAuth2 token provider (XOAUTH2, OAUTHBEARER), called once per AUTH attempt with `{ refresh: false }`.
+   * When the server rejects the token, the transport calls it once with `{ refresh: true }` and
+   * authenticates again on a fresh connection. A provider that takes no argument works too.
+   */
+  getAccessToken?: (request: { refresh: boolean }) => Promise<string>;
 }
 
 export interface SaslMechanism {
@@ -34,6 +38,8 @@ export interface SaslMechanism {
   finish(successData: Buffer | undefined): void;
   /** For error messages: what the server said about the failure (e.g. XOAUTH2 status/schemes). No secrets. */
   readonly failureDetail?: string;
+  /** Bearer mechanisms: true once the server answered the token with its error challenge (the token was refused). */
+  readonly tokenRejected?: boolean;
 }
 
 /** Every failure of the exchange itself: EAUTH in the 'auth' phase, permanent (retrying will not help). */

@@ -12,8 +12,9 @@ import { PlainMechanism } from './plain.js';
 import type { ScramOptions } from './scram-sha-256.js';
 import { ScramSha256Mechanism } from './scram-sha-256.js';
 import { XOAuth2Mechanism } from './xoauth2.js';
+import { OAuthBearerMechanism, type OAuthBearerServer } from './oauthbearer.js';
 
-export type AuthMethod = 'auto' | 'plain' | 'login' | 'cram-md5' | 'xoauth2' | 'scram-sha-256';
+export type AuthMethod = 'auto' | 'plain' | 'login' | 'cram-md5' | 'xoauth2' | 'oauthbearer' | 'scram-sha-256';
 export type ExplicitAuthMethod = Exclude<AuthMethod, 'auto'>;
 
 export interface SelectOptions {
@@ -27,11 +28,14 @@ export interface SelectOptions {
   loopback: boolean;
   /** User opted in to PLAIN/LOGIN/XOAUTH2 over plaintext. */
   allowInsecureAuth: boolean;
+  /** The server as configured (name and port), for OAUTHBEARER's host= and port= fields. */
+  server?: OAuthBearerServer;
 }
 
 /** Extras for createMechanism (tests replay known exchanges with a fixed SCRAM nonce). */
 export interface MechanismOptions {
   scram?: ScramOptions;
+  server?: OAuthBearerServer;
 }
 
 const WIRE_NAMES: Readonly<Record<ExplicitAuthMethod, string>> = {
@@ -39,11 +43,12 @@ const WIRE_NAMES: Readonly<Record<ExplicitAuthMethod, string>> = {
   login: 'LOGIN',
   'cram-md5': 'CRAM-MD5',
   xoauth2: 'XOAUTH2',
+  oauthbearer: 'OAUTHBEARER',
   'scram-sha-256': 'SCRAM-SHA-256',
 };
 
 /** Mechanisms that put a reusable secret (password or bearer token) on the wire, merely base64-encoded. */
-const CLEARTEXT_SECRET: ReadonlySet<string> = new Set(['PLAIN', 'LOGIN', 'XOAUTH2']);
+const CLEARTEXT_SECRET: ReadonlySet<string> = new Set(['PLAIN', 'LOGIN', 'XOAUTH2', 'OAUTHBEARER']);
 
 /**
  * Password mechanisms for 'auto', strongest first.
@@ -71,6 +76,8 @@ export function createMechanism(
       return new CramMd5Mechanism(credentials);
     case 'xoauth2':
       return new XOAuth2Mechanism(credentials);
+    case 'oauthbearer':
+      return new OAuthBearerMechanism(credentials, options.server);
     case 'scram-sha-256':
       return new ScramSha256Mechanism(credentials, options.scram);
     default:
@@ -92,16 +99,18 @@ export function selectMechanism(o: SelectOptions): SaslMechanism {
     if (wire === undefined) return createMechanism(o.method, o.credentials); // unknown method: ECONFIG there
     if (!offered.includes(wire)) throw refusal(`the server does not offer ${wire}; it offers: ${list}`);
     if (CLEARTEXT_SECRET.has(wire) && !channelAllowsCleartext) throw refusal(insecureReason(wire));
-    return createMechanism(o.method, o.credentials);
+    return createMechanism(o.method, o.credentials, o.server ? { server: o.server } : {});
   }
 
   // A token means the user set up OAuth2: silently falling back to a password mechanism would be a surprise.
+  // OAUTHBEARER is the standard (RFC 7628) and wins when offered; XOAUTH2 is what Google and Microsoft speak.
   if (hasAccessToken(o.credentials)) {
-    if (!offered.includes('XOAUTH2')) {
-      throw refusal(`the credentials carry an OAuth2 access token but the server does not offer XOAUTH2; it offers: ${list}`);
+    const bearer: ExplicitAuthMethod | undefined = offered.includes('OAUTHBEARER') ? 'oauthbearer' : offered.includes('XOAUTH2') ? 'xoauth2' : undefined;
+    if (bearer === undefined) {
+      throw refusal(`the credentials carry an OAuth2 access token but the server offers neither OAUTHBEARER nor XOAUTH2; it offers: ${list}`);
     }
-    if (!channelAllowsCleartext) throw refusal(insecureReason('XOAUTH2'));
-    return createMechanism('xoauth2', o.credentials);
+    if (!channelAllowsCleartext) throw refusal(insecureReason(WIRE_NAMES[bearer]));
+    return createMechanism(bearer, o.credentials, o.server ? { server: o.server } : {});
   }
 
   const order = o.secure ? ORDER_TLS : ORDER_PLAINTEXT;
@@ -116,15 +125,16 @@ export function selectMechanism(o: SelectOptions): SaslMechanism {
         'or set allowInsecureAuth: true to accept the risk',
     );
   }
-  if (offered.includes('XOAUTH2')) {
-    throw refusal(`the server offers ${list}: of these mailwire supports only XOAUTH2, which needs auth.accessToken or auth.getAccessToken`);
+  const bearers = offered.filter((m) => m === 'XOAUTH2' || m === 'OAUTHBEARER');
+  if (bearers.length > 0) {
+    throw refusal(`the server offers ${list}: of these mailwire supports only ${bearers.join(', ')}, which needs auth.accessToken, auth.getAccessToken or auth.oauth2`);
   }
   const supported = Object.values(WIRE_NAMES).join(', ');
   throw refusal(`none of the server's mechanisms (${list}) is supported; mailwire supports ${supported}`);
 }
 
 function insecureReason(wire: string): string {
-  const secret = wire === 'XOAUTH2' ? 'the access token' : 'the password';
+  const secret = wire === 'XOAUTH2' || wire === 'OAUTHBEARER' ? 'the access token' : 'the password';
   return (
     `refusing ${wire} on an unencrypted connection to a non-loopback host: it would send ${secret} in clear text; ` +
     'use security "starttls" or "tls", or set allowInsecureAuth: true to accept the risk'

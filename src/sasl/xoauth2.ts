@@ -11,13 +11,14 @@
  */
 
 import type { SaslCredentials, SaslMechanism } from './mechanism.js';
-import { authConfigError, authError, authGuardError, quoteServerText, redactSecrets, requireUser } from './mechanism.js';
+import { authConfigError, authError, authGuardError, requireUser } from './mechanism.js';
+import { bearerToken, describeBearerError } from './bearer.js';
 
 export class XOAuth2Mechanism implements SaslMechanism {
   readonly name = 'XOAUTH2';
   readonly #user: string;
   readonly #staticToken: string | undefined;
-  readonly #provider: (() => Promise<string>) | undefined;
+  readonly #provider: SaslCredentials['getAccessToken'];
   #token: string | undefined;
   #answeredEmptyChallenge = false;
   #sawError = false;
@@ -33,8 +34,12 @@ export class XOAuth2Mechanism implements SaslMechanism {
     this.#staticToken = typeof token === 'string' && token.length > 0 ? token : undefined;
     this.#provider = typeof credentials.getAccessToken === 'function' ? credentials.getAccessToken : undefined;
     if (this.#staticToken === undefined && this.#provider === undefined) {
-      throw authConfigError('XOAUTH2 authentication needs auth.accessToken or auth.getAccessToken');
+      throw authConfigError('XOAUTH2 authentication needs auth.accessToken, auth.getAccessToken or auth.oauth2');
     }
+  }
+
+  get tokenRejected(): boolean {
+    return this.#sawError;
   }
 
   get failureDetail(): string | undefined {
@@ -66,45 +71,11 @@ export class XOAuth2Mechanism implements SaslMechanism {
   }
 
   async #getToken(): Promise<string> {
-    if (this.#token !== undefined) return this.#token;
-    let token: unknown = this.#staticToken;
-    if (token === undefined && this.#provider !== undefined) {
-      try {
-        token = await this.#provider();
-      } catch (err) {
-        throw authError('XOAUTH2: getAccessToken() failed; see the cause', err);
-      }
-    }
-    if (typeof token !== 'string' || token.length === 0) {
-      throw authError('XOAUTH2: getAccessToken() did not return a non-empty string');
-    }
-    // ^A, CR or LF inside the token would break the message framing; never echo the token itself.
-    if (/[\x00-\x1f\x7f]/.test(token)) {
-      throw authGuardError('XOAUTH2: the access token contains a control character');
-    }
-    this.#token = token;
-    return token;
+    this.#token ??= await bearerToken({ user: this.#user, ...(this.#staticToken !== undefined ? { accessToken: this.#staticToken } : {}), ...(this.#provider ? { getAccessToken: this.#provider } : {}) }, 'XOAUTH2');
+    return this.#token;
   }
 
-  /** "status=401, schemes=Bearer, scope=..." from the JSON error; the raw text (quoted) if it is not JSON. */
   #describeError(challenge: Buffer): string {
-    // The server has no reason to echo the token, but make sure a misbehaving one cannot leak it through us.
-    const secrets = this.#token === undefined ? [] : [this.#token];
-    try {
-      const parsed: unknown = JSON.parse(challenge.toString('utf8'));
-      if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) {
-        const fields: string[] = [];
-        for (const key of ['status', 'schemes', 'scope'] as const) {
-          const value = (parsed as Record<string, unknown>)[key];
-          if (typeof value === 'string' || typeof value === 'number') {
-            fields.push(`${key}=${redactSecrets(String(value), secrets).slice(0, 200)}`);
-          }
-        }
-        if (fields.length > 0) return fields.join(', ');
-      }
-    } catch {
-      // Not JSON: fall through to quoting the text.
-    }
-    return `server error ${quoteServerText(challenge, secrets)}`;
+    return describeBearerError(challenge, this.#token);
   }
 }

@@ -13,6 +13,7 @@ import type { RateLimit } from './rate-limiter.js';
 import type { Resolver } from '../guards/destination.js';
 import type { AddressInput } from '../mime/message.js';
 import { resolvePreset } from './providers.js';
+import { resolveOAuth2, type ResolvedOAuth2 } from './oauth2.js';
 import { createProxyConnector, describeProxy, parseProxyUrl } from '../proxy/index.js';
 import { resolveDkim, type DkimOptions, type DkimSigner } from '../dkim/options.js';
 import { unknownOption } from './config-keys.js';
@@ -63,7 +64,10 @@ export interface TransportConfig {
   guards?: Partial<GuardConfig>;
   /** Messages per interval across every connection of this transport. */
   rateLimit?: RateLimit;
-  /** Allow non-ASCII addresses (SMTPUTF8) in composed messages. */
+  /**
+   * Non-ASCII local parts (jörg@bücher.example) are composed by default and sent with SMTPUTF8 when the
+   * server offers it (else the send fails before MAIL). false refuses them up front (EGUARD).
+   */
   smtpUtf8?: boolean;
   onTranscript?: TranscriptHook;
   /**
@@ -110,6 +114,8 @@ export interface ResolvedConfig {
   dkim: DkimSigner[] | undefined;
   /** Shown in errors about auth failures for known providers (app passwords, 'apikey' user...). */
   authHint: string | undefined;
+  /** auth.oauth2 checked, with the provider preset's token endpoint filled in. */
+  oauth2: ResolvedOAuth2 | undefined;
 }
 
 export const DEFAULT_RETRY: RetryConfig = { attempts: 3, minDelayMs: 500, maxDelayMs: 30_000 };
@@ -163,7 +169,12 @@ export function resolveConfig(input: TransportConfig): ResolvedConfig {
   }
   if (input.auth !== undefined) {
     if (typeof input.auth.user !== 'string' || input.auth.user === '') throw configError('auth.user is required when auth is set');
+    if (input.auth.oauth2 !== undefined && (input.auth.getAccessToken !== undefined || input.auth.accessToken !== undefined || input.auth.pass !== undefined)) {
+      throw configError('auth.oauth2 replaces pass, accessToken and getAccessToken: set only one of them');
+    }
+    if (input.auth.getAccessToken !== undefined && typeof input.auth.getAccessToken !== 'function') throw configError('auth.getAccessToken must be a function');
   }
+  const oauth2 = input.auth?.oauth2 !== undefined ? resolveOAuth2(input.auth.oauth2, input.provider) : undefined;
   const retry = { ...DEFAULT_RETRY, ...input.retry };
   if (!Number.isInteger(retry.attempts) || retry.attempts < 1) throw configError('retry.attempts must be an integer >= 1');
   const guards = { ...DEFAULT_GUARDS, ...input.guards };
@@ -208,7 +219,7 @@ export function resolveConfig(input: TransportConfig): ResolvedConfig {
     retry,
     guards,
     rateLimit: input.rateLimit,
-    smtpUtf8: input.smtpUtf8 ?? false,
+    smtpUtf8: input.smtpUtf8 !== false,
     onTranscript: input.onTranscript,
     connector,
     proxyName,
@@ -216,6 +227,7 @@ export function resolveConfig(input: TransportConfig): ResolvedConfig {
     resolver: input.resolver,
     authHint: preset?.authHint,
     dkim: input.dkim === undefined ? undefined : resolveDkim(input.dkim),
+    oauth2,
   };
 }
 

@@ -145,6 +145,7 @@ export function explainError(error: unknown): string | undefined {
  * before the hint existed, at the end of the message.
  */
 export function withPresetHint(error: SmtpError, authHint: string | undefined): SmtpError {
-  if (error.code !== 'EAUTH' || !authHint || error.message.includes(authHint)) return error;
+  // An error that already carries its own hint (a refused OAuth2 token) keeps it: the preset's is about passwords.
+  if (error.code !== 'EAUTH' || !authHint || error.hint !== undefined || error.message.includes(authHint)) return error;
   return error.with({ message: `${error.message} (hint: ${authHint})`, hint: authHint });
 }

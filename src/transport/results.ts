@@ -16,6 +16,12 @@ export interface SendInfo {
   via: { index: number; host: string; port: number };
   messageBytes: number;
   durationMs: number;
+  /**
+   * Present when something the caller asked for was not done, one word per kind:
+   * - 'dsn-not-offered': the message asked for DSN but the server does not offer it, so the DSN parameters
+   *   were left out (the message was sent; no delivery notifications will come as asked).
+   */
+  warnings?: string[];
 }
 
 export interface VerifyOptions {
@@ -67,4 +73,6 @@ export interface SendCallOptions {
    * attempt with delivery 'none' (EABORT unless it is an SmtpError), and it is not retried.
    */
   beforeCommit?: () => void | Promise<void>;
+  /** RFC 8689 REQUIRETLS for sendRaw (send() reads it from the message): see MailMessage.requireTls. */
+  requireTls?: boolean;
 }

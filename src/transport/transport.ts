@@ -30,6 +30,10 @@ import { backoff, failsOver, isRetryable } from './retry-policy.js';
 import { connectionHint, failureHint, withHint, withPresetHint } from './hints.js';
 import type { SendCallOptions, SendInfo, VerifyOptions, VerifyReport } from './results.js';
 import { sendTestMessage, sessionReport, showsAuthRequired, verifyMessage } from './verify-message.js';
+import type { AuthOptions } from '../connection/options.js';
+import { isTokenRejection } from '../connection/auth-exchange.js';
+import { TokenSource } from './token-source.js';
+import { openWithRenewal } from './token-renewal.js';
 
 export type { SendCallOptions, SendInfo, VerifyOptions, VerifyReport, VerifyTestMessage } from './results.js';
 
@@ -54,6 +58,8 @@ export class SmtpTransport extends TransportEvents {
   #closed = false;
   #closing: Promise<void> | undefined;
 
+  /** OAuth2 token sources by configuration: one per configuration, shared by all its connections. */
+  readonly #tokens = new Map<ResolvedConfig, TokenSource>();
   /** Pools by server identity (host, port, security, user, secret fingerprint): equal identities share one. */
   readonly #pools = new Map<string, ConnectionPool>();
   /** Bounds how many messages are composed ahead of the pool (memory stays flat under a burst of sends). */
@@ -157,7 +163,11 @@ export class SmtpTransport extends TransportEvents {
         throw error;
       }
       const dsn = message.dsn;
-      return await this.#deliver(prepared.envelope, source, prepared.messageId, dsn ? { ...options, dsn } : options, started);
+      const requireTls = message.requireTls === true || options.requireTls === true;
+      // A UTF-8 address in the headers needs SMTPUTF8 even when the envelope is ASCII (RFC 6532).
+      const smtpUtf8 = prepared.needsSmtpUtf8;
+      const extra = dsn || requireTls || smtpUtf8;
+      return await this.#deliver(prepared.envelope, source, prepared.messageId, extra ? { ...options, ...(dsn ? { dsn } : {}), requireTls, smtpUtf8 } : options, started);
     } finally {
       if (dispose) await dispose().catch(() => undefined); // before the send settles: no file outlives it
       this.#admission.leave();
@@ -252,7 +262,7 @@ export class SmtpTransport extends TransportEvents {
     envelope: Envelope,
     source: PreparedMessage | string | Uint8Array | Readable,
     messageId: string,
-    options: SendCallOptions & { dsn?: DsnOptions },
+    options: SendCallOptions & { dsn?: DsnOptions; smtpUtf8?: boolean },
     started: number,
   ): Promise<SendInfo> {
     const retry = this.#primary.config.retry;
@@ -282,6 +292,8 @@ export class SmtpTransport extends TransportEvents {
             if (options.signal) sendOptions.signal = options.signal;
             if (options.dsn) sendOptions.dsn = options.dsn;
             if (options.beforeCommit) sendOptions.beforeCommit = options.beforeCommit;
+            if (options.requireTls === true) sendOptions.requireTls = true;
+            if (options.smtpUtf8 === true) sendOptions.smtpUtf8 = true;
             // After a network failure in this same pool: not on a sibling of the connection that died.
             const fresh = lastTarget?.pool === target.pool && (lastError?.code === 'ECONNECTION' || lastError?.code === 'ETIMEDOUT');
             const result = await target.pool.send(envelope, body.next(), sendOptions, fresh);
@@ -296,6 +308,7 @@ export class SmtpTransport extends TransportEvents {
               messageBytes: result.messageBytes,
               durationMs: round(performance.now() - started),
             };
+            if (result.warnings && result.warnings.length > 0) info.warnings = result.warnings;
             this.emit('message:sent', { info, durationMs: info.durationMs });
             return info;
           } catch (error) {
@@ -320,6 +333,9 @@ export class SmtpTransport extends TransportEvents {
   }
 
   #makeTarget(config: ResolvedConfig, index: number): Target {
+    if (config.oauth2) this.#tokens.set(config, TokenSource.fromOAuth2(config.oauth2, config.timeouts.connectMs + config.timeouts.commandMs));
+    // A static accessToken wins over getAccessToken in the mechanisms, as it always has: nothing to renew then.
+    else if (typeof config.auth?.getAccessToken === 'function' && !config.auth.accessToken) this.#tokens.set(config, TokenSource.fromProvider(config.auth.getAccessToken));
     const key = transportKey(config);
     let pool = this.#pools.get(key);
     if (!pool) {
@@ -336,7 +352,18 @@ export class SmtpTransport extends TransportEvents {
     return { index, config, pool, limiter: config.rateLimit ? new RateLimiter(config.rateLimit) : undefined };
   }
 
+  /** Opens a session; with an OAuth2 token source, a refused token is renewed once (token-renewal.ts). */
   async #openConnection(config: ResolvedConfig, signal?: AbortSignal): Promise<SmtpConnection> {
+    const tokens = this.#tokens.get(config);
+    if (!tokens || !config.auth) return this.#openOnce(config, config.auth, signal);
+    try {
+      return await openWithRenewal(tokens, config.auth, (auth) => this.#openOnce(config, auth, signal), config.onTranscript);
+    } catch (error) {
+      throw this.#explain(asError(error), config);
+    }
+  }
+
+  async #openOnce(config: ResolvedConfig, auth: AuthOptions | undefined, signal?: AbortSignal): Promise<SmtpConnection> {
     // A Unix socket is no network destination: the guards (port 25, public addresses) do not apply to it.
     const pinned = config.socketPath === undefined ? await checkDestination(config.host, config.port, config.guards, config.resolver) : undefined;
     const conn = new SmtpConnection({
@@ -351,7 +378,7 @@ export class SmtpTransport extends TransportEvents {
       crossMessagePipelining: this.#pipelining.forServer(transportKey(config)),
       ...(pinned ? { address: pinned.address } : {}),
       ...(config.clientName !== undefined ? { clientName: config.clientName } : {}),
-      ...(config.auth ? { auth: config.auth } : {}),
+      ...(auth ? { auth } : {}),
       ...(config.connector ? { connector: config.connector } : {}),
       ...(config.onTranscript ? { onTranscript: config.onTranscript } : {}),
     });
@@ -361,7 +388,8 @@ export class SmtpTransport extends TransportEvents {
       return conn;
     } catch (error) {
       conn.close();
-      throw this.#explain(connectionHint(asError(error), config), config);
+      // A token refusal goes back as it is: #openConnection recognises it (and adds the hint) itself.
+      throw isTokenRejection(error) ? error : this.#explain(connectionHint(asError(error), config), config);
     }
   }
 
@@ -387,7 +415,8 @@ export class SmtpTransport extends TransportEvents {
 
 /** The pool key of a configuration: useful to callers who keep several transports. */
 export function transportKey(config: ResolvedConfig): string {
-  const secret = config.auth?.pass ?? config.auth?.accessToken;
+  const oauth = config.oauth2;
+  const secret = config.auth?.pass ?? config.auth?.accessToken ?? (oauth ? `${oauth.tokenUrl.href}\0${oauth.clientId}\0${oauth.refreshToken}` : undefined);
   return poolKey({
     host: config.socketPath !== undefined ? `unix:${config.socketPath}` : config.host,
     port: config.port,

@@ -174,9 +174,9 @@ describe('8BITMIME and SMTPUTF8', () => {
     expect((await parseMail(d!.message)).text?.trimEnd()).toBe('Grüße ✓');
   });
 
-  it('non-ASCII local parts with smtpUtf8: SMTPUTF8 on MAIL, Postfix delivers "with UTF8SMTPSA" to that mailbox', async () => {
+  it('non-ASCII local parts, no option needed: SMTPUTF8 on MAIL, Postfix delivers "with UTF8SMTPSA" to that mailbox', async () => {
     const token = uniqueToken('pf-utf8');
-    const client = interopTransport(servers, { ...submission, smtpUtf8: true });
+    const client = interopTransport(servers, submission);
     const info = await withTransport(client, (t) =>
       t.send({ from: `Jörg <jörg-${token}@exämple.org>`, to: `Ünï <ünï-${token}@exämple.org>`, subject: `utf8 ${token}`, text: 'Grüße' }),
     );
@@ -193,6 +193,26 @@ describe('8BITMIME and SMTPUTF8', () => {
     const parsed = await parseMail(d!.message);
     expect(parsed.to?.[0]).toMatchObject({ name: 'Ünï' });
     expect(parsed.from?.address).toMatch(new RegExp(`^jörg-${token}@`));
+  });
+});
+
+describe('SMTPUTF8 by itself (port 5525, smtputf8_enable = yes)', () => {
+  it('jörg@bücher.example: EHLO offers SMTPUTF8, MAIL carries it, the stored file has the UTF-8 local part and the A-label domain', async () => {
+    const token = uniqueToken('pf-auto8');
+    const client = interopTransport(servers, plain);
+    const info = await withTransport(client, (t) =>
+      t.send({ from: `sender-${token}@example.com`, to: `Jörg <jörg-${token}@bücher.example>`, subject: `auto utf8 ${token}`, text: 'Grüße' }),
+    );
+    const [d] = await delivered(token);
+    expect(client.record.lines('S').some((l) => /^250[ -]SMTPUTF8$/.test(l))).toBe(true);
+    expect(client.record.lines('C').find((l) => l.startsWith('MAIL'))).toMatch(/ SMTPUTF8$/);
+    expect(client.record.lines('C')).toContain(`RCPT TO:<jörg-${token}@xn--bcher-kva.example>`);
+    expect(info.accepted).toEqual([`jörg-${token}@xn--bcher-kva.example`]);
+    // What Postfix wrote to the Maildir: its trace headers name the UTF-8 recipient, the message keeps it raw.
+    expect(d!.deliveredTo).toBe(`jörg-${token}@xn--bcher-kva.example`);
+    expect(d!.received).toMatch(/with UTF8SMTP id/);
+    expect(d!.message.toString('utf8')).toMatch(new RegExp(`^To: .*\\n? <jörg-${token}@xn--bcher-kva\\.example>`, 'm'));
+    expect((await parseMail(d!.message)).text?.trimEnd()).toBe('Grüße');
   });
 });
 

@@ -193,9 +193,9 @@ describe('compose: envelope', () => {
     const p = await prepareMessage({ to: 'rcpt@bücher.example', text: 'x' }, { defaultFrom: 'Default <d@example.com>' });
     expect(p.envelope).toEqual({ from: 'd@example.com', to: ['rcpt@xn--bcher-kva.example'] });
   });
-  it('allows non-ASCII local parts only with smtpUtf8, and flags the message', async () => {
-    await expect(prepareMessage({ ...base, to: 'jöhn@example.com' })).rejects.toThrow(/to: non-ASCII local part .* needs SMTPUTF8/);
-    const p = await prepareMessage({ ...base, to: 'jöhn@example.com' }, { smtpUtf8: true });
+  it('composes non-ASCII local parts by default and flags the message; smtpUtf8: false refuses them', async () => {
+    await expect(prepareMessage({ ...base, to: 'jöhn@example.com' }, { smtpUtf8: false })).rejects.toThrow(/to: non-ASCII local part .* needs SMTPUTF8/);
+    const p = await prepareMessage({ ...base, to: 'jöhn@example.com' });
     expect(p.needsSmtpUtf8).toBe(true);
     expect(p.eightBit).toBe(true);
     expect(p.envelope.to).toEqual(['jöhn@example.com']);

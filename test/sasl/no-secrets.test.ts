@@ -11,6 +11,7 @@ import { PlainMechanism } from '../../src/sasl/plain.js';
 import { ScramSha256Mechanism } from '../../src/sasl/scram-sha-256.js';
 import { selectMechanism } from '../../src/sasl/select.js';
 import { XOAuth2Mechanism } from '../../src/sasl/xoauth2.js';
+import { OAuthBearerMechanism } from '../../src/sasl/oauthbearer.js';
 
 const PASS = 'Hunter2-Sëcret-Pass';
 const TOKEN = 'ya29.T0KEN-very-secret-value';
@@ -24,6 +25,7 @@ const forbidden = [
   b64(TOKEN),
   b64(`\0u\0${PASS}`),
   b64(`user=u\x01auth=Bearer ${TOKEN}\x01\x01`),
+  b64(`n,a=u,\x01host=h\x01port=587\x01auth=Bearer ${TOKEN}\x01\x01`),
   'Hunter2', // any recognisable fragment
   'T0KEN',
 ];
@@ -96,6 +98,13 @@ describe('no secret in any error', () => {
       await m.next(tokenEcho);
     });
     add('XOAUTH2 JSON echo', () => new XOAuth2Mechanism({ user: 'u', accessToken: TOKEN }), async (m) => {
+      await m.start();
+      await m.next(b(JSON.stringify({ status: TOKEN, schemes: b64(TOKEN), scope: 'x' })));
+      await m.next(tokenEcho);
+    });
+    add('OAUTHBEARER control char', () => new OAuthBearerMechanism({ user: 'u', accessToken: `${TOKEN}\x01` }), async (m) => m.start());
+    add('OAUTHBEARER provider throws', () => new OAuthBearerMechanism({ user: 'u', getAccessToken: async () => { throw new Error('nope'); } }), async (m) => m.start());
+    add('OAUTHBEARER JSON echo then again', () => new OAuthBearerMechanism({ user: 'u', accessToken: TOKEN }, { host: 'h', port: 587 }), async (m) => {
       await m.start();
       await m.next(b(JSON.stringify({ status: TOKEN, schemes: b64(TOKEN), scope: 'x' })));
       await m.next(tokenEcho);

@@ -17,7 +17,7 @@ const transport: Every<TransportConfig> = {
   guards: true, rateLimit: true, smtpUtf8: true, onTranscript: true, proxy: true, proxyTls: true,
   connector: true, resolver: true, dkim: true,
 };
-const auth: Every<AuthOptions> = { user: true, pass: true, method: true, accessToken: true, getAccessToken: true };
+const auth: Every<AuthOptions> = { user: true, pass: true, method: true, accessToken: true, getAccessToken: true, oauth2: true };
 const guards: Every<GuardConfig> = {
   publicAddressesOnly: true, allowPort25: true, maxMessageBytes: true, maxBodyBytes: true, maxCustomHeaders: true,
   fileAccess: true, urlAccess: true,

@@ -1,0 +1,116 @@
+#!/usr/bin/env bash
+# oauth-up.sh - Dovecot's submission server with OAUTHBEARER and XOAUTH2 for test/interop/oauth.test.ts,
+# as a private Dovecot instance (its own instance_name, base_dir, config and logs under $D).
+#
+#   MW_OAUTH_PORT     5726    SMTP submission on 127.0.0.1, plaintext (loopback: bearer tokens allowed)
+#   MW_OAUTH_KEY      base64  the HS256 key Dovecot validates tokens with (oauth2 passdb, local validation)
+#   tokens:           JWTs signed with that key; Dovecot checks signature and exp, the user is "sub"
+#
+# Accepted mail is relayed to the interop Postfix on 127.0.0.1:5525 (which stores everything in its
+# Maildir): Dovecot connects nowhere else and resolves nothing (no tokeninfo or introspection URL).
+set -euo pipefail
+umask 022
+: "${D:?D must be set (servers-up.sh exports it)}"
+P_OAUTH=${MW_OAUTH_PORT:-5726}
+P_RELAY=${MW_PORT_POSTFIX:-5525}
+MAIL_USER=${MW_MAIL_USER:-nobody}
+DL=$D/etc/dovecot-oauth
+RUN=$D/run/dovecot-oauth
+say() { printf '[oauth-up] %s\n' "$*" >&2; }
+die() { printf '[oauth-up] ERROR: %s\n' "$*" >&2; exit 1; }
+[ "$(id -u)" = 0 ] || die "run as root"
+
+if [ "$(dpkg-query -W -f='${Status}' dovecot-submissiond 2>/dev/null)" != "install ok installed" ]; then
+  export DEBIAN_FRONTEND=noninteractive
+  sim=$(apt-get -s install --no-install-recommends dovecot-submissiond 2>&1) || { apt-get update -q >/dev/null 2>&1; sim=$(apt-get -s install --no-install-recommends dovecot-submissiond 2>&1); }
+  if grep -q '^Remv' <<<"$sim"; then die "installing dovecot-submissiond would remove packages: $(grep '^Remv' <<<"$sim" | tr '\n' ' ')"; fi
+  say "installing dovecot-submissiond"
+  policy=""
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    policy=/usr/sbin/policy-rc.d
+    printf '#!/bin/sh\nexit 101\n' > $policy && chmod 755 $policy
+    trap 'rm -f $policy' EXIT
+  fi
+  apt-get install -y -q --no-install-recommends -o DPkg::Lock::Timeout=300 dovecot-submissiond >/dev/null 2>&1 || die "apt-get install dovecot-submissiond failed"
+  [ -n "$policy" ] && rm -f $policy
+  if [ -d /run/systemd/system ]; then systemctl disable --now dovecot.service >/dev/null 2>&1 || true; fi
+fi
+
+MAIL_UID=$(id -u "$MAIL_USER") MAIL_GID=$(id -g "$MAIL_USER")
+mkdir -p "$DL" "$D/log" "$D/var/dovecot-oauth"
+install -d -m 755 -o root -g root "$RUN"
+install -d -m 755 -o "$MAIL_UID" -g "$MAIL_GID" "$D/mail/oauth-home"
+
+# The HS256 key: made once, kept across restarts so a running test keeps its tokens valid.
+# Dovecot looks it up as /shared/<azp>/<alg>/<kid> in the dict; fs:posix maps that below keys/.
+if [ ! -s "$DL/key.b64" ]; then head -c 32 /dev/urandom | base64 -w0 > "$DL/key.b64"; fi
+install -d -m 755 "$DL/keys/default/HS256"
+install -m 644 "$DL/key.b64" "$DL/keys/default/HS256/default"
+
+cat > "$DL/oauth2.conf.ext" <<OAUTH
+introspection_mode = local
+local_validation_key_dict = fs:posix:prefix=$DL/keys/
+username_attribute = sub
+username_format = %Lu
+OAUTH
+
+new_conf=$(cat <<CONF
+# written by oauth-up.sh
+instance_name = mw-oauth
+base_dir = $RUN
+state_dir = $D/var/dovecot-oauth
+log_path = $D/log/dovecot-oauth.log
+protocols = submission
+listen = 127.0.0.1
+ssl = no
+disable_plaintext_auth = no
+auth_mechanisms = oauthbearer xoauth2
+hostname = oauth.test
+postmaster_address = postmaster@localhost
+submission_relay_host = 127.0.0.1
+submission_relay_port = $P_RELAY
+submission_relay_trusted = yes
+submission_relay_ssl = no
+mail_location = maildir:~/Maildir
+passdb {
+  driver = oauth2
+  mechanisms = oauthbearer xoauth2
+  args = $DL/oauth2.conf.ext
+}
+userdb {
+  driver = static
+  args = uid=$MAIL_UID gid=$MAIL_GID home=$D/mail/oauth-home
+}
+service submission-login {
+  inet_listener submission {
+    address = 127.0.0.1
+    port = $P_OAUTH
+  }
+}
+service anvil {
+  unix_listener anvil-auth-penalty {
+    mode = 0
+  }
+}
+CONF
+)
+changed=0
+if [ "$(cat "$DL/dovecot.conf" 2>/dev/null)" != "$new_conf" ]; then printf '%s\n' "$new_conf" > "$DL/dovecot.conf"; changed=1; fi
+
+pid=$(tr -dc 0-9 2>/dev/null < "$RUN/master.pid" || true)
+if [ -n "$pid" ] && [ "$(readlink "/proc/$pid/exe" 2>/dev/null)" = /usr/sbin/dovecot ]; then
+  [ $changed = 0 ] || { say "config changed, reloading"; dovecot -c "$DL/dovecot.conf" reload || die "dovecot (oauth) reload failed"; }
+else
+  (exec 3<>"/dev/tcp/127.0.0.1/$P_OAUTH") 2>/dev/null && die "127.0.0.1:$P_OAUTH is taken by another program"
+  say "starting dovecot (submission with OAUTHBEARER)"
+  dovecot -c "$DL/dovecot.conf" </dev/null >>"$D/log/dovecot-oauth.log" 2>&1 || die "dovecot (oauth) did not start (see $D/log/dovecot-oauth.log)"
+fi
+for _ in $(seq 50); do (exec 3<>"/dev/tcp/127.0.0.1/$P_OAUTH") 2>/dev/null && break; sleep 0.1; done
+(exec 3<>"/dev/tcp/127.0.0.1/$P_OAUTH") 2>/dev/null || die "nothing listens on 127.0.0.1:$P_OAUTH (see $D/log/dovecot-oauth.log)"
+
+cat > "$D/oauth.env" <<ENV
+# written by oauth-up.sh
+MW_OAUTH_PORT=$P_OAUTH
+MW_OAUTH_KEY=$(cat "$DL/key.b64")
+ENV
+say "submission with OAUTHBEARER/XOAUTH2 on 127.0.0.1:$P_OAUTH, relaying to 127.0.0.1:$P_RELAY"
