@@ -9,7 +9,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { createTransport, SmtpError, type TransportConfig } from '../../src/index.js';
-import { ModelServer, PASSWORD, USER } from './model-server.js';
+import { ModelServer, modelTarget } from './model-server.js';
 import { closedPort } from '../helpers/ports.js';
 import { within } from '../helpers/within.js';
 
@@ -24,10 +24,7 @@ describe('repro: failover to a fallback whose pool is idle (fresh send stalls)',
   it.skipIf(KNOWN_UNFIXED && !FORCE)('the second send fails over at once, not after idleTimeoutMs', async () => {
     await fallback.start();
     const target = (port: number): TransportConfig => ({
-      host: '127.0.0.1',
-      port,
-      security: 'none',
-      auth: { user: USER, pass: PASSWORD },
+      ...modelTarget(port),
       pool: { maxConnections: 1 }, // idleTimeoutMs: the default 30 s
       retry: { attempts: 1 },
     });

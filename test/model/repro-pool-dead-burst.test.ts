@@ -14,7 +14,7 @@
 import { describe, expect, it } from 'vitest';
 import { createTransport, SmtpError } from '../../src/index.js';
 import { defaultConnector } from '../../src/tls/connector.js';
-import { ModelServer, PASSWORD, USER } from './model-server.js';
+import { ModelServer, modelTarget } from './model-server.js';
 import { closedPort } from '../helpers/ports.js';
 import { within } from '../helpers/within.js';
 
@@ -50,10 +50,7 @@ describe('repro: a burst to a dead server (issue 14, pool)', () => {
     await server.start();
     try {
       const transport = createTransport({
-        host: '127.0.0.1',
-        port: server.port,
-        security: 'none',
-        auth: { user: USER, pass: PASSWORD },
+        ...modelTarget(server.port),
         pool: { maxConnections: 1, pipelineDepth: 1 },
         retry: { attempts: 1 },
         // A slow network: the TCP connect starts 30 ms late, so the abort (at 5 ms) lands while it opens.
