@@ -17,14 +17,10 @@ PORT=${MW_PORT_POSTFIX_PIPELINING:-5528}
 PORT_DATA=${MW_PORT_POSTFIX_PIPELINING_DATA:-5529}
 MAIL_USER=${MW_MAIL_USER:-nobody}
 NAME=postfix-pipelining
-S=$D/$NAME
-PF=$S/etc
 say() { printf '[postfix-pipelining-up] %s\n' "$*" >&2; }
 die() { say "ERROR: $*"; exit 1; }
-[ "$(id -u)" = 0 ] || die "run as root"
-command -v postfix >/dev/null || die "postfix is not installed (servers-up.sh installs it)"
+postfix_instance_init
 postconf -d smtpd_forbid_unauth_pipelining >/dev/null 2>&1 || die "this Postfix has no smtpd_forbid_unauth_pipelining"
-MAIL_UID=$(id -u "$MAIL_USER") MAIL_GID=$(id -g "$MAIL_USER")
 
 postfix_instance_dirs
 

@@ -17,15 +17,11 @@ P_REJECT=${MW_PORT_POSTFIX_REJECT:-5526}
 P_NORMALIZE=${MW_PORT_POSTFIX_NORMALIZE:-5527}
 MAIL_USER=${MW_MAIL_USER:-nobody}
 NAME=postfix-strict
-S=$D/$NAME
-PF=$S/etc
 say() { printf '[postfix-strict-up] %s\n' "$*" >&2; }
 die() { say "ERROR: $*"; exit 1; }
-[ "$(id -u)" = 0 ] || die "run as root"
-command -v postfix >/dev/null || die "postfix is not installed (servers-up.sh installs it)"
+postfix_instance_init
 postconf -d smtpd_forbid_bare_newline >/dev/null 2>&1 || die "this Postfix has no smtpd_forbid_bare_newline (needs 3.7.10+)"
 [ -s "$D/tls/server.crt" ] || die "no $D/tls/server.crt: run servers-up.sh"
-MAIL_UID=$(id -u "$MAIL_USER") MAIL_GID=$(id -g "$MAIL_USER")
 
 postfix_instance_dirs
 

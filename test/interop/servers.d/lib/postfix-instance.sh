@@ -3,8 +3,19 @@
 # master.cf, and start-or-reload-then-wait. Sourced, not run; the instance keeps only its own ports and
 # the settings that are its point. servers-up.sh keeps its own copy (that file is not edited from here).
 #
-# The caller sets, before using it: D, NAME (e.g. postfix-strict), S=$D/$NAME, PF=$S/etc, MAIL_UID,
-# MAIL_GID, and say/die. Every file lives under $S, $D/log/$NAME.* and $D/mail/$NAME/.
+# The caller sets D, NAME (e.g. postfix-strict) and MAIL_USER, defines say/die, then calls
+# postfix_instance_init, which sets S, PF, MAIL_UID and MAIL_GID. Every file lives under $S,
+# $D/log/$NAME.* and $D/mail/$NAME/.
+
+# Refuses to go on unless root with Postfix installed; names the instance's directories and mail owner.
+postfix_instance_init() {
+  [ "$(id -u)" = 0 ] || die "run as root"
+  command -v postfix >/dev/null || die "postfix is not installed (servers-up.sh installs it)"
+  S=$D/$NAME
+  PF=$S/etc
+  MAIL_UID=$(id -u "$MAIL_USER")
+  MAIL_GID=$(id -g "$MAIL_USER")
+}
 
 listening() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
