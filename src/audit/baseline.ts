@@ -6,7 +6,7 @@
  */
 import type { AuditContext, Baseline } from './context.js';
 import { formatReply } from '../protocol/reply.js';
-import { tlsSummary } from './tls-summary.js';
+import { tlsSummary } from '../tls/summary.js';
 
 export async function takeBaseline(ctx: AuditContext): Promise<Baseline> {
   const first: string[] = [];

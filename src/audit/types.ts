@@ -1,5 +1,6 @@
 /** What auditServer() takes and returns (the contract of `mailwire audit`). */
 import type { TlsSettings } from '../tls/policy.js';
+import type { TlsCertificateSummary } from '../tls/summary.js';
 import type { AuditSecurity } from './raw-session.js';
 
 export type { AuditSecurity } from './raw-session.js';
@@ -62,7 +63,7 @@ export interface AuditTls {
   cipher?: string;
   authorized?: boolean;
   authorizationError?: string;
-  certificate?: { subject: string; issuer: string; validFrom: string; validTo: string; daysLeft: number; fingerprint256: string };
+  certificate?: TlsCertificateSummary;
   /** Old protocol versions tried and whether the server took them. */
   legacy?: Record<string, 'accepted' | 'refused' | 'untested'>;
 }

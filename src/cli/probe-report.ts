@@ -1,5 +1,6 @@
 /** What `mailwire probe` found: the report runProbe builds and the printers and warnings read. */
 import type { TranscriptHook } from '../connection/transcript.js';
+import type { TlsCertificateSummary } from '../tls/summary.js';
 
 export type ProbeSecurity = 'starttls' | 'tls' | 'none';
 
@@ -29,7 +30,7 @@ export interface ProbeTls {
   cipher: string;
   authorized: boolean;
   authorizationError?: string;
-  certificate?: { subject: string; issuer: string; validFrom: string; validTo: string; daysLeft: number; fingerprint256: string };
+  certificate?: TlsCertificateSummary;
 }
 
 export interface ProbeReport {

@@ -10,10 +10,10 @@ import { SmtpConnection } from '../connection/smtp-connection.js';
 import type { TranscriptHook } from '../connection/transcript.js';
 import type { Capabilities } from '../protocol/capabilities.js';
 import { formatReply } from '../protocol/reply.js';
-import type { TlsInfo } from '../tls/upgrade.js';
+import { tlsSummary } from '../tls/summary.js';
 import { SmtpError } from '../errors.js';
 import { probeWarnings } from './probe-warnings.js';
-import type { OfferedFeatures, ProbeOptions, ProbeReport, ProbeTls } from './probe-report.js';
+import type { OfferedFeatures, ProbeOptions, ProbeReport } from './probe-report.js';
 
 export type { OfferedFeatures, ProbeOptions, ProbeReport, ProbeSecurity, ProbeTls } from './probe-report.js';
 
@@ -37,7 +37,7 @@ export async function runProbe(options: ProbeOptions, now: Date = new Date()): P
     const greeting = await conn.connect();
     report.greeting = formatReply(greeting);
     if (conn.remoteAddress !== undefined) report.address = conn.remoteAddress;
-    if (conn.tlsInfo) report.tls = tlsReport(conn.tlsInfo, now);
+    if (conn.tlsInfo) report.tls = tlsSummary(conn.tlsInfo, now);
     let t = performance.now();
     const first = await conn.ehlo();
     report.timings.ehloMs = round(performance.now() - t);
@@ -45,7 +45,7 @@ export async function runProbe(options: ProbeOptions, now: Date = new Date()): P
     else report.before = features(first);
     if (options.security === 'starttls' && first.starttls) {
       const upgraded = await conn.startTls();
-      if (conn.tlsInfo) report.tls = tlsReport(conn.tlsInfo, now);
+      if (conn.tlsInfo) report.tls = tlsSummary(conn.tlsInfo, now);
       report.after = features(upgraded);
     }
     t = performance.now();
@@ -57,7 +57,7 @@ export async function runProbe(options: ProbeOptions, now: Date = new Date()): P
     const failure = SmtpError.from(error, { code: 'EPROTOCOL', phase: 'connect' });
     report.error = { code: failure.code, message: failure.message.replace(/\s*\n\s*/g, ' ').trim(), phase: failure.phase };
     // Even a failed STARTTLS may have told us which certificate was offered.
-    if (!report.tls && conn.tlsInfo) report.tls = tlsReport(conn.tlsInfo, now);
+    if (!report.tls && conn.tlsInfo) report.tls = tlsSummary(conn.tlsInfo, now);
   } finally {
     conn.close();
     copyTimings(report, conn);
@@ -73,35 +73,11 @@ function features(caps: Capabilities): OfferedFeatures {
   return out;
 }
 
-function tlsReport(info: TlsInfo, now: Date): ProbeTls {
-  const out: ProbeTls = { protocol: info.protocol, cipher: info.cipher, authorized: info.authorized };
-  if (info.authorizationError !== undefined) out.authorizationError = info.authorizationError;
-  const cert = info.peerCertificate;
-  if (cert) {
-    const expires = Date.parse(cert.validTo);
-    out.certificate = {
-      subject: cert.subject,
-      issuer: cert.issuer,
-      validFrom: isoDate(cert.validFrom),
-      validTo: isoDate(cert.validTo),
-      daysLeft: Number.isNaN(expires) ? 0 : Math.floor((expires - now.getTime()) / 86_400_000),
-      fingerprint256: cert.fingerprint256,
-    };
-  }
-  return out;
-}
-
 function copyTimings(report: ProbeReport, conn: SmtpConnection): void {
   const t = conn.timings;
   if (t.connectMs !== undefined) report.timings.connectMs = round(t.connectMs);
   if (t.greetingMs !== undefined) report.timings.greetingMs = round(t.greetingMs);
   if (t.tlsMs !== undefined) report.timings.tlsMs = round(t.tlsMs);
-}
-
-/** node's "Jan  1 00:00:00 2100 GMT" -> "2100-01-01T00:00:00Z"; unparseable dates are kept as they are. */
-function isoDate(text: string): string {
-  const time = Date.parse(text);
-  return Number.isNaN(time) ? text : new Date(time).toISOString().replace('.000Z', 'Z');
 }
 
 function round(ms: number): number {

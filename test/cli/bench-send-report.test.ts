@@ -1,22 +1,13 @@
 /** bench and send say which security mode they used; bench counts sessions that never opened as errors. */
 import { afterEach, describe, expect, it } from 'vitest';
-import net from 'node:net';
 import { startSink } from '../../src/sink/index.js';
 import { runInProcess } from './in-process.js';
+import { closedPort } from '../helpers/ports.js';
 
 const cleanups: Array<() => Promise<unknown>> = [];
 afterEach(async () => {
   for (const fn of cleanups.splice(0).reverse()) await fn();
 });
-
-/** A loopback port with nothing listening on it. */
-async function closedPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as net.AddressInfo).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 describe('mailwire bench', () => {
   it('when every session fails to open, errors are not "none"', async () => {

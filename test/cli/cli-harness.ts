@@ -176,11 +176,4 @@ export function startCliSink(built: Built, args: string[]): Promise<CliSink> {
 }
 
 /** A loopback port with nothing listening on it (bound, then closed). */
-export async function closedPort(): Promise<number> {
-  const net = await import('node:net');
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
+export { closedPort } from '../helpers/ports.js';

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { SMTPServer } from 'smtp-server';
 import { SmtpConnection } from '../../src/connection/smtp-connection.js';
 import { createTransport } from '../../src/transport/transport.js';
-import { scriptedServer, type ScriptedServer, type Step } from '../helpers/scripted-server.js';
+import { pipelinedToDot, scriptedServer, type ScriptedServer, type Step } from '../helpers/scripted-server.js';
 import { rejection } from '../helpers/expect-error.js';
 
 const servers: ScriptedServer[] = [];
@@ -23,6 +23,7 @@ async function scripted(...scripts: Step[][]): Promise<ScriptedServer> {
 }
 
 const CLIENT = 'client.test';
+const MAIL = 'MAIL FROM:<a@example.com>';
 const lhlo = (caps: string[]): Step[] => {
   const lines = ['lmtp.test', ...caps];
   return [{ s: '220 lmtp.test LMTP ready' }, { c: `LHLO ${CLIENT}` }, ...lines.map((l, i) => ({ s: `250${i === lines.length - 1 ? ' ' : '-'}${l}` }))];
@@ -72,15 +73,7 @@ describe('LMTP transactions (scripted)', () => {
   it('every recipient refused after the dot: EENVELOPE with each refusal, nothing delivered, the session stays usable', async () => {
     const server = await scripted([
       ...lhlo(['PIPELINING']),
-      { c: 'MAIL FROM:<a@example.com>' },
-      { c: 'RCPT TO:<x@example.com>' },
-      { c: 'RCPT TO:<y@example.com>' },
-      { c: 'DATA' },
-      { s: '250 ok' },
-      { s: '250 ok' },
-      { s: '250 ok' },
-      { s: '354 go' },
-      { data: true },
+      ...pipelinedToDot(MAIL, ['x@example.com', 'y@example.com']),
       { s: '452 4.2.2 <x@example.com> Mailbox is full' },
       { s: '552 5.2.2 <y@example.com> Quota exceeded' },
       { c: 'NOOP' },
@@ -101,15 +94,7 @@ describe('LMTP transactions (scripted)', () => {
   it('two messages pipelined on one connection: each gets its own per-recipient replies', async () => {
     const server = await scripted([
       ...lhlo(['PIPELINING']),
-      { c: 'MAIL FROM:<a@example.com>' },
-      { c: 'RCPT TO:<p@example.com>' },
-      { c: 'RCPT TO:<q@example.com>' },
-      { c: 'DATA' },
-      { s: '250 ok' },
-      { s: '250 ok' },
-      { s: '250 ok' },
-      { s: '354 go' },
-      { data: true },
+      ...pipelinedToDot(MAIL, ['p@example.com', 'q@example.com']),
       // The second envelope follows the first dot before its replies (PIPELINING allows it).
       { c: 'MAIL FROM:<a@example.com>' },
       { c: 'RCPT TO:<r@example.com>' },
@@ -171,15 +156,7 @@ describe('LMTP transactions (scripted)', () => {
   it('the connection dies between two recipient replies: delivery unknown, the one already answered is named', async () => {
     const server = await scripted([
       ...lhlo(['PIPELINING']),
-      { c: 'MAIL FROM:<a@example.com>' },
-      { c: 'RCPT TO:<p@example.com>' },
-      { c: 'RCPT TO:<q@example.com>' },
-      { c: 'DATA' },
-      { s: '250 ok' },
-      { s: '250 ok' },
-      { s: '250 ok' },
-      { s: '354 go' },
-      { data: true },
+      ...pipelinedToDot(MAIL, ['p@example.com', 'q@example.com']),
       { s: '250 p saved' },
       { close: true },
     ]);

@@ -3,16 +3,16 @@
  * the temporary file a caller's stream is spooled to (private, removed on success, failure and abort).
  * Whether the signatures verify is shown by dkimpy in test/interop/dkim.test.ts.
  */
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { createTransport } from '../../src/transport/transport.js';
 import { defaultConnector, type Connector } from '../../src/tls/connector.js';
 import { rejection } from '../helpers/expect-error.js';
 import { startSmtpServerPeer, type SmtpServerPeer } from '../helpers/smtp-server-peer.js';
 import { ed25519Key, rsaKey } from './keys.js';
+import { useOwnTmpdir } from '../helpers/own-tmpdir.js';
 
 const rsa = rsaKey();
 const ed = ed25519Key();
@@ -22,16 +22,9 @@ const dual = [
 ];
 
 // The spool goes to os.tmpdir(), which follows TMPDIR: a directory of our own shows exactly what is left.
-const ownTmp = mkdtempSync(join(tmpdir(), 'mw-dkim-test-'));
-const savedTmp = process.env.TMPDIR;
-beforeAll(() => {
-  process.env.TMPDIR = ownTmp;
-});
-afterAll(() => {
-  process.env.TMPDIR = savedTmp;
-  rmSync(ownTmp, { recursive: true, force: true });
-});
-const spools = (): string[] => readdirSync(ownTmp).filter((n) => n.startsWith('mailwire-dkim-'));
+const tmp = useOwnTmpdir('mw-dkim-test-');
+const ownTmp = tmp.dir;
+const spools = (): string[] => tmp.entries('mailwire-dkim-');
 
 let peer: SmtpServerPeer | undefined;
 afterEach(async () => {

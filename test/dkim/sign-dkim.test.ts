@@ -1,27 +1,20 @@
 /** signDkim for sendRaw users: a Buffer in, a Buffer out; a Readable in, a Readable over a private spool file out. */
-import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { signDkim } from '../../src/index.js';
 import { rejection } from '../helpers/expect-error.js';
 import { ed25519Key } from './keys.js';
+import { useOwnTmpdir } from '../helpers/own-tmpdir.js';
 
 const ed = ed25519Key();
 const dkim = { domain: 'example.com', selector: 'ed', privateKey: ed.pem };
 const raw = Buffer.from('From: a@example.com\r\nTo: b@example.net\r\nSubject: s\r\n\r\nbody\r\n');
 
-const ownTmp = mkdtempSync(join(tmpdir(), 'mw-dkim-raw-'));
-const savedTmp = process.env.TMPDIR;
-beforeAll(() => {
-  process.env.TMPDIR = ownTmp;
-});
-afterAll(() => {
-  process.env.TMPDIR = savedTmp;
-  rmSync(ownTmp, { recursive: true, force: true });
-});
-const spools = (): string[] => readdirSync(ownTmp).filter((n) => n.startsWith('mailwire-dkim-'));
+const tmp = useOwnTmpdir('mw-dkim-raw-');
+const ownTmp = tmp.dir;
+const spools = (): string[] => tmp.entries('mailwire-dkim-');
 const read = async (r: Readable): Promise<Buffer> => {
   const parts: Buffer[] = [];
   for await (const c of r) parts.push(c as Buffer);

@@ -247,9 +247,17 @@ export function greetAndEhlo(clientName: string, capabilities: string[]): Step[]
 }
 
 /**
- * A pipelined envelope from a@example.com to b@example.com, accepted, and the body up to its final dot
- * (the reply to the dot is the caller's). `mail` is the MAIL line to expect, e.g. with BODY=8BITMIME.
+ * A pipelined envelope from a@example.com to b@example.com (or to `recipients`), accepted, and the body up
+ * to its final dot (the reply to the dot is the caller's). `mail` is the MAIL line to expect, e.g. with
+ * BODY=8BITMIME.
  */
-export function pipelinedToDot(mail: string | RegExp = 'MAIL FROM:<a@example.com>'): Step[] {
-  return [{ c: mail }, { c: 'RCPT TO:<b@example.com>' }, { c: 'DATA' }, { s: '250 ok' }, { s: '250 ok' }, { s: '354 go' }, { data: true }];
+export function pipelinedToDot(mail: string | RegExp = 'MAIL FROM:<a@example.com>', recipients: string[] = ['b@example.com']): Step[] {
+  return [
+    { c: mail },
+    ...recipients.map((address): Step => ({ c: `RCPT TO:<${address}>` })),
+    { c: 'DATA' },
+    ...[mail, ...recipients].map((): Step => ({ s: '250 ok' })),
+    { s: '354 go' },
+    { data: true },
+  ];
 }

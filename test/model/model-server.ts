@@ -40,6 +40,11 @@ export interface Received {
 export const PASSWORD = 'model-pass-Secret7';
 export const USER = 'model-user';
 
+/** How a transport reaches a model server on `port`: loopback, plaintext, its one account. */
+export function modelTarget(port: number): { host: string; port: number; security: 'none'; auth: { user: string; pass: string } } {
+  return { host: '127.0.0.1', port, security: 'none', auth: { user: USER, pass: PASSWORD } };
+}
+
 export class ModelServer {
   behaviour: Behaviour = { fault: { kind: 'ok' }, delayMs: 0 };
   extensions: Extensions = 'pipelining';

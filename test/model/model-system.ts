@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import { createTransport, SmtpError, type SendInfo, type SmtpTransport, type TransportConfig } from '../../src/index.js';
-import { ModelServer, PASSWORD, USER, type Extensions } from './model-server.js';
+import { ModelServer, modelTarget, type Extensions } from './model-server.js';
 import { defaultConnector } from '../../src/tls/connector.js';
 import type { Connector } from '../../src/index.js';
 
@@ -107,12 +107,9 @@ export class ModelSystem {
       }
     };
     const one = (server: ModelServer): TransportConfig => ({
-      host: '127.0.0.1',
+      ...modelTarget(server.port),
       connector: counting(this.servers.indexOf(server)),
-      port: server.port,
-      security: 'none',
       clientName: 'model.test',
-      auth: { user: USER, pass: PASSWORD },
       pool: {
         maxConnections: config.poolSize,
         pipelineDepth: config.pipelineDepth,

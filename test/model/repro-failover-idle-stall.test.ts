@@ -7,29 +7,15 @@
  *
  * Skipped until fixed (set KNOWN_UNFIXED false then); MAILWIRE_MODEL_FORCE=1 runs it.
  */
-import net from 'node:net';
-import { once } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createTransport, SmtpError, type TransportConfig } from '../../src/index.js';
-import { ModelServer, PASSWORD, USER } from './model-server.js';
+import { ModelServer, modelTarget } from './model-server.js';
+import { closedPort } from '../helpers/ports.js';
+import { within } from '../helpers/within.js';
 
 /** Set false once a fresh send no longer waits for an idle connection to time out. */
 const KNOWN_UNFIXED = false;
 const FORCE = process.env.MAILWIRE_MODEL_FORCE === '1';
-
-async function deadPort(): Promise<number> {
-  const server = net.createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
-function within<T>(promise: Promise<T>, ms: number): Promise<T | 'pending'> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<'pending'>((resolve) => (timer = setTimeout(() => resolve('pending'), ms)));
-  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
-}
 
 const fallback = new ModelServer();
 afterEach(() => fallback.stop());
@@ -38,14 +24,11 @@ describe('repro: failover to a fallback whose pool is idle (fresh send stalls)',
   it.skipIf(KNOWN_UNFIXED && !FORCE)('the second send fails over at once, not after idleTimeoutMs', async () => {
     await fallback.start();
     const target = (port: number): TransportConfig => ({
-      host: '127.0.0.1',
-      port,
-      security: 'none',
-      auth: { user: USER, pass: PASSWORD },
+      ...modelTarget(port),
       pool: { maxConnections: 1 }, // idleTimeoutMs: the default 30 s
       retry: { attempts: 1 },
     });
-    const transport = createTransport([target(await deadPort()), target(fallback.port)]);
+    const transport = createTransport([target(await closedPort()), target(fallback.port)]);
     const send = (i: number): Promise<string> =>
       transport.send({ from: 'a@example.com', to: 'b@example.com', subject: `failover ${i}`, text: 'x' }).then(
         (info) => `sent via ${info.via.index}`,

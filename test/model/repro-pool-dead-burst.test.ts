@@ -11,36 +11,20 @@
  * Skipped until the pool fix is merged (same switch as transport-model.test.ts); run it with
  * MAILWIRE_MODEL_FORCE=1 to see it fail on code that has the bug.
  */
-import net from 'node:net';
-import { once } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { createTransport, SmtpError } from '../../src/index.js';
 import { defaultConnector } from '../../src/tls/connector.js';
-import { ModelServer, PASSWORD, USER } from './model-server.js';
+import { ModelServer, modelTarget } from './model-server.js';
+import { closedPort } from '../helpers/ports.js';
+import { within } from '../helpers/within.js';
 
 /** Set false once the pool fix (issue 14) is merged. */
 const KNOWN_UNFIXED = false;
 const FORCE = process.env.MAILWIRE_MODEL_FORCE === '1';
 
-/** A loopback port with nothing listening: a server that was just stopped. */
-async function deadPort(): Promise<number> {
-  const server = net.createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
-/** The promise's outcome, or 'pending' if it has not settled within `ms`. */
-function within<T>(promise: Promise<T>, ms: number): Promise<T | 'pending'> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<'pending'>((resolve) => (timer = setTimeout(() => resolve('pending'), ms)));
-  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
-}
-
 describe('repro: a burst to a dead server (issue 14, pool)', () => {
   it.skipIf(KNOWN_UNFIXED && !FORCE)('settles every send and close() resolves, pool of 1, 3 sends', async () => {
-    const port = await deadPort();
+    const port = await closedPort();
     const transport = createTransport({
       host: '127.0.0.1',
       port,
@@ -66,10 +50,7 @@ describe('repro: a burst to a dead server (issue 14, pool)', () => {
     await server.start();
     try {
       const transport = createTransport({
-        host: '127.0.0.1',
-        port: server.port,
-        security: 'none',
-        auth: { user: USER, pass: PASSWORD },
+        ...modelTarget(server.port),
         pool: { maxConnections: 1, pipelineDepth: 1 },
         retry: { attempts: 1 },
         // A slow network: the TCP connect starts 30 ms late, so the abort (at 5 ms) lands while it opens.

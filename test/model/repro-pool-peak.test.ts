@@ -9,7 +9,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { createTransport } from '../../src/index.js';
-import { ModelServer, PASSWORD, USER } from './model-server.js';
+import { ModelServer, modelTarget } from './model-server.js';
 
 /** Set false once a connection being closed politely counts towards maxConnections until it is closed. */
 const KNOWN_UNFIXED = false;
@@ -22,10 +22,7 @@ describe('repro: the pool stays within maxConnections while a connection QUITs',
   it.skipIf(KNOWN_UNFIXED && !FORCE)('idle timeout, then a send before the server answered QUIT: pool of 1', async () => {
     await server.start();
     const transport = createTransport({
-      host: '127.0.0.1',
-      port: server.port,
-      security: 'none',
-      auth: { user: USER, pass: PASSWORD },
+      ...modelTarget(server.port),
       pool: { maxConnections: 1, idleTimeoutMs: 20 },
     });
     const message = (i: number): { from: string; to: string; subject: string; text: string } => ({ from: 'a@example.com', to: 'b@example.com', subject: `peak ${i}`, text: 'x' });

@@ -9,20 +9,12 @@ import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createTransport, SmtpError, type SmtpTransport, type TransportConfig } from '../../src/index.js';
 import { startSmtpServerPeer } from '../helpers/smtp-server-peer.js';
+import { closedPort } from '../helpers/ports.js';
 
 const cleanups: Array<() => Promise<unknown>> = [];
 afterEach(async () => {
   for (const fn of cleanups.splice(0).reverse()) await fn().catch(() => undefined);
 });
-
-/** A port that was listening on 127.0.0.1 and is closed now: connections are refused. */
-async function deadPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((r) => server.close(() => r()));
-  return port;
-}
 
 /** A server that accepts and closes at once, before any greeting. */
 async function closingServer(): Promise<number> {
@@ -38,7 +30,7 @@ async function faultyConfig(fault: Fault): Promise<TransportConfig> {
   const base = { host: '127.0.0.1', retry: { attempts: 2, minDelayMs: 1, maxDelayMs: 2 } };
   switch (fault) {
     case 'refused':
-      return { ...base, port: await deadPort(), security: 'none' };
+      return { ...base, port: await closedPort(), security: 'none' };
     case 'closed after accept':
       return { ...base, port: await closingServer(), security: 'none' };
     case 'wrong password': {

@@ -9,6 +9,7 @@ import { SMTPServer } from 'smtp-server';
 import { createTransport, type SmtpTransport, type TransportConfig, type TransportEventMap } from '../../src/index.js';
 import { startSmtpServerPeer, type SmtpServerPeer } from '../helpers/smtp-server-peer.js';
 import { rejection } from '../helpers/expect-error.js';
+import { closedPort } from '../helpers/ports.js';
 
 const cleanups: Array<() => Promise<unknown>> = [];
 afterEach(async () => {
@@ -37,14 +38,6 @@ function transport(configs: TransportConfig[]): { t: SmtpTransport; failovers: A
   return { t, failovers };
 }
 
-async function deadPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((r) => server.close(() => r()));
-  return port;
-}
-
 /** smtp-server answering MAIL (or the message) with `code`: a 4xx is the server's trouble, a 5xx a refusal. */
 async function refusingServer(at: 'mail' | 'data', code: number): Promise<number> {
   const refuse = (callback: (error?: Error | null) => void): void => {
@@ -71,7 +64,7 @@ async function refusingServer(at: 'mail' | 'data', code: number): Promise<number
 describe('failover to the next configuration', () => {
   it('when the primary is unreachable', async () => {
     const { config, server } = await fallback();
-    const { t, failovers } = transport([{ host: '127.0.0.1', port: await deadPort(), security: 'none', retry: fastRetry }, config]);
+    const { t, failovers } = transport([{ host: '127.0.0.1', port: await closedPort(), security: 'none', retry: fastRetry }, config]);
     const info = await t.send(message);
     expect(info.via.index).toBe(1);
     expect(server.messages).toHaveLength(1);
@@ -163,7 +156,7 @@ describe('a burst with failover settles every send', () => {
   for (const primaryFault of ['refused', 'wrong password'] as const) {
     it(`300 sends, primary ${primaryFault}: every one delivered by the fallback, close() resolves`, async () => {
       let primary: TransportConfig;
-      if (primaryFault === 'refused') primary = { host: '127.0.0.1', port: await deadPort(), security: 'none', retry: fastRetry };
+      if (primaryFault === 'refused') primary = { host: '127.0.0.1', port: await closedPort(), security: 'none', retry: fastRetry };
       else {
         const p = await peer({ users: { tester: 'right' }, noStartTls: true, server: { allowInsecureAuth: true } });
         primary = { host: '127.0.0.1', port: p.port, security: 'none', allowInsecureAuth: true, auth: { user: 'tester', pass: 'wrong' }, retry: fastRetry };

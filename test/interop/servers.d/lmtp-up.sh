@@ -11,6 +11,8 @@
 # It delivers only to that Maildir: no lmtp_proxy, no submission relay, no sieve, so it never connects
 # or resolves anywhere. dovecot-lmtpd is installed under a policy-rc.d (no system service starts).
 set -euo pipefail
+# shellcheck source=lib/apt-install.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib/apt-install.sh"
 umask 022
 : "${D:?D must be set (servers-up.sh exports it)}"
 P_LMTP=${MW_LMTP_PORT:-5724}
@@ -22,21 +24,7 @@ say() { printf '[lmtp-up] %s\n' "$*" >&2; }
 die() { printf '[lmtp-up] ERROR: %s\n' "$*" >&2; exit 1; }
 [ "$(id -u)" = 0 ] || die "run as root"
 
-if [ "$(dpkg-query -W -f='${Status}' dovecot-lmtpd 2>/dev/null)" != "install ok installed" ]; then
-  export DEBIAN_FRONTEND=noninteractive
-  sim=$(apt-get -s install --no-install-recommends dovecot-lmtpd 2>&1) || { apt-get update -q >/dev/null 2>&1; sim=$(apt-get -s install --no-install-recommends dovecot-lmtpd 2>&1); }
-  if grep -q '^Remv' <<<"$sim"; then die "installing dovecot-lmtpd would remove packages: $(grep '^Remv' <<<"$sim" | tr '\n' ' ')"; fi
-  say "installing dovecot-lmtpd"
-  policy=""
-  if [ ! -e /usr/sbin/policy-rc.d ]; then
-    policy=/usr/sbin/policy-rc.d
-    printf '#!/bin/sh\nexit 101\n' > $policy && chmod 755 $policy
-    trap 'rm -f $policy' EXIT
-  fi
-  apt-get install -y -q --no-install-recommends -o DPkg::Lock::Timeout=300 dovecot-lmtpd >/dev/null 2>&1 || die "apt-get install dovecot-lmtpd failed"
-  [ -n "$policy" ] && rm -f $policy
-  if [ -d /run/systemd/system ]; then systemctl disable --now dovecot.service >/dev/null 2>&1 || true; fi
-fi
+install_without_services dovecot.service dovecot-lmtpd
 
 MAIL_UID=$(id -u "$MAIL_USER") MAIL_GID=$(id -g "$MAIL_USER")
 mkdir -p "$DL" "$D/log" "$D/var/dovecot-lmtp"

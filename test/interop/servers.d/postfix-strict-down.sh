@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # postfix-strict-down.sh - stop the strict Postfix instance that postfix-strict-up.sh started.
 set -uo pipefail
-D=${MW_INTEROP_DIR:-/tmp/mw-interop}
+D=${D:-${MW_INTEROP_DIR:-/tmp/mw-interop}}
 PF=$D/postfix-strict/etc
 rm -f "$D/postfix-strict.env"
 if [ -f "$PF/main.cf" ] && postfix -c "$PF" status >/dev/null 2>&1; then

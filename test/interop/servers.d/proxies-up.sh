@@ -18,6 +18,8 @@
 # SOCKS5 host name before it matches its rules, so without this a socks5h request would query DNS). Neither starts as a system service: installing runs under
 # a policy-rc.d that forbids it (as servers-up.sh does).
 set -euo pipefail
+# shellcheck source=lib/apt-install.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib/apt-install.sh"
 umask 022
 : "${D:?D must be set (servers-up.sh exports it)}"
 P_SOCKS=${MW_PROXY_SOCKS:-5180}
@@ -33,26 +35,7 @@ die() { printf '[proxies-up] ERROR: %s\n' "$*" >&2; exit 1; }
 [ "$(id -u)" = 0 ] || die "run as root"
 
 # ---- packages (check first that installing removes nothing) ------------------------------------------
-PKGS=(dante-server tinyproxy)
-missing=()
-for p in "${PKGS[@]}"; do
-  [ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null)" = "install ok installed" ] || missing+=("$p")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-  export DEBIAN_FRONTEND=noninteractive
-  sim=$(apt-get -s install --no-install-recommends "${missing[@]}" 2>&1) || { apt-get update -q >/dev/null 2>&1; sim=$(apt-get -s install --no-install-recommends "${missing[@]}" 2>&1); }
-  if grep -q '^Remv' <<<"$sim"; then die "installing ${missing[*]} would remove packages: $(grep '^Remv' <<<"$sim" | tr '\n' ' ')"; fi
-  say "installing ${missing[*]}"
-  policy=""
-  if [ ! -e /usr/sbin/policy-rc.d ]; then
-    policy=/usr/sbin/policy-rc.d
-    printf '#!/bin/sh\nexit 101\n' > $policy && chmod 755 $policy
-    trap 'rm -f $policy' EXIT
-  fi
-  apt-get install -y -q --no-install-recommends -o DPkg::Lock::Timeout=300 "${missing[@]}" >/dev/null 2>&1 || die "apt-get install ${missing[*]} failed"
-  [ -n "$policy" ] && rm -f $policy
-  if [ -d /run/systemd/system ]; then systemctl disable --now danted.service tinyproxy.service >/dev/null 2>&1 || true; fi
-fi
+install_without_services "danted.service tinyproxy.service" dante-server tinyproxy
 
 # ---- the proxy user (Dante checks system users) ------------------------------------------------------
 if ! id -u "$PROXY_USER" >/dev/null 2>&1; then
