@@ -9,6 +9,8 @@
 # Accepted mail is relayed to the interop Postfix on 127.0.0.1:5525 (which stores everything in its
 # Maildir): Dovecot connects nowhere else and resolves nothing (no tokeninfo or introspection URL).
 set -euo pipefail
+# shellcheck source=lib/apt-install.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib/apt-install.sh"
 umask 022
 : "${D:?D must be set (servers-up.sh exports it)}"
 P_OAUTH=${MW_OAUTH_PORT:-5726}
@@ -20,21 +22,7 @@ say() { printf '[oauth-up] %s\n' "$*" >&2; }
 die() { printf '[oauth-up] ERROR: %s\n' "$*" >&2; exit 1; }
 [ "$(id -u)" = 0 ] || die "run as root"
 
-if [ "$(dpkg-query -W -f='${Status}' dovecot-submissiond 2>/dev/null)" != "install ok installed" ]; then
-  export DEBIAN_FRONTEND=noninteractive
-  sim=$(apt-get -s install --no-install-recommends dovecot-submissiond 2>&1) || { apt-get update -q >/dev/null 2>&1; sim=$(apt-get -s install --no-install-recommends dovecot-submissiond 2>&1); }
-  if grep -q '^Remv' <<<"$sim"; then die "installing dovecot-submissiond would remove packages: $(grep '^Remv' <<<"$sim" | tr '\n' ' ')"; fi
-  say "installing dovecot-submissiond"
-  policy=""
-  if [ ! -e /usr/sbin/policy-rc.d ]; then
-    policy=/usr/sbin/policy-rc.d
-    printf '#!/bin/sh\nexit 101\n' > $policy && chmod 755 $policy
-    trap 'rm -f $policy' EXIT
-  fi
-  apt-get install -y -q --no-install-recommends -o DPkg::Lock::Timeout=300 dovecot-submissiond >/dev/null 2>&1 || die "apt-get install dovecot-submissiond failed"
-  [ -n "$policy" ] && rm -f $policy
-  if [ -d /run/systemd/system ]; then systemctl disable --now dovecot.service >/dev/null 2>&1 || true; fi
-fi
+install_without_services dovecot.service dovecot-submissiond
 
 MAIL_UID=$(id -u "$MAIL_USER") MAIL_GID=$(id -g "$MAIL_USER")
 mkdir -p "$DL" "$D/log" "$D/var/dovecot-oauth"
