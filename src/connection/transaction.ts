@@ -66,6 +66,10 @@ interface TransactionState {
   endCounted: boolean;
   /** Its envelope was written while an earlier message's end was still unanswered. */
   behindEnd: boolean;
+  /** Something of it (RSET, envelope) is on the wire: an abort can then only drop the session. */
+  wrote: boolean;
+  /** run() has returned or thrown. */
+  settled: boolean;
 }
 
 /** A message refused because it was pipelined behind another's end: it was never taken, so it goes again. */
@@ -179,28 +183,46 @@ export class TransactionRunner {
     this.#inFlight += 1;
     this.#ctx.onBusy(true);
     const signal = options.signal;
-    const state: TransactionState = { terminatorWritten: false, endCounted: false, behindEnd: false };
-    // Until the terminator is on the wire, an abort drops the session at once (a half-sent message must not
-    // be completed); after it, the outcome is reported as it is.
-    const onAbort = signal
-      ? (): void => {
-          if (state.terminatorWritten) return;
-          this.#ctx.channel.breakWith(new SmtpError('EABORT', 'The send was aborted before the message was complete', { phase: 'data', transient: false }));
-        }
-      : undefined;
+    const state: TransactionState = { terminatorWritten: false, endCounted: false, behindEnd: false, wrote: false, settled: false };
+    const onAbort = signal ? (): void => this.#abortMidway(state) : undefined;
     let listening = false;
     try {
       // Inside the try: if this throws (a caller's bogus signal), the finally still opens the gate.
       if (onAbort) signal?.addEventListener('abort', onAbort, { once: true });
       listening = onAbort !== undefined;
       return await this.#execute(previous, turn, envelope, body, { ...options, state });
+    } catch (error) {
+      // The session dropped for this send's abort tells the sends behind it "connection dropped" (they did
+      // nothing wrong and may go elsewhere); this send itself was aborted.
+      if (signal?.aborted && !state.terminatorWritten && !(SmtpError.is(error) && error.code === 'EABORT')) {
+        throw new SmtpError('EABORT', 'The send was aborted before the message was complete', { phase: SmtpError.is(error) ? error.phase : 'mail', transient: false, cause: error });
+      }
+      throw error;
     } finally {
+      state.settled = true;
       if (listening && onAbort) signal?.removeEventListener('abort', onAbort);
       this.#endAnswered(state);
       turn.gate.open(); // idempotent; makes sure nobody waits forever behind a failed transaction
       this.#inFlight -= 1;
       if (this.#inFlight === 0) this.#ctx.onBusy(false);
     }
+  }
+
+  /**
+   * An abort before this transaction's end is on the wire. With nothing of it written, its next check throws
+   * EABORT and nobody else is touched. Once its commands are out, the session can only be dropped (a half-sent
+   * message must not be completed), but not before the messages ahead of it have their answers: their ends
+   * are on the wire too, and dropping the session then would turn a message the server is taking into
+   * delivery 'unknown' for a caller who aborted nothing.
+   */
+  #abortMidway(state: TransactionState): void {
+    if (state.terminatorWritten || state.settled || !state.wrote) return;
+    const drop = (): void => {
+      if (!state.terminatorWritten && !state.settled) this.#ctx.channel.breakWith(droppedForAbort('mail'));
+    };
+    // This transaction's own end is not written, so every unanswered end belongs to one ahead of it.
+    if (this.#unansweredEnds === 0) drop();
+    else void this.#allEndsAnswered().then(drop);
   }
 
   async #execute(previous: Promise<void>, turn: Turn, envelope: Envelope, body: MessageBody, options: InternalOptions): Promise<SendResult> {
@@ -259,6 +281,7 @@ export class TransactionRunner {
     if (chunking && pipelining && info.bytes && info.bytes.byteLength <= ONE_FLIGHT_LIMIT) {
       return await this.#oneFlightBdat(early, reset, plan, info.bytes, options);
     }
+    options.state.wrote = true;
     // With PIPELINING the RSET leads the envelope's flight (RFC 2920 allows it anywhere in a group).
     if (reset && !pipelining) await this.#simple(reset, 'mail');
     const outcome = await this.#envelopeReplies(plan, pipelining, chunking ? '' : cmd.data(), pipelining ? reset : '', options.state.behindEnd);
@@ -481,6 +504,7 @@ export class TransactionRunner {
     transcript.client(commands);
     transcript.info(`<${bytes.byteLength} bytes of message content>`);
     throwIfAborted(options.signal, 'mail');
+    options.state.wrote = true;
     const replies = readAll(channel, count, 'mail', timeouts.commandMs, timeouts.dataMs);
     const ticket = this.#bdatWriting();
     this.#endWritten(options.state);
@@ -657,10 +681,14 @@ function readAll(channel: ReplyChannel, n: number, phase: SmtpPhase, timeoutMs: 
 
 function throwIfAborted(signal: AbortSignal | undefined, phase: SmtpPhase, channel?: ReplyChannel): void {
   if (!signal?.aborted) return;
-  const error = new SmtpError('EABORT', 'The send was aborted before the message was complete', { phase, transient: false });
   // Mid-transaction the only safe way out is to drop the session.
-  channel?.breakWith(error);
-  throw error;
+  channel?.breakWith(droppedForAbort(phase));
+  throw new SmtpError('EABORT', 'The send was aborted before the message was complete', { phase, transient: false });
+}
+
+/** What the sends queued behind an aborted one on its session see: a dropped connection, not an abort. */
+function droppedForAbort(phase: SmtpPhase): SmtpError {
+  return new SmtpError('ECONNECTION', 'The session was dropped: another send on it was aborted mid-transaction', { phase, transient: true });
 }
 
 function asSmtpError(error: unknown, phase: SmtpPhase): SmtpError {

@@ -1,0 +1,64 @@
+/**
+ * Aborting one send must not fail another. On a PIPELINING connection a second send's MAIL follows the
+ * first one's final dot; aborting that second send while the first waits for its final reply used to drop
+ * the whole session, and the first send, whose message the server was taking, failed with delivery
+ * 'unknown' (a caller that retries it sends it twice).
+ *
+ * The server is smtp-server, holding its reply to the end of the message until the test lets it go.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { SMTPServer } from 'smtp-server';
+import type { AddressInfo } from 'node:net';
+import { createTransport } from '../../src/index.js';
+
+const cleanups: Array<() => Promise<unknown>> = [];
+afterEach(async () => {
+  for (const fn of cleanups.splice(0).reverse()) await fn().catch(() => undefined);
+});
+
+describe('an aborted send behind another on the same connection', () => {
+  it('fails alone: the send ahead of it keeps its answer', async () => {
+    let release: (() => void) | undefined;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let bodyIn: (() => void) | undefined;
+    const firstBody = new Promise<void>((resolve) => (bodyIn = resolve));
+    const received: string[] = [];
+    const server = new SMTPServer({
+      logger: false,
+      disableReverseLookup: true,
+      authOptional: true,
+      disabledCommands: ['AUTH', 'STARTTLS'],
+      onData: (stream, session, callback) => {
+        const chunks: Buffer[] = [];
+        stream.on('data', (c: Buffer) => chunks.push(c));
+        stream.on('end', () => {
+          received.push(session.envelope.rcptTo.map((r) => r.address).join(','));
+          bodyIn?.();
+          // The first message's 250 waits for the test.
+          if (received.length === 1) void held.then(() => callback());
+          else callback();
+        });
+      },
+    });
+    server.on('error', () => undefined); // the client drops the session: the server's writes may fail
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    cleanups.push(() => new Promise<void>((r) => server.close(() => r())));
+    const port = (server.server.address() as AddressInfo).port;
+    const t = createTransport({ host: '127.0.0.1', port, security: 'none', pool: { maxConnections: 1 } });
+    cleanups.push(() => t.close());
+
+    const first = t.send({ from: 'a@example.com', to: 'first@example.com', text: 'one' });
+    await firstBody;
+    const controller = new AbortController();
+    const second = t.send({ from: 'a@example.com', to: 'second@example.com', text: 'two' }, { signal: controller.signal });
+    const secondOutcome = second.then(() => 'sent', (e: { code: string }) => e.code);
+    // smtp-server reads the pipelined MAIL only after the dot's reply; give the client time to write it.
+    await new Promise((r) => setTimeout(r, 100));
+    controller.abort();
+    await new Promise((r) => setTimeout(r, 50));
+    release?.();
+    const info = await first;
+    expect(info.accepted).toEqual(['first@example.com']);
+    expect(await secondOutcome).toBe('EABORT');
+  });
+});
