@@ -16,49 +16,78 @@ afterEach(async () => {
   for (const fn of cleanups.splice(0).reverse()) await fn().catch(() => undefined);
 });
 
+/** smtp-server that holds its reply to the first message's end until release() is called. */
+async function holdingServer(): Promise<{ port: number; received: string[]; firstBody: Promise<void>; release: () => void }> {
+  let release!: () => void;
+  const held = new Promise<void>((resolve) => (release = resolve));
+  let bodyIn!: () => void;
+  const firstBody = new Promise<void>((resolve) => (bodyIn = resolve));
+  const received: string[] = [];
+  const server = new SMTPServer({
+    logger: false,
+    disableReverseLookup: true,
+    authOptional: true,
+    disabledCommands: ['AUTH', 'STARTTLS'],
+    onData: (stream, session, callback) => {
+      stream.on('data', () => undefined);
+      stream.on('end', () => {
+        received.push(session.envelope.rcptTo.map((r) => r.address).join(','));
+        bodyIn();
+        // The first message's 250 waits for the test.
+        if (received.length === 1) void held.then(() => callback());
+        else callback();
+      });
+    },
+  });
+  server.on('error', () => undefined); // the client drops the session: the server's writes may fail
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  cleanups.push(() => new Promise<void>((r) => server.close(() => r())));
+  return { port: (server.server.address() as AddressInfo).port, received, firstBody, release };
+}
+
+const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const outcome = (p: Promise<unknown>) => p.then(() => 'sent', (e: { code: string }) => e.code);
+
 describe('an aborted send behind another on the same connection', () => {
   it('fails alone: the send ahead of it keeps its answer', async () => {
-    let release: (() => void) | undefined;
-    const held = new Promise<void>((resolve) => (release = resolve));
-    let bodyIn: (() => void) | undefined;
-    const firstBody = new Promise<void>((resolve) => (bodyIn = resolve));
-    const received: string[] = [];
-    const server = new SMTPServer({
-      logger: false,
-      disableReverseLookup: true,
-      authOptional: true,
-      disabledCommands: ['AUTH', 'STARTTLS'],
-      onData: (stream, session, callback) => {
-        const chunks: Buffer[] = [];
-        stream.on('data', (c: Buffer) => chunks.push(c));
-        stream.on('end', () => {
-          received.push(session.envelope.rcptTo.map((r) => r.address).join(','));
-          bodyIn?.();
-          // The first message's 250 waits for the test.
-          if (received.length === 1) void held.then(() => callback());
-          else callback();
-        });
-      },
-    });
-    server.on('error', () => undefined); // the client drops the session: the server's writes may fail
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-    cleanups.push(() => new Promise<void>((r) => server.close(() => r())));
-    const port = (server.server.address() as AddressInfo).port;
-    const t = createTransport({ host: '127.0.0.1', port, security: 'none', pool: { maxConnections: 1 } });
+    const server = await holdingServer();
+    const t = createTransport({ host: '127.0.0.1', port: server.port, security: 'none', pool: { maxConnections: 1 } });
     cleanups.push(() => t.close());
-
     const first = t.send({ from: 'a@example.com', to: 'first@example.com', text: 'one' });
-    await firstBody;
+    await server.firstBody;
     const controller = new AbortController();
-    const second = t.send({ from: 'a@example.com', to: 'second@example.com', text: 'two' }, { signal: controller.signal });
-    const secondOutcome = second.then(() => 'sent', (e: { code: string }) => e.code);
+    const second = outcome(t.send({ from: 'a@example.com', to: 'second@example.com', text: 'two' }, { signal: controller.signal }));
     // smtp-server reads the pipelined MAIL only after the dot's reply; give the client time to write it.
-    await new Promise((r) => setTimeout(r, 100));
+    await pause(100);
     controller.abort();
-    await new Promise((r) => setTimeout(r, 50));
-    release?.();
+    await pause(50);
+    server.release();
     const info = await first;
     expect(info.accepted).toEqual(['first@example.com']);
-    expect(await secondOutcome).toBe('EABORT');
+    expect(await second).toBe('EABORT');
+  });
+
+  it('a send queued behind the aborted one sees a dropped connection, is retried and delivered', async () => {
+    const server = await holdingServer();
+    const t = createTransport({
+      host: '127.0.0.1',
+      port: server.port,
+      security: 'none',
+      pool: { maxConnections: 1, pipelineDepth: 3 },
+      retry: { attempts: 2, minDelayMs: 1, maxDelayMs: 2 },
+    });
+    cleanups.push(() => t.close());
+    const first = outcome(t.send({ from: 'a@example.com', to: 'first@example.com', text: 'one' }));
+    await server.firstBody;
+    const controller = new AbortController();
+    const second = outcome(t.send({ from: 'a@example.com', to: 'second@example.com', text: 'two' }, { signal: controller.signal }));
+    const third = outcome(t.send({ from: 'a@example.com', to: 'third@example.com', text: 'three' }));
+    await pause(100);
+    controller.abort();
+    await pause(50);
+    server.release();
+    // Before, the third send failed with EABORT (the aborted send's error), though its caller aborted nothing.
+    expect([await first, await second, await third]).toEqual(['sent', 'EABORT', 'sent']);
+    expect(server.received).toEqual(['first@example.com', 'third@example.com']);
   });
 });
