@@ -70,6 +70,8 @@ interface TransactionState {
   wrote: boolean;
   /** run() has returned or thrown. */
   settled: boolean;
+  /** Set when it was aborted before its turn came: its own gate then opens only once this one has. */
+  turnPending: Promise<void> | undefined;
 }
 
 /** A message refused because it was pipelined behind another's end: it was never taken, so it goes again. */
@@ -183,7 +185,7 @@ export class TransactionRunner {
     this.#inFlight += 1;
     this.#ctx.onBusy(true);
     const signal = options.signal;
-    const state: TransactionState = { terminatorWritten: false, endCounted: false, behindEnd: false, wrote: false, settled: false };
+    const state: TransactionState = { terminatorWritten: false, endCounted: false, behindEnd: false, wrote: false, settled: false, turnPending: undefined };
     const onAbort = signal ? (): void => this.#abortMidway(state) : undefined;
     let listening = false;
     try {
@@ -202,7 +204,11 @@ export class TransactionRunner {
       state.settled = true;
       if (listening && onAbort) signal?.removeEventListener('abort', onAbort);
       this.#endAnswered(state);
-      turn.gate.open(); // idempotent; makes sure nobody waits forever behind a failed transaction
+      // Idempotent; makes sure nobody waits forever behind a failed transaction. One that left before its turn
+      // (aborted) must not let the next one write while the ones ahead of it are still writing.
+      const pending = state.turnPending;
+      if (pending === undefined) turn.gate.open();
+      else void pending.then(turn.gate.open);
       this.#inFlight -= 1;
       if (this.#inFlight === 0) this.#ctx.onBusy(false);
     }
@@ -228,9 +234,11 @@ export class TransactionRunner {
   async #execute(previous: Promise<void>, turn: Turn, envelope: Envelope, body: MessageBody, options: InternalOptions): Promise<SendResult> {
     const { channel } = this.#ctx;
     // Always a microtask, even behind an open gate: an abort signalled right after send() returns must still
-    // find the transaction unwritten (EABORT, nothing sent).
-    await previous;
-    if (channel.broken) throw rephase(channel.broken, 'mail');
+    // find the transaction unwritten (EABORT, nothing sent). An abort while waiting ends the wait: nothing of
+    // this transaction is written, so it leaves at once without touching the session.
+    if (options.signal === undefined) await previous;
+    else if (!(await turnOrAbort(previous, options.signal))) options.state.turnPending = previous;
+    if (channel.broken && options.state.turnPending === undefined) throw rephase(channel.broken, 'mail');
     throwIfAborted(options.signal, 'mail');
     const caps = this.#ctx.capabilities();
     const info = describeBody(body);
@@ -684,6 +692,19 @@ function throwIfAborted(signal: AbortSignal | undefined, phase: SmtpPhase, chann
   // Mid-transaction the only safe way out is to drop the session.
   channel?.breakWith(droppedForAbort(phase));
   throw new SmtpError('EABORT', 'The send was aborted before the message was complete', { phase, transient: false });
+}
+
+/** True once `previous` resolves, false if `signal` fires first (or had fired). */
+function turnOrAbort(previous: Promise<void>, signal: AbortSignal): Promise<boolean> {
+  return new Promise<boolean>((resolve) => {
+    if (signal.aborted) return resolve(false);
+    const onAbort = (): void => resolve(false);
+    signal.addEventListener('abort', onAbort, { once: true });
+    void previous.then(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve(true);
+    });
+  });
 }
 
 /** What the sends queued behind an aborted one on its session see: a dropped connection, not an abort. */

@@ -9,6 +9,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { SMTPServer } from 'smtp-server';
 import type { AddressInfo } from 'node:net';
+import { PassThrough } from 'node:stream';
 import { createTransport } from '../../src/index.js';
 
 const cleanups: Array<() => Promise<unknown>> = [];
@@ -17,11 +18,13 @@ afterEach(async () => {
 });
 
 /** smtp-server that holds its reply to the first message's end until release() is called. */
-async function holdingServer(): Promise<{ port: number; received: string[]; firstBody: Promise<void>; release: () => void }> {
+async function holdingServer(): Promise<{ port: number; received: string[]; firstBody: Promise<void>; dataStarted: Promise<void>; release: () => void }> {
   let release!: () => void;
   const held = new Promise<void>((resolve) => (release = resolve));
   let bodyIn!: () => void;
   const firstBody = new Promise<void>((resolve) => (bodyIn = resolve));
+  let started!: () => void;
+  const dataStarted = new Promise<void>((resolve) => (started = resolve));
   const received: string[] = [];
   const server = new SMTPServer({
     logger: false,
@@ -29,6 +32,7 @@ async function holdingServer(): Promise<{ port: number; received: string[]; firs
     authOptional: true,
     disabledCommands: ['AUTH', 'STARTTLS'],
     onData: (stream, session, callback) => {
+      started();
       stream.on('data', () => undefined);
       stream.on('end', () => {
         received.push(session.envelope.rcptTo.map((r) => r.address).join(','));
@@ -42,7 +46,7 @@ async function holdingServer(): Promise<{ port: number; received: string[]; firs
   server.on('error', () => undefined); // the client drops the session: the server's writes may fail
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
   cleanups.push(() => new Promise<void>((r) => server.close(() => r())));
-  return { port: (server.server.address() as AddressInfo).port, received, firstBody, release };
+  return { port: (server.server.address() as AddressInfo).port, received, firstBody, dataStarted, release };
 }
 
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -89,5 +93,30 @@ describe('an aborted send behind another on the same connection', () => {
     // Before, the third send failed with EABORT (the aborted send's error), though its caller aborted nothing.
     expect([await first, await second, await third]).toEqual(['sent', 'EABORT', 'sent']);
     expect(server.received).toEqual(['first@example.com', 'third@example.com']);
+  });
+
+  it('aborted while the send ahead still streams its body: settles at once and leaves that send alone', async () => {
+    const server = await holdingServer();
+    server.release();
+    const t = createTransport({ host: '127.0.0.1', port: server.port, security: 'none', pool: { maxConnections: 1 } });
+    cleanups.push(() => t.close());
+    const body = new PassThrough();
+    body.write('Subject: streamed\r\n\r\nfirst part\r\n');
+    const first = outcome(t.sendRaw({ from: 'a@example.com', to: ['first@example.com'] }, body));
+    // The first send is mid-body on the pool's only connection: the second is pipelined behind it.
+    await server.dataStarted;
+    const controller = new AbortController();
+    const second = outcome(t.send({ from: 'a@example.com', to: 'second@example.com', text: 'two' }, { signal: controller.signal }));
+    await pause(50);
+    controller.abort();
+    // Before, the abort either dropped the session (the first send failed) or, once that was fixed, waited
+    // for the first body to end. The first body is still open here: only a prompt EABORT gets past this.
+    let timer: NodeJS.Timeout | undefined;
+    const hang = new Promise<string>((resolve) => (timer = setTimeout(() => resolve('still pending after 5 s'), 5_000)));
+    expect(await Promise.race([second, hang])).toBe('EABORT');
+    clearTimeout(timer);
+    body.end('second part\r\n');
+    expect(await first).toBe('sent');
+    expect(server.received).toEqual(['first@example.com']);
   });
 });
