@@ -68,6 +68,12 @@ interface TransactionState {
   endCounted: boolean;
   /** Its envelope was written while an earlier message's end was still unanswered. */
   behindEnd: boolean;
+  /** Something of it (RSET, envelope) is on the wire: an abort can then only drop the session. */
+  wrote: boolean;
+  /** run() has returned or thrown. */
+  settled: boolean;
+  /** Set when it was aborted before its turn came: its own gate then opens only once this one has. */
+  turnPending: Promise<void> | undefined;
 }
 
 /** A message refused because it was pipelined behind another's end: it was never taken, so it goes again. */
@@ -181,36 +187,60 @@ export class TransactionRunner {
     this.#inFlight += 1;
     this.#ctx.onBusy(true);
     const signal = options.signal;
-    const state: TransactionState = { terminatorWritten: false, endCounted: false, behindEnd: false };
-    // Until the terminator is on the wire, an abort drops the session at once (a half-sent message must not
-    // be completed); after it, the outcome is reported as it is.
-    const onAbort = signal
-      ? (): void => {
-          if (state.terminatorWritten) return;
-          this.#ctx.channel.breakWith(new SmtpError('EABORT', 'The send was aborted before the message was complete', { phase: 'data', transient: false }));
-        }
-      : undefined;
+    const state: TransactionState = { terminatorWritten: false, endCounted: false, behindEnd: false, wrote: false, settled: false, turnPending: undefined };
+    const onAbort = signal ? (): void => this.#abortMidway(state) : undefined;
     let listening = false;
     try {
       // Inside the try: if this throws (a caller's bogus signal), the finally still opens the gate.
       if (onAbort) signal?.addEventListener('abort', onAbort, { once: true });
       listening = onAbort !== undefined;
       return await this.#execute(previous, turn, envelope, body, { ...options, state });
+    } catch (error) {
+      // The session dropped for this send's abort tells the sends behind it "connection dropped" (they did
+      // nothing wrong and may go elsewhere); this send itself was aborted.
+      if (signal?.aborted && !state.terminatorWritten && !(SmtpError.is(error) && error.code === 'EABORT')) {
+        throw new SmtpError('EABORT', 'The send was aborted before the message was complete', { phase: SmtpError.is(error) ? error.phase : 'mail', transient: false, cause: error });
+      }
+      throw error;
     } finally {
+      state.settled = true;
       if (listening && onAbort) signal?.removeEventListener('abort', onAbort);
       this.#endAnswered(state);
-      turn.gate.open(); // idempotent; makes sure nobody waits forever behind a failed transaction
+      // Idempotent; makes sure nobody waits forever behind a failed transaction. One that left before its turn
+      // (aborted) must not let the next one write while the ones ahead of it are still writing.
+      const pending = state.turnPending;
+      if (pending === undefined) turn.gate.open();
+      else void pending.then(turn.gate.open);
       this.#inFlight -= 1;
       if (this.#inFlight === 0) this.#ctx.onBusy(false);
     }
   }
 
+  /**
+   * An abort before this transaction's end is on the wire. With nothing of it written, its next check throws
+   * EABORT and nobody else is touched. Once its commands are out, the session can only be dropped (a half-sent
+   * message must not be completed), but not before the messages ahead of it have their answers: their ends
+   * are on the wire too, and dropping the session then would turn a message the server is taking into
+   * delivery 'unknown' for a caller who aborted nothing.
+   */
+  #abortMidway(state: TransactionState): void {
+    if (state.terminatorWritten || state.settled || !state.wrote) return;
+    const drop = (): void => {
+      if (!state.terminatorWritten && !state.settled) this.#ctx.channel.breakWith(droppedForAbort('mail'));
+    };
+    // This transaction's own end is not written, so every unanswered end belongs to one ahead of it.
+    if (this.#unansweredEnds === 0) drop();
+    else void this.#allEndsAnswered().then(drop);
+  }
+
   async #execute(previous: Promise<void>, turn: Turn, envelope: Envelope, body: MessageBody, options: InternalOptions): Promise<SendResult> {
     const { channel } = this.#ctx;
     // Always a microtask, even behind an open gate: an abort signalled right after send() returns must still
-    // find the transaction unwritten (EABORT, nothing sent).
-    await previous;
-    if (channel.broken) throw rephase(channel.broken, 'mail');
+    // find the transaction unwritten (EABORT, nothing sent). An abort while waiting ends the wait: nothing of
+    // this transaction is written, so it leaves at once without touching the session.
+    if (options.signal === undefined) await previous;
+    else if (!(await turnOrAbort(previous, options.signal))) options.state.turnPending = previous;
+    if (channel.broken && options.state.turnPending === undefined) throw rephase(channel.broken, 'mail');
     throwIfAborted(options.signal, 'mail');
     const caps = this.#ctx.capabilities();
     const info = describeBody(body);
@@ -261,6 +291,7 @@ export class TransactionRunner {
     if (chunking && pipelining && info.bytes && info.bytes.byteLength <= ONE_FLIGHT_LIMIT) {
       return await this.#oneFlightBdat(early, reset, plan, info.bytes, options);
     }
+    options.state.wrote = true;
     // With PIPELINING the RSET leads the envelope's flight (RFC 2920 allows it anywhere in a group).
     if (reset && !pipelining) await this.#simple(reset, 'mail');
     const outcome = await this.#envelopeReplies(plan, pipelining, chunking ? '' : cmd.data(), pipelining ? reset : '', options.state.behindEnd);
@@ -483,6 +514,7 @@ export class TransactionRunner {
     transcript.client(commands);
     transcript.info(`<${bytes.byteLength} bytes of message content>`);
     throwIfAborted(options.signal, 'mail');
+    options.state.wrote = true;
     const replies = readAll(channel, count, 'mail', timeouts.commandMs, timeouts.dataMs);
     const ticket = this.#bdatWriting();
     this.#endWritten(options.state);
@@ -659,10 +691,27 @@ function readAll(channel: ReplyChannel, n: number, phase: SmtpPhase, timeoutMs: 
 
 function throwIfAborted(signal: AbortSignal | undefined, phase: SmtpPhase, channel?: ReplyChannel): void {
   if (!signal?.aborted) return;
-  const error = new SmtpError('EABORT', 'The send was aborted before the message was complete', { phase, transient: false });
   // Mid-transaction the only safe way out is to drop the session.
-  channel?.breakWith(error);
-  throw error;
+  channel?.breakWith(droppedForAbort(phase));
+  throw new SmtpError('EABORT', 'The send was aborted before the message was complete', { phase, transient: false });
+}
+
+/** True once `previous` resolves, false if `signal` fires first (or had fired). */
+function turnOrAbort(previous: Promise<void>, signal: AbortSignal): Promise<boolean> {
+  return new Promise<boolean>((resolve) => {
+    if (signal.aborted) return resolve(false);
+    const onAbort = (): void => resolve(false);
+    signal.addEventListener('abort', onAbort, { once: true });
+    void previous.then(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve(true);
+    });
+  });
+}
+
+/** What the sends queued behind an aborted one on its session see: a dropped connection, not an abort. */
+function droppedForAbort(phase: SmtpPhase): SmtpError {
+  return new SmtpError('ECONNECTION', 'The session was dropped: another send on it was aborted mid-transaction', { phase, transient: true });
 }
 
 function asSmtpError(error: unknown, phase: SmtpPhase): SmtpError {

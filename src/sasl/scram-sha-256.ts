@@ -24,9 +24,8 @@ export const SCRAM_MIN_ITERATIONS = 4096;
  * used by DNS lookups and file I/O), so a count in the millions stalls every other connection of the process.
  * Servers issue far less: Dovecot (AUTH_SCRAM_DEFAULT_ITERATE_COUNT) and Cyrus SASL (scram_iteration_counter)
  * default to 4096, the RFC 7677 minimum; MongoDB's SCRAM-SHA-256 default is 15,000. 100,000 is 24 times the
- * usual 4096 and the same client cap the PostgreSQL drivers adopted (pgjdbc, node-postgres; libpq's
- * scram_max_iterations proposal), so any real server fits, and the worst a server can make us do stays
- * around a few tens of milliseconds of one thread.
+ * usual 4096 and well above every server default we know of, so any real server fits, and the worst a server
+ * can make us do stays around a few tens of milliseconds of one thread.
  */
 export const SCRAM_MAX_ITERATIONS = 100_000;
 

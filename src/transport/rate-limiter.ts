@@ -1,7 +1,8 @@
 /**
  * A sliding-window rate limit shared by every connection of a transport: at most `messages` sends start in
- * any `perMs` window. Waiters are served in order; the timer is unref'd so an idle transport never keeps the
- * process alive.
+ * any `perMs` window. Waiters are served in order. The wait's timer keeps the process alive: it exists only
+ * while a send waits for its slot, and that send is work still to do (an idle transport has no timer). It
+ * was unref'd once, and a script's second rate-limited send then ended the process unsent (exit code 13).
  */
 export interface RateLimit {
   messages: number;
@@ -33,7 +34,7 @@ export class RateLimiter {
         return;
       }
       const delay = (this.#starts[0] ?? now) + this.#limit.perMs - now;
-      await new Promise<void>((resolve) => setTimeout(resolve, Math.max(1, delay)).unref?.());
+      await new Promise<void>((resolve) => setTimeout(resolve, Math.max(1, delay)));
     }
   }
 }

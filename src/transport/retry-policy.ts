@@ -18,8 +18,27 @@ export function failsOver(error: SmtpError): boolean {
   return isRetryable(error);
 }
 
+/**
+ * The shortest time a send's own retries can spend waiting between its attempts (every delay at the low end
+ * of its jitter): how long a queued send must have waited before other sends' failures answer for it.
+ */
+export function shortestBackoffMs(retry: { attempts: number; minDelayMs: number; maxDelayMs: number }): number {
+  let total = 0;
+  for (let round = 1; round < retry.attempts; round += 1) {
+    const ceiling = ceilingOf(round, retry);
+    // Past the cap every round waits the same: no need to walk a million of them.
+    if (ceiling >= retry.maxDelayMs) return total + ((retry.attempts - round) * ceiling) / 2;
+    total += ceiling / 2;
+  }
+  return total;
+}
+
+function ceilingOf(round: number, retry: { minDelayMs: number; maxDelayMs: number }): number {
+  return Math.min(retry.maxDelayMs, retry.minDelayMs * 2 ** (round - 1));
+}
+
 export async function backoff(round: number, retry: { minDelayMs: number; maxDelayMs: number }, signal?: AbortSignal): Promise<void> {
-  const ceiling = Math.min(retry.maxDelayMs, retry.minDelayMs * 2 ** (round - 1));
+  const ceiling = ceilingOf(round, retry);
   // "Equal jitter": half fixed, half random, so retries from many senders spread out but never collapse to 0.
   const delay = ceiling / 2 + Math.random() * (ceiling / 2);
   await new Promise<void>((resolve, reject) => {

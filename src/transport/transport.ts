@@ -26,7 +26,8 @@ import { BodyHandle } from './body.js';
 import { signPrepared } from '../dkim/sign-prepared.js';
 import type { DkimSigner } from '../dkim/options.js';
 import { assertSignal, untilAborted } from './signal.js';
-import { backoff, failsOver, isRetryable } from './retry-policy.js';
+import { backoff, failsOver, isRetryable, shortestBackoffMs } from './retry-policy.js';
+import { Reachability } from './reachability.js';
 import { connectionHint, failureHint, withHint, withPresetHint } from './hints.js';
 import type { SendCallOptions, SendInfo, VerifyOptions, VerifyReport } from './results.js';
 import { sendTestMessage, sessionReport, showsAuthRequired, verifyMessage } from './verify-message.js';
@@ -41,6 +42,8 @@ interface Target {
   index: number;
   config: ResolvedConfig;
   pool: ConnectionPool;
+  /** What the sends to this target's server learnt about reaching it (shared by targets sharing the pool). */
+  reach: Reachability;
   limiter: RateLimiter | undefined;
 }
 
@@ -61,7 +64,9 @@ export class SmtpTransport extends TransportEvents {
   /** OAuth2 token sources by configuration: one per configuration, shared by all its connections. */
   readonly #tokens = new Map<ResolvedConfig, TokenSource>();
   /** Pools by server identity (host, port, security, user, secret fingerprint): equal identities share one. */
-  readonly #pools = new Map<string, ConnectionPool>();
+  readonly #pools = new Map<string, { pool: ConnectionPool; reach: Reachability }>();
+  /** How long a queued send must have waited before other sends' failed connections answer for it. */
+  readonly #answeredAfterMs: number;
   /** Bounds how many messages are composed ahead of the pool (memory stays flat under a burst of sends). */
   readonly #admission: Admission<QueuedSend>;
   /** The same for every send, so built once (and frozen, which lets the composer cache its limits). */
@@ -111,6 +116,7 @@ export class SmtpTransport extends TransportEvents {
       }),
     });
     this.#dkim = primary.dkim;
+    this.#answeredAfterMs = shortestBackoffMs(primary.retry);
   }
 
   /** The checked configurations, in failover order (secrets included: do not log this). */
@@ -239,7 +245,7 @@ export class SmtpTransport extends TransportEvents {
     this.#closing ??= (async () => {
       // Sends still waiting for their turn have not reached a pool yet: let them through first.
       while (this.#pending > 0) await new Promise<void>((resolve) => (this.#onIdle = resolve));
-      await Promise.all([...this.#pools.values()].map((pool) => pool.close()));
+      await Promise.all([...this.#pools.values()].map(({ pool }) => pool.close()));
     })();
     return this.#closing;
   }
@@ -278,9 +284,19 @@ export class SmtpTransport extends TransportEvents {
         for (const target of this.#targets) {
           if (spent.has(target)) continue;
           if (attempts > 0 && !body.canReplay) throw lastError;
+          // A send that waited its turn while every connection to this server failed does not start a backoff
+          // window of its own (reachability.ts): it takes their answer, and a fallback may still take it.
+          const answered = pass === 0 && retry.attempts > 1 ? target.reach.answered(started, performance.now(), retry.attempts, this.#answeredAfterMs) : undefined;
+          if (answered) {
+            lastError = answered.with({ message: `${answered.message} (not tried again for this message: every connection to this server failed while it waited its turn)` });
+            lastTarget = target;
+            spent.add(target);
+            if (spent.size === this.#targets.length) throw lastError;
+            continue;
+          }
           // Announced only now that another attempt really follows, so a hook can count retries exactly.
           if (lastError) {
-            this.emit('retry', { attempt: attempts + 1, error: lastError, target: target.index });
+            if (attempts > 0) this.emit('retry', { attempt: attempts + 1, error: lastError, target: target.index });
             if (lastTarget && lastTarget.index < target.index) {
               this.emit('failover', { from: lastTarget.index, to: target.index, code: lastError.code, message: lastError.message, error: lastError });
             }
@@ -297,6 +313,7 @@ export class SmtpTransport extends TransportEvents {
             // After a network failure in this same pool: not on a sibling of the connection that died.
             const fresh = lastTarget?.pool === target.pool && (lastError?.code === 'ECONNECTION' || lastError?.code === 'ETIMEDOUT');
             const result = await target.pool.send(envelope, body.next(), sendOptions, fresh);
+            target.reach.succeeded(performance.now());
             const info: SendInfo = {
               messageId,
               envelope,
@@ -337,33 +354,35 @@ export class SmtpTransport extends TransportEvents {
     // A static accessToken wins over getAccessToken in the mechanisms, as it always has: nothing to renew then.
     else if (typeof config.auth?.getAccessToken === 'function' && !config.auth.accessToken) this.#tokens.set(config, TokenSource.fromProvider(config.auth.getAccessToken));
     const key = transportKey(config);
-    let pool = this.#pools.get(key);
-    if (!pool) {
-      pool = new ConnectionPool(
-        (signal) => this.#openConnection(config, signal),
+    let shared = this.#pools.get(key);
+    if (!shared) {
+      const reach = new Reachability();
+      const pool = new ConnectionPool(
+        (signal) => this.#openConnection(config, signal, reach),
         config.pool,
         {
           onOpen: (id) => this.emit('connection:open', { target: index, id }),
           onClose: (id, reason) => this.emit('connection:close', { target: index, id, reason }),
         },
       );
-      this.#pools.set(key, pool);
+      shared = { pool, reach };
+      this.#pools.set(key, shared);
     }
-    return { index, config, pool, limiter: config.rateLimit ? new RateLimiter(config.rateLimit) : undefined };
+    return { index, config, pool: shared.pool, reach: shared.reach, limiter: config.rateLimit ? new RateLimiter(config.rateLimit) : undefined };
   }
 
   /** Opens a session; with an OAuth2 token source, a refused token is renewed once (token-renewal.ts). */
-  async #openConnection(config: ResolvedConfig, signal?: AbortSignal): Promise<SmtpConnection> {
+  async #openConnection(config: ResolvedConfig, signal?: AbortSignal, reach?: Reachability): Promise<SmtpConnection> {
     const tokens = this.#tokens.get(config);
-    if (!tokens || !config.auth) return this.#openOnce(config, config.auth, signal);
+    if (!tokens || !config.auth) return this.#openOnce(config, config.auth, signal, reach);
     try {
-      return await openWithRenewal(tokens, config.auth, (auth) => this.#openOnce(config, auth, signal), config.onTranscript);
+      return await openWithRenewal(tokens, config.auth, (auth) => this.#openOnce(config, auth, signal, reach), config.onTranscript);
     } catch (error) {
       throw this.#explain(asError(error), config);
     }
   }
 
-  async #openOnce(config: ResolvedConfig, auth: AuthOptions | undefined, signal?: AbortSignal): Promise<SmtpConnection> {
+  async #openOnce(config: ResolvedConfig, auth: AuthOptions | undefined, signal?: AbortSignal, reach?: Reachability): Promise<SmtpConnection> {
     // A Unix socket is no network destination: the guards (port 25, public addresses) do not apply to it.
     const pinned = config.socketPath === undefined ? await checkDestination(config.host, config.port, config.guards, config.resolver) : undefined;
     const conn = new SmtpConnection({
@@ -384,12 +403,16 @@ export class SmtpTransport extends TransportEvents {
     });
     try {
       await conn.open(signal);
+      reach?.succeeded(performance.now());
       if (!config.auth) this.#offersAuth.set(config, (conn.capabilities?.auth.length ?? 0) > 0);
       return conn;
     } catch (error) {
       conn.close();
       // A token refusal goes back as it is: #openConnection recognises it (and adds the hint) itself.
-      throw isTokenRejection(error) ? error : this.#explain(connectionHint(asError(error), config), config);
+      if (isTokenRejection(error)) throw error;
+      const failure = this.#explain(connectionHint(asError(error), config), config);
+      if (reach && isRetryable(failure)) reach.failed(failure, performance.now());
+      throw failure;
     }
   }
 

@@ -53,4 +53,39 @@ describe('process lifetime', () => {
     expect(exit).toBe(0);
     expect(count).toBe(1);
   });
+
+  it('a send waiting for its rate-limit slot keeps the process alive until it is sent', async () => {
+    // Before, the limiter's wait was an unref'd timer and the idle pooled socket is unref'd too: nothing kept
+    // the loop alive, so the script ended (exit code 13, an unsettled await) after the first message.
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'mailwire-exit-'));
+    const script = path.join(dir, 'rate.mts');
+    const entry = path.join(root, 'src/index.ts');
+    await writeFile(
+      script,
+      `import { createTransport } from ${JSON.stringify(entry)};
+       const t = createTransport({ host: '127.0.0.1', port: Number(process.env.PORT), security: 'none', rateLimit: { messages: 1, perMs: 300 } });
+       for (let i = 0; i < 2; i++) await t.send({ from: 'a@example.com', to: 'b@example.com', subject: 'rate', text: 'x' });
+       await t.close();
+       console.log('sent both');`,
+    );
+    const before = count;
+    const child = spawn(process.execPath, ['--import', 'tsx', script], { cwd: root, env: { ...process.env, PORT: String(server.port) } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const exit = await new Promise<number | null>((resolve) => {
+      const timer = setTimeout(() => {
+        child.kill('SIGKILL');
+        resolve(-1);
+      }, 15_000);
+      child.on('exit', (code) => {
+        clearTimeout(timer);
+        resolve(code);
+      });
+    });
+    expect(stdout, stderr).toContain('sent both');
+    expect(exit).toBe(0);
+    expect(count - before).toBe(2);
+  });
 });
