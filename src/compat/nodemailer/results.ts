@@ -30,8 +30,15 @@ function define(target: object, fields: Record<string, unknown>): void {
   }
 }
 
+/** nodemailer's `command` for each phase, when mailwire's error does not name the exact command. */
+const COMMANDS: Partial<Record<SmtpError['phase'], string>> = {
+  connect: 'CONN', greeting: 'CONN', ehlo: 'EHLO', starttls: 'STARTTLS', auth: 'AUTH', mail: 'MAIL FROM', rcpt: 'RCPT TO', data: 'DATA',
+};
+
 function withNodemailerFields(error: SmtpError, extra: Record<string, unknown> = {}): SmtpError {
   if (error.replyCode !== undefined) define(error, { responseCode: error.replyCode });
+  const command = COMMANDS[error.phase];
+  if (error.command === undefined && command !== undefined) define(error, { command });
   define(error, extra);
   return error;
 }

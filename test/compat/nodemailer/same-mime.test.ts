@@ -1,0 +1,89 @@
+/**
+ * One message sent through real nodemailer and through mailwire/nodemailer, to the same smtp-server, and
+ * both read back with postal-mime: the same headers and parts, semantically (the bytes differ: boundaries,
+ * encodings, Message-ID and Date are each library's own).
+ */
+import nodemailerReal from 'nodemailer';
+import PostalMime, { type Email } from 'postal-mime';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import nodemailerCompat from '../../../src/compat/nodemailer/index.js';
+import { startSmtpServerPeer, type SmtpServerPeer } from '../../helpers/smtp-server-peer.js';
+
+let peer: SmtpServerPeer;
+beforeAll(async () => {
+  peer = await startSmtpServerPeer({ users: { user: 'pass' } });
+});
+afterAll(async () => {
+  await peer.close();
+});
+
+export const MESSAGE = {
+  from: '"Jöhn Dœ" <john@example.com>',
+  to: 'Jane <jane@example.com>, bob@example.com',
+  cc: [{ name: 'Carol, C.', address: 'carol@example.com' }],
+  replyTo: 'replies@example.com',
+  subject: 'Grüße: a long subject line that will need folding because it goes on well beyond seventy-eight characters ✔',
+  text: 'Plain text with ümlauts and a long line '.repeat(5) + '\nSecond line.\n.\nA line with only a dot above.',
+  html: '<p>HTML with <b>ümlauts</b> and an image <img src="cid:logo@example.com"></p>',
+  headers: { 'X-Campaign': 'spring-2026' },
+  list: { unsubscribe: { url: 'https://example.com/unsub', comment: 'Unsubscribe' } },
+  inReplyTo: '<parent@example.com>',
+  references: ['<root@example.com>', '<parent@example.com>'],
+  attachments: [
+    { filename: 'notes.txt', content: 'Some notes\nover two lines' },
+    { filename: 'data.bin', content: Buffer.from([0, 1, 2, 3, 254, 255]) },
+    { filename: 'base64.txt', content: 'aGVsbG8gd29ybGQh', encoding: 'base64' },
+    { filename: 'logo.png', content: Buffer.from('89504e470d0a1a0a', 'hex'), cid: 'logo@example.com' },
+  ],
+};
+
+function semantic(email: Email) {
+  const header = (key: string) => email.headers.filter((h) => h.key === key).map((h) => h.value.replace(/\s+/g, ' '));
+  return {
+    from: email.from,
+    to: email.to,
+    cc: email.cc,
+    replyTo: email.replyTo,
+    subject: email.subject,
+    inReplyTo: email.inReplyTo,
+    references: email.references?.replace(/\s+/g, ' '),
+    text: email.text?.replace(/\r\n/g, '\n').trim(),
+    html: email.html?.replace(/\r\n/g, '\n').trim(),
+    campaign: header('x-campaign'),
+    unsubscribe: header('list-unsubscribe'),
+    hasDate: header('date').length === 1,
+    hasMessageId: /^<.+@.+>$/.test(email.messageId ?? ''),
+    mimeVersion: header('mime-version'),
+    attachments: email.attachments
+      .map((a) => ({
+        filename: a.filename,
+        mimeType: a.mimeType,
+        disposition: a.disposition,
+        contentId: a.contentId,
+        bytes: Buffer.from(a.content as ArrayBuffer).toString('hex'),
+      }))
+      .sort((a, b) => String(a.filename).localeCompare(String(b.filename))),
+  };
+}
+
+describe('the same message through nodemailer and mailwire/nodemailer', () => {
+  it('reads back the same with postal-mime', async () => {
+    const options = { host: '127.0.0.1', port: peer.port, secure: false, auth: { user: 'user', pass: 'pass' }, tls: { rejectUnauthorized: false } };
+    const real = nodemailerReal.createTransport(options);
+    await real.sendMail(MESSAGE);
+    real.close();
+    const compat = nodemailerCompat.createTransport(options);
+    await compat.sendMail(MESSAGE);
+    compat.close();
+    expect(peer.messages).toHaveLength(2);
+    const [fromReal, fromCompat] = await Promise.all(peer.messages.map((m) => PostalMime.parse(m.bytes)));
+    const a = semantic(fromReal!);
+    const b = semantic(fromCompat!);
+    expect(b).toEqual(a);
+    // and what both sent is what was asked for
+    expect(a.subject).toBe(MESSAGE.subject);
+    expect(a.attachments).toHaveLength(4);
+    expect(peer.mails.map((m) => m.address)).toEqual(['john@example.com', 'john@example.com']);
+    expect(peer.rcpts.map((r) => r.address)).toEqual(['jane@example.com', 'bob@example.com', 'carol@example.com', 'jane@example.com', 'bob@example.com', 'carol@example.com']);
+  });
+});
