@@ -71,3 +71,10 @@ export { auditServer } from './audit/run.js';
 export { AUDIT_CHECKS } from './audit/checks/index.js';
 export { SMUGGLING_VARIANTS, type SmugglingVariant } from './audit/checks/smuggling-variants.js';
 export type { AuditOptions, AuditReport, AuditTls, AuditSecurity, Finding, Severity, Skipped, SmugglingOutcome } from './audit/types.js';
+
+// API reference (issue 18): types that public signatures use, exported so the docs (and callers) can name them.
+export type { AddressListInput } from './mime/message.js';
+export type { SinkStats } from './sink/types.js';
+export type { PoolSendResult, PoolEvents, ConnectionFactory } from './pool/pool.js';
+export type { ResolvedAddress } from './guards/destination.js';
+export type { ReplayableBody } from './connection/body-source.js';

@@ -13,6 +13,7 @@ import type { ScramOptions } from './scram-sha-256.js';
 import { ScramSha256Mechanism } from './scram-sha-256.js';
 import { XOAuth2Mechanism } from './xoauth2.js';
 
+/** A SASL mechanism name, or `auto` for the strongest the server offers. */
 export type AuthMethod = 'auto' | 'plain' | 'login' | 'cram-md5' | 'xoauth2' | 'scram-sha-256';
 export type ExplicitAuthMethod = Exclude<AuthMethod, 'auto'>;
 

@@ -141,5 +141,8 @@ export function createTransport(options?: NodemailerSmtpOptions, defaults?: Node
 }
 
 /** `import nodemailer from 'mailwire/nodemailer'` then `nodemailer.createTransport(...)`, as with nodemailer. */
-const nodemailer = { createTransport };
+const nodemailer = {
+  /** The same as the named export `createTransport`. */
+  createTransport,
+};
 export default nodemailer;

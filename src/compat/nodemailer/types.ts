@@ -7,11 +7,17 @@ import type { TlsSettings } from '../../tls/policy.js';
 
 /** nodemailer's `logger` object (bunyan-compatible): each level is optional. */
 export interface NodemailerLogger {
+  /** Called for info-level messages. */
   info?: (...args: unknown[]) => void;
+  /** Called for debug-level messages. */
   debug?: (...args: unknown[]) => void;
+  /** Called for error-level messages. */
   error?: (...args: unknown[]) => void;
+  /** Called for warn-level messages. */
   warn?: (...args: unknown[]) => void;
+  /** Called for trace-level messages. */
   trace?: (...args: unknown[]) => void;
+  /** Called for fatal-level messages. */
   fatal?: (...args: unknown[]) => void;
 }
 
@@ -72,6 +78,7 @@ export type NodemailerAddress = string | { name?: string; address: string };
 /** Content given inline, from a stream, or as nodemailer's { content } / { path } objects. */
 export type NodemailerContent = string | Buffer | Readable | { content: string | Buffer | Readable } | { path: string } | { href: string };
 
+/** nodemailer's attachment fields (see docs/migrating-from-nodemailer.md for how each maps). */
 export interface NodemailerAttachment {
   filename?: string | false;
   content?: string | Buffer | Readable;
@@ -87,6 +94,7 @@ export interface NodemailerAttachment {
   raw?: unknown;
 }
 
+/** A `list` entry: a URL or address, `{ url, comment }`, or several of those. */
 export type NodemailerListValue = string | { url: string; comment?: string } | Array<string | { url: string; comment?: string }>;
 
 /** nodemailer's message fields. */
