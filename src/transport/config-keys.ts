@@ -13,7 +13,7 @@ export const TRANSPORT_KEYS: KeyTable = {
     'provider', 'host', 'port', 'security', 'auth', 'allowInsecureAuth', 'tls', 'clientName', 'from', 'pool', 'timeouts',
     'retry', 'guards', 'rateLimit', 'smtpUtf8', 'onTranscript', 'connector', 'resolver',
     // added by features of the second round
-    'dkim', 'proxy', 'protocol', 'socketPath',
+    'dkim', 'proxy', 'proxyTls', 'protocol', 'socketPath',
   ],
   foreign: {
     secure: SECURE,
