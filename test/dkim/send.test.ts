@@ -28,7 +28,9 @@ beforeAll(() => {
   process.env.TMPDIR = ownTmp;
 });
 afterAll(() => {
-  process.env.TMPDIR = savedTmp;
+  // Assigning undefined would store the string "undefined" for every later test in this process.
+  if (savedTmp === undefined) delete process.env.TMPDIR;
+  else process.env.TMPDIR = savedTmp;
   rmSync(ownTmp, { recursive: true, force: true });
 });
 const spools = (): string[] => readdirSync(ownTmp).filter((n) => n.startsWith('mailwire-dkim-'));
