@@ -21,6 +21,9 @@ export default defineConfig({
     testTimeout: 20_000,
     hookTimeout: 30_000,
     reporters: ['default'],
+    // Most files spend their time waiting on sockets and timers, not on the CPU: on 2 cores vitest's default
+    // (one worker per core but one) ran them one after another.
+    maxWorkers: 4,
     projects: [
       {
         // Most files share worker threads and their module cache (isolate: false): importing the sources
@@ -29,7 +32,9 @@ export default defineConfig({
         extends: true,
         test: { name: 'shared', include: ['test/**/*.test.ts'], exclude: [...ISOLATED, 'test/interop/**', 'test/package/**'], pool: 'threads', isolate: false },
       },
-      { extends: true, test: { name: 'isolated', include: ISOLATED, pool: 'forks' } },
+      // After shared (groupOrder 1), so the files that measure the process, and the model's short timeouts,
+      // run without the rest of the suite competing for the 2 cores.
+      { extends: true, test: { name: 'isolated', include: ISOLATED, pool: 'forks', sequence: { groupOrder: 1 } } },
       { extends: true, test: { name: 'interop', include: ['test/interop/**/*.test.ts'], pool: 'forks' } },
       { extends: true, test: { name: 'package', include: ['test/package/**/*.test.ts'], pool: 'forks' } },
     ],
