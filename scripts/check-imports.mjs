@@ -26,6 +26,7 @@ export const ALLOWED = {
   sink: ['errors', 'protocol', 'tls'],
   audit: ['errors', 'protocol', 'sasl', 'tls', 'guards', 'mime', 'connection', 'transport'],
   'bench-engine': ['errors', 'protocol', 'sasl', 'tls', 'guards', 'mime', 'connection', 'pool', 'transport'],
+  compat: ['errors', 'protocol', 'sasl', 'tls', 'guards', 'mime', 'dkim', 'connection', 'pool', 'transport', 'proxy'],
   cli: ['errors', 'protocol', 'sasl', 'tls', 'guards', 'mime', 'dkim', 'connection', 'pool', 'transport', 'sink', 'audit', 'bench-engine', 'proxy'],
   index: Object.keys({}).concat('*'),
 };

@@ -36,6 +36,7 @@ export type SmtpPhase =
 /** 'none': the server certainly did not accept the message. 'unknown': the connection died after the final dot. */
 export type DeliveryState = 'none' | 'unknown';
 
+/** The optional fields of an `SmtpError` (phase, reply, hint, rejected recipients...). */
 export interface SmtpErrorOptions {
   phase?: SmtpPhase;
   replyCode?: number;
@@ -72,6 +73,22 @@ export type SmtpErrorChanges = SmtpErrorOptions & { code?: SmtpErrorCode; messag
 
 const BRAND = Symbol.for('mailwire.SmtpError');
 
+/**
+ * The one error type mailwire throws: a stable `code`, the `phase` it happened in, the server's reply
+ * (`replyCode`, `enhancedCode`, `response`), whether a retry may help (`transient`), whether the message
+ * may have been delivered (`delivery`), and often the fix (`hint`). `instanceof` works across copies of
+ * the package (ESM and CommonJS); `SmtpError.is()` does the same as a function.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await transport.send(message);
+ * } catch (error) {
+ *   if (error instanceof SmtpError && error.code === 'EAUTH') console.error(error.message, error.hint);
+ *   else throw error;
+ * }
+ * ```
+ */
 export class SmtpError extends Error {
   override readonly name: string = 'SmtpError';
   readonly code: SmtpErrorCode;
@@ -142,10 +159,12 @@ export class SmtpError extends Error {
     return copy as unknown as SmtpError;
   }
 
+  /** `instanceof SmtpError` is true for an SmtpError from any copy of mailwire (ESM, CommonJS, nested node_modules): see `SmtpError.is`. */
   static override [Symbol.hasInstance](value: unknown): boolean {
     return SmtpError.is(value);
   }
 
+  /** The error as plain data for logs: code, message, phase, reply, hint... (never a credential). */
   toJSON(): Record<string, unknown> {
     const out: Record<string, unknown> = { name: this.name, code: this.code, message: this.message, phase: this.phase };
     for (const key of ['replyCode', 'enhancedCode', 'response', 'command'] as const) {

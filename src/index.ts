@@ -77,3 +77,10 @@ export type { AuditOptions, AuditReport, AuditTls, AuditSecurity, Finding, Sever
 // refused token once. Token endpoints of the presets, for config screens that show them.
 export type { OAuth2Options } from './connection/options.js';
 export { GOOGLE_TOKEN_URL, microsoftTokenUrl } from './transport/oauth2.js';
+
+// API reference (issue 18): types that public signatures use, exported so the docs (and callers) can name them.
+export type { AddressListInput } from './mime/message.js';
+export type { SinkStats } from './sink/types.js';
+export type { PoolSendResult, PoolEvents, ConnectionFactory } from './pool/pool.js';
+export type { ResolvedAddress } from './guards/destination.js';
+export type { ReplayableBody } from './connection/body-source.js';

@@ -16,6 +16,7 @@ import { parseCapabilities, type Capabilities } from '../protocol/capabilities.j
 import { buildTlsOptions, type TlsSettings } from '../tls/policy.js';
 import { describeTls, type TlsInfo } from '../tls/upgrade.js';
 
+/** How the audit connects: the same modes as the transport's `security`. */
 export type AuditSecurity = 'starttls' | 'tls' | 'none';
 
 export interface RawSessionOptions {

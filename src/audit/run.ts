@@ -10,6 +10,15 @@ import { ConnectionGate } from './connection-gate.js';
 import { AuditContext, resolveOptions } from './context.js';
 import { SEVERITIES, type AuditOptions, type AuditReport } from './types.js';
 
+/**
+ * Checks a server's conformance and security: SMTP smuggling, STARTTLS injection, TLS, AUTH over plaintext, open relay, extensions. Connects only where `options` says.
+ *
+ * @example
+ * ```ts
+ * const report = await auditServer({ host: '127.0.0.1', port: 25 });
+ * for (const f of report.findings) console.log(f.severity, f.title);
+ * ```
+ */
 export async function auditServer(options: AuditOptions): Promise<AuditReport> {
   const resolved = resolveOptions(options);
   const started = performance.now();

@@ -5,10 +5,12 @@ import type { AuditSecurity } from './raw-session.js';
 
 export type { AuditSecurity } from './raw-session.js';
 
+/** How bad a finding is: `info`, `low`, `medium` or `high`. */
 export type Severity = 'info' | 'low' | 'medium' | 'high';
 
 export const SEVERITIES: readonly Severity[] = ['info', 'low', 'medium', 'high'];
 
+/** One problem found: its check, severity, what was seen and how to fix it. */
 export interface Finding {
   /** Stable identifier, e.g. 'smtp-smuggling:lf-dot-lf' or 'auth-before-tls'. */
   id: string;
@@ -20,11 +22,13 @@ export interface Finding {
   fix: string;
 }
 
+/** A check that did not run (`id`) and why (`why`). */
 export interface Skipped {
   id: string;
   why: string;
 }
 
+/** What `auditServer` checks and how it connects (host, port, security, TLS, credentials, which checks). */
 export interface AuditOptions {
   host: string;
   /** Default: 465 for 'tls', 587 for 'starttls', 25 for 'none'. */
@@ -58,6 +62,7 @@ export interface AuditOptions {
   signal?: AbortSignal;
 }
 
+/** The TLS the audited server negotiated: protocol, cipher, whether the certificate was trusted (and why not), the certificate, and legacy versions it still accepts. */
 export interface AuditTls {
   protocol?: string;
   cipher?: string;
@@ -68,6 +73,7 @@ export interface AuditTls {
   legacy?: Record<string, 'accepted' | 'refused' | 'untested'>;
 }
 
+/** The result of `auditServer`: the findings by severity, the checks skipped and why, the TLS summary. */
 export interface AuditReport {
   host: string;
   port: number;

@@ -6,12 +6,14 @@ import { SmtpError } from '../errors.js';
 
 /** Something that can produce the message again (a composed message), so retries resend the same bytes. */
 export interface ReplayableBody {
+  /** A fresh stream of the same bytes, each time it is called. */
   open(): Readable;
   size?: number;
   eightBit?: boolean;
   needsSmtpUtf8?: boolean;
 }
 
+/** The bytes of a message: a Buffer, a string, a Readable (read once), or a body that can be replayed on retry. */
 export type MessageBody = string | Uint8Array | Readable | ReplayableBody;
 
 export interface BodyInfo {

@@ -12,6 +12,7 @@ import { replyError } from './reply-errors.js';
 import type { BodyInfo } from './body-source.js';
 import { dsnNotifyList, type DsnOptions } from '../guards/ids.js';
 
+/** The SMTP envelope: MAIL FROM and the RCPT TO addresses (bare, no display names). */
 export interface Envelope {
   from: string;
   to: string[];
@@ -19,6 +20,7 @@ export interface Envelope {
 
 export type { DsnOptions };
 
+/** Options of one transaction on a connection: an AbortSignal, the size and 8-bit flag of the body, DSN, and a hook before the final dot. */
 export interface SendOptions {
   signal?: AbortSignal;
   /** Exact size for SIZE= when the body is a stream the connection cannot measure. */

@@ -9,8 +9,10 @@ import { SmtpError } from '../errors.js';
 
 /** Every security mode, in the order help texts list them: the one list config checks and the CLI use. */
 export const SECURITY_MODES = ['starttls', 'tls', 'opportunistic', 'none'] as const;
+/** `starttls` (STARTTLS required), `tls` (TLS from the first byte, port 465), `opportunistic` (STARTTLS when offered) or `none`. */
 export type Security = (typeof SECURITY_MODES)[number];
 
+/** Milliseconds each phase may take: connect, greeting, each command, and the reply to the message. */
 export interface Timeouts {
   connectMs: number;
   greetingMs: number;
@@ -21,6 +23,7 @@ export interface Timeouts {
 
 export const DEFAULT_TIMEOUTS: Timeouts = { connectMs: 10_000, greetingMs: 30_000, commandMs: 30_000, dataMs: 120_000 };
 
+/** Credentials: `user` with `pass`, or an OAuth2 `accessToken` / `getAccessToken`; `method` picks the SASL mechanism (default: the strongest offered). */
 export interface AuthOptions extends SaslCredentials {
   method?: AuthMethod;
   /**
@@ -47,6 +50,7 @@ export interface OAuth2Options {
   ca?: string | Buffer | Array<string | Buffer>;
 }
 
+/** How one `SmtpConnection` reaches and talks to its server. */
 export interface ConnectionOptions {
   host: string;
   /** Default from security: tls 465, starttls/opportunistic 587, none 25. */
@@ -83,11 +87,13 @@ export interface ConnectionOptions {
 
 /** Whether the next message may follow the previous one's end without waiting for its reply. */
 export interface CrossMessagePipelining {
+  /** Whether the next message may be pipelined behind the previous one's end of data on this server. */
   allowed(): boolean;
   /** The server refused a message sent so. */
   refused(): void;
 }
 
+/** `smtp` (default) or `lmtp` (RFC 2033). */
 export type Protocol = 'smtp' | 'lmtp';
 
 export function defaultPort(security: Security): number {

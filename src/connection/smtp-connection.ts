@@ -34,8 +34,10 @@ import {
 } from './options.js';
 import { TransactionRunner, type Envelope, type MessageBody, type SendOptions, type SendResult } from './transaction.js';
 
+/** Where a connection is in its life: opening, ready, busy, closed... */
 export type ConnectionState = 'new' | 'connecting' | 'ready' | 'busy' | 'broken' | 'closed';
 
+/** How long each phase of opening the session took (connect, TLS, greeting, EHLO, AUTH), in milliseconds. */
 export interface SessionTimings {
   connectMs?: number;
   greetingMs?: number;
@@ -75,6 +77,16 @@ export function sessionHooks(conn: SmtpConnection): SessionHooks {
   return hooksOf(conn);
 }
 
+/**
+ * One SMTP session, step by step (greeting, EHLO, STARTTLS, AUTH, transactions), for conformance tests and tools that need the protocol itself. Most applications want `createTransport()`.
+ *
+ * @example
+ * ```ts
+ * const conn = await new SmtpConnection({ host: '127.0.0.1', port: 25, security: 'none' }).open();
+ * await conn.send({ from: 'a@example.com', to: ['b@example.com'] }, raw);
+ * await conn.quit();
+ * ```
+ */
 export class SmtpConnection {
   readonly host: string;
   readonly port: number;
@@ -416,17 +428,21 @@ export class SmtpConnection {
 
   // ---- single commands (conformance users and the pool's health checks) ----
 
+  /** Sends MAIL FROM and returns the reply (throws EENVELOPE when refused). */
   async mail(from: string, params?: cmd.MailParams): Promise<Reply> {
     return this.#expectPositive(cmd.mailFrom(from, params), 'mail', 'EENVELOPE', 'Sender refused');
   }
+  /** Sends RCPT TO and returns the reply (throws EENVELOPE when refused). */
   async rcpt(to: string, params?: cmd.RcptParams): Promise<Reply> {
     return this.#expectPositive(cmd.rcptTo(to, params), 'rcpt', 'EENVELOPE', 'Recipient refused');
   }
+  /** Sends RSET: abandons the current transaction. */
   async rset(): Promise<Reply> {
     const reply = await this.#expectPositive(cmd.rset(), 'mail', 'EPROTOCOL', 'RSET failed');
     this.#transactions?.resetDone();
     return reply;
   }
+  /** Sends NOOP: checks that the session is alive. */
   async noop(): Promise<Reply> {
     return this.#expectPositive(cmd.noop(), 'mail', 'EPROTOCOL', 'NOOP failed');
   }

@@ -29,6 +29,7 @@ import { classify, planEnvelope, type EnvelopeAccepted, type EnvelopeOutcome, ty
 export type { MessageBody } from './body-source.js';
 export type { Envelope, DsnOptions, SendOptions, RejectedRecipient } from './envelope-plan.js';
 
+/** What one transaction on a connection returned: accepted and rejected recipients, the final reply and its code, the bytes sent and DATA or BDAT. */
 export interface SendResult {
   accepted: string[];
   rejected: RejectedRecipient[];

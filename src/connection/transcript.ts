@@ -6,6 +6,7 @@
  */
 import type { Reply } from '../protocol/reply.js';
 
+/** One line of the SMTP session: `C` sent, `S` received, `i` a note from mailwire. Credentials are already `<redacted>`. */
 export interface TranscriptEntry {
   /** 'C' client to server, 'S' server to client, 'i' information from mailwire itself. */
   dir: 'C' | 'S' | 'i';
@@ -14,6 +15,7 @@ export interface TranscriptEntry {
   at: number;
 }
 
+/** Called with every line of the session (the `onTranscript` option). */
 export type TranscriptHook = (entry: TranscriptEntry) => void;
 
 export const REDACTED = '<redacted>';

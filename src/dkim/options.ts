@@ -8,8 +8,10 @@ import { domainToASCII } from 'node:url';
 import { SmtpError } from '../errors.js';
 import type { Canon } from './canonicalize.js';
 
+/** Header/body canonicalization: `relaxed/relaxed` (default), `simple/simple`, ... */
 export type DkimCanonicalization = 'relaxed/relaxed' | 'relaxed/simple' | 'simple/simple' | 'simple/relaxed';
 
+/** One DKIM signer: domain, selector and private key (RSA or Ed25519). See docs/dkim.md. */
 export interface DkimOptions {
   /** The signing domain (d=): the From domain or a parent of it. */
   domain: string;

@@ -25,6 +25,15 @@ export function dkimSigners(dkim: DkimOptions | DkimOptions[]): DkimSigner[] {
 
 export function signDkim(message: Buffer | Uint8Array, dkim: DkimOptions | DkimOptions[]): Promise<Buffer>;
 export function signDkim(message: Readable, dkim: DkimOptions | DkimOptions[]): Promise<Readable>;
+/**
+ * DKIM-signs a prepared message (RFC 6376; RSA or Ed25519): returns it with DKIM-Signature prepended. A stream comes back as a stream.
+ *
+ * @example
+ * ```ts
+ * const signed = await signDkim(raw, { domain: 'example.com', selector: 's1', privateKey: pem });
+ * await transport.sendRaw({ from: 'a@example.com', to: ['b@example.org'] }, signed);
+ * ```
+ */
 export async function signDkim(message: Buffer | Uint8Array | Readable, dkim: DkimOptions | DkimOptions[]): Promise<Buffer | Readable> {
   const signers = dkimSigners(dkim);
   if (message instanceof Uint8Array) {

@@ -13,6 +13,7 @@ import { SmtpError, guardError } from '../errors.js';
 import { isPublicAddress } from './ip.js';
 import { findControl, printable } from './text.js';
 
+/** One address a `Resolver` returns for a host. */
 export type ResolvedAddress = { address: string; family: 4 | 6 };
 
 /** Resolves a host name to every address it has. Injectable so tests never touch real DNS. */

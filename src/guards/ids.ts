@@ -37,6 +37,7 @@ export function normalizeMessageIdList(value: string | readonly string[], field:
   return value.map((s, i) => normalizeMessageId(s, `${field}[${i}]`));
 }
 
+/** A DSN NOTIFY keyword: NEVER, SUCCESS, FAILURE or DELAY. */
 export type DsnNotify = 'NEVER' | 'SUCCESS' | 'FAILURE' | 'DELAY';
 
 /**

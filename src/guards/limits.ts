@@ -5,6 +5,7 @@
 
 import { SmtpError, guardError } from '../errors.js';
 
+/** Size caps `compose()` applies to a message: the whole message, each body, subject, headers, recipients and attachments. */
 export interface GuardLimits {
   /** Subject length in UTF-16 code units. Default 998 (one unfolded RFC 5322 line). */
   maxSubjectChars?: number;

@@ -27,6 +27,7 @@ import { encodeText, type EncodedText } from './text-body.js';
 import { buildCalendarPart } from './calendar.js';
 import { DSN_KEYS, ENVELOPE_KEYS, ICAL_KEYS, MESSAGE_KEYS, assertKnownFields } from './message-keys.js';
 
+/** How `compose()` fills defaults (From, the Message-ID host), which limits it applies, and how attachments are read (file and URL access, the https fetcher). */
 export interface ComposeOptions {
   /** Used when the message has no `from`. */
   defaultFrom?: AddressInput;
@@ -52,6 +53,7 @@ export interface ComposeOptions {
   disableUrlAccess?: boolean;
 }
 
+/** A checked message ready to stream: its envelope, Message-ID and size, and `open()`/`toBuffer()` for the bytes. */
 export interface PreparedMessage {
   /** "<...>", the same on every open(). */
   messageId: string;
@@ -334,7 +336,14 @@ async function* streamed(item: StreamedBody, limits: ResolvedLimits, sofar: () =
   }
 }
 
-/** The message as a stream; validation errors are emitted as 'error' on the stream. */
+/**
+ * The message as a stream; validation errors are emitted as 'error' on the stream.
+ *
+ * @example
+ * ```ts
+ * compose({ from: 'a@example.com', to: 'b@example.com', subject: 'Hi', text: 'Hello' }).pipe(createWriteStream('hi.eml'));
+ * ```
+ */
 export function compose(message: MailMessage, options: ComposeOptions = {}): Readable {
   const out = new PassThrough({ highWaterMark: 64 * 1024 });
   prepareMessage(message, options).then(
@@ -346,6 +355,14 @@ export function compose(message: MailMessage, options: ComposeOptions = {}): Rea
   return out;
 }
 
+/**
+ * Composes the whole message into one Buffer (for tests, archives or sendRaw).
+ *
+ * @example
+ * ```ts
+ * const eml = await composeToBuffer({ from: 'a@example.com', to: 'b@example.com', subject: 'Hi', text: 'Hello' });
+ * ```
+ */
 export async function composeToBuffer(message: MailMessage, options: ComposeOptions = {}): Promise<Buffer> {
   return (await prepareMessage(message, options)).toBuffer();
 }

@@ -16,6 +16,7 @@ import { SmtpError, guardError } from '../errors.js';
 import { resolvePinned, systemResolver, type Resolver } from '../guards/destination.js';
 import { printable } from '../guards/text.js';
 
+/** What an `HttpsFetcher` returns for an `href` attachment: the bytes and the content type. */
 export interface FetchedResource {
   data: Buffer;
   /** The response's Content-Type, if any (validated by the caller before use). */

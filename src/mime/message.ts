@@ -9,8 +9,10 @@ import type { DsnOptions } from '../guards/ids.js';
 /** "Name <a@example.com>", "a@example.com", a comma list of those, or an object. */
 export type AddressInput = string | { name?: string; address: string };
 
+/** One address or several (an array, or a comma-separated string). */
 export type AddressListInput = AddressInput | AddressInput[];
 
+/** A file in the message: from `content`, a local `path` or an https `href`. See docs/attachments.md. */
 export interface Attachment {
   /**
    * Shown to the recipient; also picks the content type when `contentType` is not given. Default: the base
@@ -52,6 +54,7 @@ export interface IcalEvent {
   filename?: string;
 }
 
+/** A message as `send()` and `compose()` take it. Every field is checked before a byte is written. */
 export interface MailMessage {
   from?: AddressInput;
   sender?: AddressInput;

@@ -25,14 +25,21 @@ export interface PooledConnection {
   readonly inFlight: number;
   readonly needsReset: boolean;
   readonly capabilities?: { pipelining: boolean } | undefined;
+  /** Runs one transaction on this connection. */
   send(envelope: Envelope, body: MessageBody, options?: SendOptions): Promise<SendResult>;
+  /** Sends NOOP. */
   noop(): Promise<unknown>;
+  /** Sends RSET. */
   rset(): Promise<unknown>;
+  /** Says QUIT and closes. */
   quit(): Promise<void>;
+  /** Closes at once, without QUIT. */
   close(): void;
+  /** Turns TCP keep-alive on or off while the connection is parked. */
   setKeepAlive(active: boolean): void;
 }
 
+/** How many connections a pool keeps, for how many messages each, and for how long idle. */
 export interface PoolOptions {
   maxConnections: number;
   maxMessagesPerConnection: number;
@@ -51,11 +58,15 @@ export const DEFAULT_POOL_OPTIONS: PoolOptions = {
   checkAfterIdleMs: 5_000,
 };
 
+/** Callbacks a pool calls when it opens or closes a connection. */
 export interface PoolEvents {
+  /** A connection was opened (its id). */
   onOpen?: (id: number) => void;
+  /** A connection was closed, and why. */
   onClose?: (id: number, reason: string) => void;
 }
 
+/** Opens one connection for a pool (an `SmtpConnection`, opened and ready). */
 export type ConnectionFactory = (signal?: AbortSignal) => Promise<PooledConnection | SmtpConnection>;
 
 interface Slot {
@@ -85,12 +96,14 @@ interface Waiter {
   resolve: (grant: Grant) => void;
 }
 
+/** A pooled send's result: the transaction's, and which connection carried it. */
 export interface PoolSendResult extends SendResult {
   connectionId: number;
   /** True when the connection was opened for this send (no reuse). */
   newConnection: boolean;
 }
 
+/** Reusable connections to one server, for callers that schedule sends themselves (the transport uses one per configuration). */
 export class ConnectionPool {
   readonly #factory: ConnectionFactory;
   readonly #options: PoolOptions;

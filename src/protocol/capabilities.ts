@@ -7,6 +7,7 @@
 
 import { isPositive, type Reply } from './reply.js';
 
+/** What the server announced in its EHLO reply (SIZE, PIPELINING, CHUNKING, AUTH mechanisms, STARTTLS...). */
 export interface Capabilities {
   /** First word of the EHLO/HELO reply's first line (the server's name for itself). */
   domain: string;

@@ -17,6 +17,7 @@ import {
 } from './command-args.js';
 import { encodeXtext } from './xtext.js';
 
+/** MAIL FROM parameters: SIZE, BODY, RET, ENVID, REQUIRETLS. */
 export interface MailParams {
   /** RFC 1870 SIZE: the message size in bytes. */
   size?: number;
@@ -32,8 +33,10 @@ export interface MailParams {
   requireTls?: boolean;
 }
 
+/** A DSN NOTIFY event for one recipient. */
 export type NotifyEvent = 'SUCCESS' | 'FAILURE' | 'DELAY';
 
+/** RCPT TO parameters: NOTIFY and ORCPT (RFC 3461). */
 export interface RcptParams {
   /** RFC 3461 NOTIFY: 'NEVER', or a non-empty list of events. */
   notify?: 'NEVER' | NotifyEvent[];

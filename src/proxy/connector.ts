@@ -19,6 +19,7 @@ import { drive, type ProxyHandshake, type TunnelTarget } from './handshake.js';
 import { Socks5Handshake } from './socks5.js';
 import { HttpConnectHandshake } from './http-connect.js';
 
+/** Options of `createProxyConnector`: TLS settings for an https:// proxy, and the resolver. */
 export interface ProxyConnectorOptions {
   /**
    * TLS settings for an https:// proxy's own certificate (checked against the proxy's host name and the

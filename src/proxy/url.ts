@@ -7,8 +7,10 @@
  */
 import { SmtpError } from '../errors.js';
 
+/** socks5 (this side resolves), socks5h (the proxy resolves), http (CONNECT) or https (CONNECT over TLS). */
 export type ProxyKind = 'socks5' | 'socks5h' | 'http' | 'https';
 
+/** A parsed proxy URL: kind, host, port and credentials. */
 export interface ProxySpec {
   kind: ProxyKind;
   host: string;
@@ -20,6 +22,7 @@ export interface ProxySpec {
 /** Ports a proxy URL without one gets: 1080 is SOCKS's registered port; http/https follow the URL rules. */
 const DEFAULT_PORTS: Record<ProxyKind, number> = { socks5: 1080, socks5h: 1080, http: 80, https: 443 };
 
+/** Parses and checks a proxy URL (`socks5://user:pass@host:1080`); ECONFIG when it is not one. */
 export function parseProxyUrl(input: string): ProxySpec {
   if (typeof input !== 'string' || input === '') throw proxyConfigError('must be a URL such as socks5://host:1080 or http://host:3128');
   // Control characters and spaces would end up in a CONNECT request line: refuse them outright.

@@ -14,6 +14,7 @@ import { ScramSha256Mechanism } from './scram-sha-256.js';
 import { XOAuth2Mechanism } from './xoauth2.js';
 import { OAuthBearerMechanism, type OAuthBearerServer } from './oauthbearer.js';
 
+/** A SASL mechanism name, or `auto` for the strongest the server offers. */
 export type AuthMethod = 'auto' | 'plain' | 'login' | 'cram-md5' | 'xoauth2' | 'oauthbearer' | 'scram-sha-256';
 export type ExplicitAuthMethod = Exclude<AuthMethod, 'auto'>;
 

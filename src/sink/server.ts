@@ -94,7 +94,17 @@ class Sink implements SessionHost {
   }
 }
 
-/** Start the capture server; resolves once it is listening (see `.port` / `.url`). */
+/**
+ * Start the capture server; resolves once it is listening (see `.port` / `.url`).
+ *
+ * @example
+ * ```ts
+ * const sink = await startSink({ port: 0 });
+ * const transport = createTransport({ host: sink.host, port: sink.port, security: 'none' });
+ * await transport.send({ from: 'a@example.com', to: 'b@example.com', text: 'hi' });
+ * await sink.close();
+ * ```
+ */
 export async function startSink(options?: SinkOptions): Promise<SinkServer> {
   const config = resolveOptions(options);
   if (config.dir !== undefined) {

@@ -42,6 +42,7 @@ export interface SinkOptions {
   idleTimeoutMs?: number;
 }
 
+/** One message the sink captured: envelope, size, the bytes (or the file they went to), and what the session was (TLS, user, HELO). */
 export interface SunkMessage {
   /** Unique within this server, also the file name suffix. */
   id: string;
@@ -66,6 +67,7 @@ export interface SunkMessage {
   transport: 'DATA' | 'BDAT';
 }
 
+/** Counters of a running sink. */
 export interface SinkStats {
   /** Connections accepted since start (including ones refused for the connection limit). */
   connections: number;
@@ -77,6 +79,7 @@ export interface SinkStats {
   rejected: number;
 }
 
+/** A running `startSink` server: where it listens (host, port, url), its counters, and `close()`. */
 export interface SinkServer {
   readonly host: string;
   readonly port: number;

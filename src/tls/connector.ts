@@ -11,6 +11,7 @@ import { SmtpError } from '../errors.js';
 import { buildTlsOptions, mapTlsError, type TlsSettings } from './policy.js';
 import { connectWithDirectReads } from './direct-reads.js';
 
+/** What a `Connector` is asked to open: host and port (or a vetted address, or a Unix socket), implicit TLS or not, the timeout and an AbortSignal. */
 export interface ConnectRequest {
   host: string;
   port: number;
@@ -32,6 +33,7 @@ export interface ConnectedSocket {
   remoteAddress?: string;
 }
 
+/** Opens the socket for a connection (the `connector` option): replace it to use your own sockets, or in tests. */
 export type Connector = (request: ConnectRequest) => Promise<ConnectedSocket>;
 
 /** The default connector: node:net, and node:tls for implicit TLS. */

@@ -21,6 +21,7 @@ import { unknownOption } from './config-keys.js';
 /** @deprecated The same type as `AuthOptions` (one type for credentials); not exported from the package, kept so internal imports compile. */
 export type AuthConfig = AuthOptions;
 
+/** How often and how long to retry transient failures. */
 export interface RetryConfig {
   /** Total tries per send, the first included (default 3). Only transient failures are retried. */
   attempts: number;
@@ -28,6 +29,7 @@ export interface RetryConfig {
   maxDelayMs: number;
 }
 
+/** Safety limits of a transport: destination checks, size caps, file and URL access for attachments. */
 export interface GuardConfig {
   /** Resolve the host once, refuse private/loopback/metadata addresses, and connect to the vetted address. */
   publicAddressesOnly: boolean;
@@ -43,6 +45,7 @@ export interface GuardConfig {
   urlAccess: boolean;
 }
 
+/** What `createTransport()` takes (see docs/configuration.md). Unknown keys are refused with ECONFIG. */
 export interface TransportConfig {
   /** A preset that fills host, port and security: 'gmail', 'outlook', 'office365', 'yahoo', 'sendgrid', 'mailgun', 'ses:REGION', ... */
   provider?: string;
@@ -86,6 +89,7 @@ export interface TransportConfig {
   dkim?: DkimOptions | DkimOptions[];
 }
 
+/** A `TransportConfig` checked and with every default filled in. */
 export interface ResolvedConfig {
   host: string;
   port: number;

@@ -5,6 +5,7 @@
 import type { SmtpError, SmtpErrorCode } from '../errors.js';
 import type { SendInfo } from './results.js';
 
+/** The events a transport emits, by name, with what each listener receives. */
 export interface TransportEventMap {
   'connection:open': { target: number; id: number };
   'connection:close': { target: number; id: number; reason: string };
@@ -24,6 +25,7 @@ type Listener<K extends keyof TransportEventMap> = (event: TransportEventMap[K])
 export class TransportEvents {
   readonly #listeners = new Map<keyof TransportEventMap, Set<(event: never) => void>>();
 
+  /** Adds a listener; returns a function that removes it. */
   on<K extends keyof TransportEventMap>(type: K, listener: Listener<K>): () => void {
     let set = this.#listeners.get(type);
     if (!set) this.#listeners.set(type, (set = new Set()));
@@ -31,10 +33,12 @@ export class TransportEvents {
     return () => this.off(type, listener);
   }
 
+  /** Removes a listener. */
   off<K extends keyof TransportEventMap>(type: K, listener: Listener<K>): void {
     this.#listeners.get(type)?.delete(listener as (event: never) => void);
   }
 
+  /** Calls the listeners of `type`; a listener that throws is skipped. */
   protected emit<K extends keyof TransportEventMap>(type: K, event: TransportEventMap[K]): void {
     const set = this.#listeners.get(type);
     if (!set) return;

@@ -11,6 +11,7 @@ import type { AuthMethod } from '../sasl/select.js';
 import { describeUnknownKey, findUnknownKey, type KeyTable } from '../guards/known-keys.js';
 import type { TransportConfig } from './config.js';
 
+/** The flat configuration platforms store (`host, port, user, pass, from, security|secure|encryption, ...`) that `loadConfig()` turns into a `TransportConfig`. */
 export interface FlatConfig {
   provider?: string;
   host?: string;

@@ -5,6 +5,7 @@
 import { SmtpError } from '../errors.js';
 import type { Security } from '../connection/options.js';
 
+/** Host, port, security and the login advice for a known provider. */
 export interface ProviderPreset {
   host: string;
   port: number;
@@ -55,6 +56,7 @@ export function resolvePreset(name: string): ProviderPreset {
   return preset;
 }
 
+/** The names `provider` accepts (besides `ses:REGION`). */
 export function providerNames(): string[] {
   return Object.keys(PRESETS);
 }

@@ -3,6 +3,7 @@ import type { Envelope, RejectedRecipient } from '../connection/transaction.js';
 import type { SmtpError } from '../errors.js';
 import type { AddressInput } from '../mime/message.js';
 
+/** What a delivered send resolves with: accepted and rejected recipients, the server's reply, Message-ID, attempts. */
 export interface SendInfo {
   messageId: string;
   envelope: Envelope;
@@ -24,6 +25,7 @@ export interface SendInfo {
   warnings?: string[];
 }
 
+/** Options of `verify()`: which configuration, and an address to send a test message to. */
 export interface VerifyOptions {
   /** Which configuration to check (index into the array given to createTransport). Default 0. */
   index?: number;
@@ -46,6 +48,7 @@ export interface VerifyTestMessage {
   error?: SmtpError;
 }
 
+/** What `verify()` found: ok, the security and TLS used, the server's capabilities and greeting, the AUTH mechanism, timings, and the test message if one was sent. */
 export interface VerifyReport {
   /** The session worked and, with `to`, the test message was accepted for every recipient. */
   ok: boolean;
@@ -65,6 +68,7 @@ export interface VerifyReport {
   timings: { connectMs: number; tlsMs?: number; authMs?: number; totalMs: number };
 }
 
+/** Options of one `send()` / `sendRaw()` call: an AbortSignal, and a hook before the final dot. */
 export interface SendCallOptions {
   signal?: AbortSignal;
   /**

@@ -56,6 +56,15 @@ interface QueuedSend {
   reject: (error: unknown) => void;
 }
 
+/**
+ * Sends messages over pooled connections with retries and failover: `send`, `sendRaw`, `verify`, `close`, and events (`on`). Made by `createTransport()`.
+ *
+ * @example
+ * ```ts
+ * const transport = createTransport({ provider: 'sendgrid', auth: { user: 'apikey', pass: key } });
+ * transport.on('message:sent', ({ info }) => log(info.messageId));
+ * ```
+ */
 export class SmtpTransport extends TransportEvents {
   readonly #targets: Target[];
   #closed = false;
@@ -124,7 +133,16 @@ export class SmtpTransport extends TransportEvents {
     return this.#targets.map((t) => t.config);
   }
 
-  /** Composes and sends a message. Resolves once the server accepted it; see SendInfo. */
+  /**
+   * Composes and sends a message. Resolves once the server accepted it; see SendInfo. Fails with an
+   * SmtpError (EENVELOPE when every recipient was refused; some refused: `info.rejected`).
+   *
+   * @example
+   * ```ts
+   * const info = await transport.send({ from: 'me@example.com', to: ['a@example.com', 'b@example.com'], subject: 'Report', text: 'Attached.', attachments: [{ path: './report.pdf' }] });
+   * console.log(info.messageId, info.accepted, info.rejected);
+   * ```
+   */
   send(message: MailMessage, options: SendCallOptions = {}): Promise<SendInfo> {
     options ??= {}; // null from JavaScript callers means "no options", as undefined does
     try {
@@ -450,6 +468,17 @@ export function transportKey(config: ResolvedConfig): string {
   });
 }
 
+/**
+ * Creates a transport from one configuration, or several tried in order (failover). Everything is checked here (ECONFIG); no socket is opened until a send.
+ *
+ * @example
+ * ```ts
+ * import { createTransport } from 'mailwire';
+ * const transport = createTransport({ host: 'smtp.example.com', auth: { user: 'me', pass: process.env.SMTP_PASS! } });
+ * const info = await transport.send({ from: 'me@example.com', to: 'you@example.com', subject: 'Hi', text: 'Hello' });
+ * await transport.close();
+ * ```
+ */
 export function createTransport(config: TransportConfig | TransportConfig[]): SmtpTransport {
   return new SmtpTransport(config);
 }

@@ -2,11 +2,18 @@
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { TEST_CERTIFICATE } from '../../src/sink/test-certificate.js';
 import { runCli } from '../../src/cli/main.js';
 import type { AuditReport } from '../../src/audit/types.js';
 import { fakeServer, type FakeServer } from '../audit/fake-server.js';
+
+// The CLI has no flag for how long a quiet server is waited on (1500 ms per read): the fake server answers
+// at once, so the audit's own tests use 250 ms, and so does this one (it is about the printing, not timing).
+vi.mock('../../src/audit/run.js', async (importOriginal) => {
+  const real = await importOriginal<typeof import('../../src/audit/run.js')>();
+  return { ...real, auditServer: (options: Parameters<typeof real.auditServer>[0]) => real.auditServer({ settleMs: 250, ...options }) };
+});
 
 let vulnerable: FakeServer; // smuggling through bare LF, VRFY on
 let lowOnly: FakeServer; // VRFY on, nothing else

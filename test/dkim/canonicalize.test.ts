@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { BodyCanonicalizer, canonicalizeBody, canonicalizeHeader, type Canon } from '../../src/dkim/canonicalize.js';
+import { fuzzRuns } from '../helpers/fuzz-runs.js';
 
 const bytes = (s: string): Buffer => Buffer.from(s, 'latin1');
 const text = (b: Buffer): string => b.toString('latin1');
@@ -90,7 +91,7 @@ describe('body canonicalization (RFC 6376 3.4.3, 3.4.4)', () => {
           expect(text(canonicalizeBody(buf, canon))).toBe(want);
           for (let cut = 0; cut <= buf.length; cut++) expect(chunked(buf, [cut], canon)).toBe(want);
         }),
-        { numRuns: 300 },
+        { numRuns: fuzzRuns(300) },
       );
     });
     it(`${canon}: matches the reference split into many chunks, one byte chunks included`, () => {
@@ -101,7 +102,7 @@ describe('body canonicalization (RFC 6376 3.4.3, 3.4.4)', () => {
           expect(chunked(buf, cuts.map((c) => Math.min(c, buf.length)), canon)).toBe(want);
           expect(chunked(buf, [...buf.keys()], canon)).toBe(want);
         }),
-        { numRuns: 300 },
+        { numRuns: fuzzRuns(300) },
       );
     });
   }

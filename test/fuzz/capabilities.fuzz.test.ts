@@ -10,6 +10,7 @@ import { ReplyParser } from '../../src/protocol/reply-parser.js';
 import { createReply, type Reply } from '../../src/protocol/reply.js';
 import { SmtpError } from '../../src/errors.js';
 import { mutatedTranscript } from './corpus.js';
+import { fuzzRuns } from '../helpers/fuzz-runs.js';
 
 const KEYWORD = /^(?:[A-Z0-9][A-Z0-9-]{0,63}|AUTH=)$/;
 const MECHANISM = /^[A-Z0-9_-]{1,20}$/;
@@ -60,7 +61,7 @@ describe('parseCapabilities fuzzing', () => {
         }
         for (const reply of replies) checkCapabilities(reply, parseCapabilities(reply));
       }),
-      { numRuns: 800 },
+      { numRuns: fuzzRuns(800) },
     );
   });
 
@@ -78,7 +79,7 @@ describe('parseCapabilities fuzzing', () => {
         checkCapabilities(reply, caps);
         if (code < 200 || code > 299) expect(Object.keys(caps.keywords)).toEqual([]);
       }),
-      { numRuns: 800 },
+      { numRuns: fuzzRuns(800) },
     );
   });
 

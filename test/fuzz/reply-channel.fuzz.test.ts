@@ -10,6 +10,7 @@ import { ReplyChannel } from '../../src/connection/reply-channel.js';
 import { SmtpError } from '../../src/errors.js';
 import type { Reply } from '../../src/protocol/reply.js';
 import { chunk, mutatedTranscript } from './corpus.js';
+import { fuzzRuns } from '../helpers/fuzz-runs.js';
 
 type Settled = { reply: Reply } | { error: SmtpError };
 
@@ -50,7 +51,7 @@ describe('ReplyChannel fuzzing', () => {
         expect(channel.broken).toBeDefined();
         await expect(channel.read('mail', 10)).rejects.toSatisfy((e: unknown) => SmtpError.is(e));
       }),
-      { numRuns: 300 },
+      { numRuns: fuzzRuns(300) },
     );
   });
 });

@@ -10,6 +10,7 @@ import { ReplyParser, type ReplyParserLimits } from '../../src/protocol/reply-pa
 import { SmtpError } from '../../src/errors.js';
 import type { Reply } from '../../src/protocol/reply.js';
 import { TRANSCRIPTS, chunk, enc, mutatedTranscript } from './corpus.js';
+import { fuzzRuns } from '../helpers/fuzz-runs.js';
 
 interface Outcome {
   replies: Reply[];
@@ -90,7 +91,7 @@ describe('ReplyParser fuzzing with mutated real transcripts', () => {
           expect(chunked.replies).toEqual(reference.replies);
         }
       }),
-      { numRuns: 600 },
+      { numRuns: fuzzRuns(600) },
     );
   });
 

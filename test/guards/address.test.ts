@@ -2,6 +2,7 @@ import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
 import { assertEnvelopeAddress, normalizeAddress } from '../../src/guards/address.js';
 import { SmtpError } from '../../src/errors.js';
+import { fuzzRuns } from '../helpers/fuzz-runs.js';
 
 describe('envelope addresses', () => {
   it('accepts ordinary addresses and normalizes the domain', () => {
@@ -91,7 +92,7 @@ describe('domains (the plain-host shortcut and the label checks agree)', () => {
         }
         expect(got).toBe(expected);
       }),
-      { numRuns: 2000 },
+      { numRuns: fuzzRuns(2000) },
     );
   });
   it('handles labels at the 63-character limit and names at the 253-character limit', () => {

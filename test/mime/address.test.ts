@@ -2,6 +2,7 @@ import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
 import PostalMime from 'postal-mime';
 import { formatAddress, formatAddressList, parseAddressItems, parseAddressList } from '../../src/mime/address.js';
+import { fuzzRuns } from '../helpers/fuzz-runs.js';
 
 describe('parseAddressList', () => {
   it('parses the usual forms', () => {
@@ -136,7 +137,7 @@ describe('bare addresses (the shortcut in recipients.ts)', () => {
         const input = `${local}@${domain}`;
         expect(parseAddressItems(input)).toEqual([{ kind: 'mailbox', name: '', address: input }]);
       }),
-      { numRuns: 500 },
+      { numRuns: fuzzRuns(500) },
     );
   });
 });

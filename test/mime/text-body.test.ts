@@ -1,6 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
 import { encodeText } from '../../src/mime/text-body.js';
+import { fuzzRuns } from '../helpers/fuzz-runs.js';
 
 // Strings built from the characters that decide the encoding: line breaks in every form, controls, TAB,
 // printable ASCII, non-ASCII, and runs long enough to cross the 998-octet line limit.
@@ -20,7 +21,7 @@ describe('encodeText', () => {
         expect(fromString.encoding).toBe(fromBytes.encoding);
         expect(fromString.body.equals(fromBytes.body)).toBe(true);
       }),
-      { numRuns: 400 },
+      { numRuns: fuzzRuns(400) },
     );
   });
 

@@ -2,6 +2,7 @@ import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
 import * as cmd from '../../src/protocol/commands.js';
 import { SmtpError } from '../../src/errors.js';
+import { fuzzRuns } from '../helpers/fuzz-runs.js';
 
 function guard(fn: () => unknown): SmtpError {
   try {
@@ -218,7 +219,7 @@ describe('address injection', () => {
           expect(/\s/.test(s.startsWith('"') ? s.slice(s.lastIndexOf('"')) : s)).toBe(false);
         }
       }),
-      { numRuns: 2000 },
+      { numRuns: fuzzRuns(2000) },
     );
   });
 });

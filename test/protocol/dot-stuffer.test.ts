@@ -2,6 +2,7 @@ import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
 import { DotStuffer, LineEndingNormalizer, stuffNormalizedBody } from '../../src/protocol/dot-stuffer.js';
 import { chunkings, concat, cutAt, enc } from './split.js';
+import { fuzzRuns } from '../helpers/fuzz-runs.js';
 
 function stuff(chunks: Iterable<Uint8Array>, s = new DotStuffer()): string {
   const out: Uint8Array[] = [];
@@ -181,7 +182,7 @@ describe('properties', () => {
         expect(first).toBe(wire.length + 2 - 5);
         expect(wire).toBe(Buffer.from(model(s, true), 'utf8').toString('latin1'));
       }),
-      { numRuns: 1000 },
+      { numRuns: fuzzRuns(1000) },
     );
   });
 
@@ -193,7 +194,7 @@ describe('properties', () => {
         expect(wire).toBe(Buffer.from(model(s, false), 'utf8').toString('latin1'));
         expect(n.bytesOut).toBe(Buffer.byteLength(wire, 'latin1'));
       }),
-      { numRuns: 500 },
+      { numRuns: fuzzRuns(500) },
     );
   });
 
@@ -206,7 +207,7 @@ describe('properties', () => {
         expect(wire).toBe(stuff([normalised]));
         expect(wire).toBe(Buffer.from(model(s, true), 'utf8').toString('latin1'));
       }),
-      { numRuns: 1000 },
+      { numRuns: fuzzRuns(1000) },
     );
   });
 });

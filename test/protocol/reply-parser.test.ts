@@ -4,6 +4,7 @@ import { ReplyParser } from '../../src/protocol/reply-parser.js';
 import type { Reply } from '../../src/protocol/reply.js';
 import { SmtpError } from '../../src/errors.js';
 import { chunkings, cutAt, enc } from './split.js';
+import { fuzzRuns } from '../helpers/fuzz-runs.js';
 
 function parseAll(chunks: Iterable<Uint8Array>, parser = new ReplyParser()): Reply[] {
   const out: Reply[] = [];
@@ -222,7 +223,7 @@ describe('ReplyParser: properties', () => {
           expect(p.bufferedBytes).toBeLessThan(maxLineBytes);
         }
       }),
-      { numRuns: 500 },
+      { numRuns: fuzzRuns(500) },
     );
   });
 
@@ -245,7 +246,7 @@ describe('ReplyParser: properties', () => {
         expect(whole.map((r) => r.code)).toEqual(replies.map((r) => r.code));
         expect(parseAll(cutAt(bytes, cuts))).toEqual(whole);
       }),
-      { numRuns: 300 },
+      { numRuns: fuzzRuns(300) },
     );
   });
 });

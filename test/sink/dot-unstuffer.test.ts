@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { DotUnstuffer } from '../../src/sink/dot-unstuffer.js';
+import { fuzzRuns } from '../helpers/fuzz-runs.js';
 
 /** Feed `chunks`; return the content and where (in the concatenated input) the body ended, or -1. */
 function run(chunks: Buffer[]): { content: string; end: number } {
@@ -105,7 +106,7 @@ describe('DotUnstuffer', () => {
         const got = run(chunks.filter((c) => c.length > 0));
         expect(got).toEqual(ref);
       }),
-      { numRuns: 2000 },
+      { numRuns: fuzzRuns(2000) },
     );
   });
 });

@@ -12,20 +12,12 @@ import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createTransport, SmtpError, type TransportConfig, type TransportEventMap } from '../../src/index.js';
 import { startSmtpServerPeer } from '../helpers/smtp-server-peer.js';
+import { closedPort } from '../helpers/ports.js';
 
 const cleanups: Array<() => Promise<unknown>> = [];
 afterEach(async () => {
   for (const fn of cleanups.splice(0).reverse()) await fn().catch(() => undefined);
 });
-
-/** A port that was listening on 127.0.0.1 and is closed now: connections are refused. */
-async function deadPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((r) => server.close(() => r()));
-  return port;
-}
 
 /** A server that accepts and hangs up before the greeting, counting the connections. */
 async function hangingUpServer(): Promise<{ port: number; accepted: () => number }> {
@@ -62,7 +54,7 @@ describe('queued sends to a server every connection to which failed', () => {
   });
 
   it('a send that did not wait still makes all of its own attempts', async () => {
-    const port = await deadPort();
+    const port = await closedPort();
     const t = createTransport({ host: '127.0.0.1', port, security: 'none', retry });
     cleanups.push(() => t.close());
     const retries: number[] = [];
@@ -99,7 +91,7 @@ describe('queued sends to a server every connection to which failed', () => {
   });
 
   it('with a fallback, queued sends go to it and the failover event says why', async () => {
-    const port = await deadPort();
+    const port = await closedPort();
     const peer = await startSmtpServerPeer();
     cleanups.push(() => peer.close());
     const t = createTransport([

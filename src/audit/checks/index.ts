@@ -15,6 +15,7 @@ export interface AuditCheck {
   run(ctx: AuditContext): Promise<void>;
 }
 
+/** The checks `auditServer` runs, in order, each with its `id`. */
 export const AUDIT_CHECKS: readonly AuditCheck[] = [
   { id: 'smtp-smuggling', run: smugglingCheck },
   { id: 'starttls-injection', run: starttlsInjectionCheck },

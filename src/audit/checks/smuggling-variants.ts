@@ -12,6 +12,7 @@ export interface SmugglingVariant {
   bytes: string;
 }
 
+/** The end-of-data variants the smuggling check sends (`<LF>.<LF>`, `<CR>.<CR>`...), each with an id, a label and the bytes. */
 export const SMUGGLING_VARIANTS: readonly SmugglingVariant[] = [
   { id: 'lf-dot-lf', label: '<LF>.<LF>', bytes: '\n.\n' },
   { id: 'lf-dot-crlf', label: '<LF>.<CR><LF>', bytes: '\n.\r\n' },
