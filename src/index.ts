@@ -76,7 +76,8 @@ export type { AuditOptions, AuditReport, AuditTls, AuditSecurity, Finding, Sever
 // `auth: { user, oauth2 }` or `auth: { user, getAccessToken: ({ refresh }) => ... }`; the transport renews a
 // refused token once. Token endpoints of the presets, for config screens that show them.
 export type { OAuth2Options } from './connection/options.js';
-export { GOOGLE_TOKEN_URL, microsoftTokenUrl } from './transport/oauth2.js';
+export { GOOGLE_TOKEN_URL, microsoftTokenUrl, type ResolvedOAuth2 } from './transport/oauth2.js';
+export type { TlsCertificateSummary } from './tls/summary.js';
 
 // API reference (issue 18): types that public signatures use, exported so the docs (and callers) can name them.
 export type { AddressListInput } from './mime/message.js';

@@ -4,6 +4,7 @@
  */
 import type { TlsInfo } from './upgrade.js';
 
+/** The server certificate as probe and audit report it: subject, issuer, validity and fingerprint. */
 export interface TlsCertificateSummary {
   subject: string;
   issuer: string;

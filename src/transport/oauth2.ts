@@ -5,6 +5,7 @@
 import { SmtpError } from '../errors.js';
 import type { OAuth2Options } from '../connection/options.js';
 
+/** `auth.oauth2` after checking: the token endpoint filled in from the provider preset when not given. */
 export interface ResolvedOAuth2 {
   tokenUrl: URL;
   clientId: string;
@@ -14,6 +15,7 @@ export interface ResolvedOAuth2 {
   ca: OAuth2Options['ca'];
 }
 
+/** Google's OAuth2 token endpoint, used for `oauth2: { provider: 'google' }` and the gmail presets. */
 export const GOOGLE_TOKEN_URL = 'https://oauth2.googleapis.com/token';
 const MICROSOFT_SCOPE = 'https://outlook.office.com/SMTP.Send offline_access';
 
@@ -26,6 +28,11 @@ const PRESET_PROVIDER: Readonly<Record<string, 'google' | 'microsoft'>> = {
   office365: 'microsoft',
 };
 
+/**
+ * Microsoft identity platform's token endpoint for a tenant (`common` by default), used for
+ * `oauth2: { provider: 'microsoft', tenant }` and the outlook / office365 presets.
+ * @example microsoftTokenUrl('contoso.onmicrosoft.com')
+ */
 export function microsoftTokenUrl(tenant = 'common'): string {
   return `https://login.microsoftonline.com/${encodeURIComponent(tenant)}/oauth2/v2.0/token`;
 }
