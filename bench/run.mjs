@@ -5,8 +5,9 @@
  * Scenarios (issue 4): 1 sequential on one connection; 2 pools of 5 and 20 with everything fired together;
  * 3 round trips through a 20 ms RTT delay proxy; 4 a 25 MB file attachment (time, peak RSS over baseline);
  * 5 composing rich messages (messages/s, MB/s); 6 DKIM: CPU µs per signature (RSA-2048, Ed25519) and
- * compose+sign MB/s, beside nodemailer's DKIM (bench/dkim.mjs). Every measurement runs in a fresh child process, libraries
- * alternate (the order rotates each round), and the figures reported are medians over the rounds.
+ * compose+sign MB/s, beside nodemailer's DKIM (bench/dkim.mjs); soak (only when named, `--only soak`, and
+ * in --quick with a tiny count): 1,000,000 messages through a pool of 20, mailwire alone (bench/lib/soak.mjs).
+ * Every measurement runs in a fresh child process, libraries alternate (the order rotates each round), and the figures reported are medians over the rounds.
  *
  * Options: --rounds N (default 3) · --quick · --only 1,2,... · --server smtp-sink|ours (fast sink) ·
  * --rt-server postfix|ours (scenario 3) · --out FILE (default bench/results/latest.json; quick.json with
@@ -25,6 +26,7 @@ import { startDelayProxy } from './delay-proxy.mjs';
 import { LIBRARIES, MAILWIRE_RAW } from './lib/clients.mjs';
 import { summarize, printReport, machineInfo } from './lib/report.mjs';
 import { DEFAULT_DIST } from './lib/mailwire.mjs';
+import { summarizeSoak } from './lib/soak.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const WORKER = path.join(HERE, 'lib', 'worker.mjs');
@@ -32,7 +34,7 @@ const WORKER = path.join(HERE, 'lib', 'worker.mjs');
 const args = parseArgs(process.argv.slice(2));
 const quick = args.quick === true;
 const rounds = Number(args.rounds ?? (quick ? 1 : 3));
-const only = new Set(String(args.only ?? '1,2,3,4,5,6').split(',').map((s) => s.trim()));
+const only = new Set(String(args.only ?? (quick ? '1,2,3,4,5,6,soak' : '1,2,3,4,5,6')).split(',').map((s) => s.trim()));
 const libraries = String(args.libs ?? LIBRARIES.join(',')).split(',').filter((l) => LIBRARIES.includes(l));
 const outFile = path.resolve(String(args.out ?? path.join(HERE, 'results', quick ? 'quick.json' : 'latest.json')));
 const workerTimeoutMs = quick ? 60_000 : 600_000;
@@ -41,6 +43,8 @@ const COUNTS = quick
   ? { s1: 40, s2: 200, s2pools: [5, 20], s3pooled: 10, s3rcpts: 10, s4bytes: 2 * 1024 * 1024, s5: 40, s5b: 40, s5att: 100 * 1024, composeWarmup: 10, s6: 40, s6signs: 40 }
   : { s1: 2000, s2: 10_000, s2pools: [5, 20], s3pooled: 200, s3rcpts: 100, s4bytes: 25 * 1024 * 1024, s5: 10_000, s5b: 10_000, s5att: 100 * 1024, composeWarmup: 100, s6: 2000, s6signs: 2000 };
 const MESSAGE_BYTES = 2048;
+/** The soak: messages, pool size, sends kept in flight, and messages per sample. */
+const SOAK = quick ? { count: 2000, pool: 20, window: 400, every: 200 } : { count: Number(args['soak-count'] ?? 1_000_000), pool: 20, window: 400, every: 10_000 };
 /**
  * Scenarios 1 and 2 warm each library's JIT with two rehearsal clients (half, then a fifth of the measured
  * count, in the measured pattern) before the measured run on a fresh client: the figures are a warmed
@@ -122,6 +126,7 @@ async function main() {
     );
   }
   if (s(6)) await dkimRunner(results);
+  if (s('soak')) results.soak = await soakRunner(fast);
   if (s(3)) {
     // Last: with the interop Postfix, its queue manager keeps delivering after the run, and the CPU it uses
     // must not land on the throughput figures.
@@ -163,11 +168,13 @@ async function main() {
     servers: { fast: fast.description, smtpSource: sourceBinary ?? null },
     counts: COUNTS,
     cases: results.cases,
+    ...(results.soak ? { soak: results.soak } : {}),
     ratios: summary.ratios,
     sameRoundRatios: summary.sameRoundRatios,
     targets: summary.targets,
   };
   printReport(report);
+  if (report.soak) printSoak(report.soak);
   mkdirSync(path.dirname(outFile), { recursive: true });
   writeFileSync(outFile, `${JSON.stringify(report, null, 2)}\n`);
   log(`\nwrote ${path.relative(process.cwd(), outFile)}`);
@@ -179,7 +186,9 @@ async function reprint(file) {
   const report = JSON.parse(readFileSync(file, 'utf8'));
   const summary = summarize(report.cases);
   Object.assign(report, { ratios: summary.ratios, sameRoundRatios: summary.sameRoundRatios, targets: summary.targets });
+  if (report.soak?.samples) report.soak.summary = summarizeSoak(report.soak.samples, report.soak.count);
   printReport(report);
+  if (report.soak) printSoak(report.soak);
   if (args.out) writeFileSync(path.resolve(String(args.out)), `${JSON.stringify(report, null, 2)}\n`);
 }
 
@@ -236,6 +245,34 @@ async function dkimRunner(results) {
   }
 }
 
+/**
+ * The soak (issue 21): one long run of mailwire alone in a fresh process, a steady stream of SOAK.window
+ * sends in flight through a pool of SOAK.pool, sampled every SOAK.every messages.
+ */
+async function soakRunner(fast) {
+  log(`\nsoak: ${SOAK.count.toLocaleString('en')} x 2 KB through a pool of ${SOAK.pool} (${SOAK.window} in flight), sampled every ${SOAK.every.toLocaleString('en')}`);
+  const result = await worker({ kind: 'soak', library: 'mailwire', host: fast.host, port: fast.port, count: SOAK.count, connections: SOAK.pool, window: SOAK.window, every: SOAK.every, size: MESSAGE_BYTES }, Math.max(workerTimeoutMs, SOAK.count * 2));
+  if (!result.ok || result.errors > 0) {
+    failed = true;
+    log(`  ! soak: ${result.error ?? `${result.errors} failed sends, first: ${result.firstError}`}`);
+  }
+  if (result.ok) {
+    for (const s of result.samples) {
+      log(`  ${String(s.messages).padStart(9)} msgs  ${String(s.msgPerSec).padStart(6)} msg/s  ${String(s.cpuUsPerMsg).padStart(6)} us CPU/msg  RSS ${String(s.rssMB).padStart(6)} MB  heap ${String(s.heapUsedMB).padStart(6)} MB  p50 ${s.p50Ms} ms  p99 ${s.p99Ms} ms`);
+    }
+  }
+  return { ...SOAK, ...result };
+}
+
+function printSoak(soak) {
+  const s = soak.summary;
+  if (!s) return;
+  log(`\n## Soak: ${soak.count.toLocaleString('en')} messages, pool of ${soak.pool}, ${Math.round((soak.count / soak.ms) * 1000)} msg/s overall, ${((soak.cpuMs * 1000) / soak.count).toFixed(1)} us CPU/msg`);
+  log(`- RSS slope after warm-up (${s.warmupMessages.toLocaleString('en')} messages): ${s.rssSlopeMBPer100k} MB per 100,000 messages (heap ${s.heapSlopeMBPer100k}); ${s.rssAfterWarmupMB} MB after warm-up, ${s.rssEndMB} MB at the end, peak ${s.rssPeakMB} MB  ${Math.abs(s.rssSlopeMBPer100k) < 1 ? 'PASS' : 'MISS'} (< 1 MB)`);
+  log(`- throughput: first fifth ${s.throughputFirstFifth} msg/s, last fifth ${s.throughputLastFifth} msg/s (x${s.throughputDecay})`);
+  log(`- p99 latency per ${soak.every.toLocaleString('en')} messages: ${s.p99FirstFifthMs} ms in the first fifth, ${s.p99LastFifthMs} ms in the last, median ${s.p99MedianMs} ms, worst ${s.p99MaxMs} ms`);
+}
+
 /** Runs every library (and the ceiling) `rounds` times, rotating the order each round. */
 async function runCase(results, meta, measure) {
   const entrants = [...libraries];
@@ -269,14 +306,14 @@ function describe(meta, r) {
   return parts.join(', ');
 }
 
-function worker(spec) {
+function worker(spec, timeoutMs = workerTimeoutMs) {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, ['--expose-gc', WORKER, JSON.stringify(spec)], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
     child.stderr.on('data', (d) => (stderr += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), workerTimeoutMs);
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
     child.on('exit', (code, signal) => {
       clearTimeout(timer);
       const line = stdout.trim().split('\n').pop() ?? '';

@@ -20,6 +20,10 @@ async function main() {
       return attachment(spec);
     case 'compose':
       return compose(spec);
+    case 'soak': {
+      const { soak } = await import('./soak.mjs');
+      return soak(spec);
+    }
     case 'compose-runner': {
       const { runComposeBench } = await import('../compose.mjs');
       const result = await runComposeBench({ messages: spec.messages, rounds: spec.rounds, attachmentBytes: spec.attachmentBytes, log: (line) => process.stderr.write(`${line}\n`) });

@@ -55,7 +55,8 @@ export function normalizeAddress(addr: string, field: string, options: AddressGu
   const local = addr.slice(0, at);
   const domain = normalizeDomain(addr.slice(at + 1), bad);
   let utf8 = false;
-  if (Buffer.byteLength(local) > 64) throw bad('local part longer than 64 octets');
+  // A UTF-16 code unit is at most 3 octets of UTF-8: short strings need no count (a native call each).
+  if (local.length > 21 && Buffer.byteLength(local) > 64) throw bad('local part longer than 64 octets');
   if (local.startsWith('.') || local.endsWith('.') || local.includes('..')) throw bad('misplaced dot in local part');
   for (let i = 0; i < local.length; i++) {
     const code = local.charCodeAt(i);
@@ -73,7 +74,7 @@ export function normalizeAddress(addr: string, field: string, options: AddressGu
     throw guardError(`${field}: non-ASCII local part in "${printable(addr)}" needs SMTPUTF8, which smtpUtf8: false turns off`);
   }
   const address = `${local}@${domain}`;
-  if (Buffer.byteLength(address) > 254) throw bad('longer than 254 octets');
+  if (address.length > 84 && Buffer.byteLength(address) > 254) throw bad('longer than 254 octets');
   return { address, utf8 };
 }
 

@@ -24,6 +24,7 @@ import type { AddressInput, Attachment, MailMessage } from './message.js';
 import { endsWithCrlf, partSize, readFileChunks, streamBody, writePart, type LeafPart, type MultiPart, type Part, type StreamedBody } from './parts.js';
 import { resolveRecipients } from './recipients.js';
 import { encodeText, type EncodedText } from './text-body.js';
+import { RecentText } from './recent-text.js';
 import { buildCalendarPart } from './calendar.js';
 import { DSN_KEYS, ENVELOPE_KEYS, ICAL_KEYS, MESSAGE_KEYS, assertKnownFields } from './message-keys.js';
 
@@ -81,11 +82,30 @@ const PRIORITY: Readonly<Record<string, readonly [string, string, string]>> = {
   low: ['5 (Lowest)', 'Low', 'Low'],
 };
 
-function readBody(value: unknown, field: string, limits: ResolvedLimits, allow8bit: boolean): EncodedText | undefined {
+const RECENT: Readonly<Record<'text' | 'html', RecentText>> = { text: new RecentText(), html: new RecentText() };
+
+function readBody(value: unknown, field: 'text' | 'html', limits: ResolvedLimits, allow8bit: boolean): EncodedText | undefined {
   if (value === undefined || value === null) return undefined;
   if (typeof value !== 'string' && !(value instanceof Uint8Array)) throw guardError(`${field}: expected a string or a Buffer`);
   assertBodySize(field, typeof value === 'string' ? Buffer.byteLength(value) : value.length, limits);
-  return encodeText(value, { allow8bit });
+  return RECENT[field].encode(value, allow8bit);
+}
+
+/**
+ * The headers of a text part: the same few lines for nearly every message, so built once per content type
+ * and encoding. Only the fixed types are kept (a calendar's type carries its method); the bytes are shared
+ * and only ever copied from.
+ */
+const LEAF_HEADERS = new Map<string, Buffer>();
+const FIXED_TYPES: ReadonlySet<string> = new Set(['text/plain; charset=utf-8', 'text/html; charset=utf-8']);
+
+function leafHeaders(type: string, encoding: string, hard: number): Buffer {
+  const key = FIXED_TYPES.has(type) ? `${hard} ${encoding} ${type}` : undefined;
+  const known = key === undefined ? undefined : LEAF_HEADERS.get(key);
+  if (known !== undefined) return known;
+  const built = new HeaderBlock(hard).structured('Content-Type', type).structured('Content-Transfer-Encoding', encoding).toBuffer();
+  if (key !== undefined && LEAF_HEADERS.size < 64) LEAF_HEADERS.set(key, built);
+  return built;
 }
 
 class Tree {
@@ -97,8 +117,7 @@ class Tree {
     this.#hard = hard;
   }
   text(type: string, enc: EncodedText): LeafPart {
-    const headers = new HeaderBlock(this.#hard).structured('Content-Type', type).structured('Content-Transfer-Encoding', enc.encoding);
-    return { kind: 'leaf', headers: headers.toBuffer(), body: { kind: 'encoded', data: enc.body } };
+    return { kind: 'leaf', headers: leafHeaders(type, enc.encoding, this.#hard), body: { kind: 'encoded', data: enc.body } };
   }
   multi(subtype: string, children: Part[], extra = ''): MultiPart {
     // "=_" cannot occur in quoted-printable or base64 output, and the random part in 7bit text.

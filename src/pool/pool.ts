@@ -117,6 +117,7 @@ export class ConnectionPool {
   #closed = false;
   #active = 0;
   #drained: (() => void) | undefined;
+  #surveyShared: Slot | undefined;
 
   constructor(factory: ConnectionFactory, options: Partial<PoolOptions> = {}, events: PoolEvents = {}) {
     this.#factory = factory;
@@ -188,8 +189,8 @@ export class ConnectionPool {
    */
   #takeReady(): Slot | undefined {
     if (this.#waiters.length > 0) return undefined; // fairness: queued sends go first
-    this.#sweep();
-    const idle = this.#findIdle();
+    const idle = this.#survey();
+    const shared = this.#takeShared();
     if (idle !== undefined) {
       if (this.#needsCheck(idle)) return undefined;
       this.#take(idle);
@@ -197,7 +198,6 @@ export class ConnectionPool {
     }
     // Below maxConnections a new connection is preferred over sharing one (#acquire opens it).
     if (this.#places.free > 0) return undefined;
-    const shared = this.#findPipelined();
     if (shared !== undefined) this.#take(shared);
     return shared;
   }
@@ -215,9 +215,9 @@ export class ConnectionPool {
     let waited = false;
     for (;;) {
       if (signal?.aborted) throw abortError();
-      this.#sweep();
+      const idle = this.#survey();
+      const shared = this.#takeShared();
       if (!fresh) {
-        const idle = this.#findIdle();
         if (idle) {
           this.#take(idle);
           const healthy = this.#healthy(idle);
@@ -228,7 +228,6 @@ export class ConnectionPool {
       const place = this.#places.take();
       if (place) return { slot: await this.#open(place, signal), isNew: true };
       if (!fresh) {
-        const shared = this.#findPipelined();
         if (shared) {
           this.#take(shared);
           return { slot: shared, isNew: false };
@@ -236,7 +235,6 @@ export class ConnectionPool {
       } else {
         // Every place is held: an idle connection gives its place up for the fresh one (else the fresh send
         // would wait for the idle timeout).
-        const idle = this.#findIdle();
         if (idle) void this.#drop(idle, 'replaced by a fresh connection', true);
       }
       let onAbort: (() => void) | undefined;
@@ -279,20 +277,41 @@ export class ConnectionPool {
     }
   }
 
-  #findIdle(): Slot | undefined {
+  /**
+   * One pass over the connections, as every send that cannot be handed a slot directly makes: drops the
+   * parked ones that died while idle (so their place frees up), and returns the first idle, healthy
+   * connection. The least busy connection with pipeline room is left for #takeShared(). One pass, not three:
+   * with a pool of 20 the separate sweeps and searches read each connection's state three times a send.
+   */
+  #survey(): Slot | undefined {
+    let idle: Slot | undefined;
+    let shared: Slot | undefined;
     for (const slot of this.#slots) {
-      if (slot.conn.usable && !slot.retiring && slot.users === 0) return slot;
+      const { conn } = slot;
+      if (!conn.usable) {
+        if (slot.users === 0) void this.#drop(slot, 'connection broken', false);
+        continue;
+      }
+      if (slot.retiring) continue;
+      if (slot.users === 0 && idle === undefined) idle = slot;
+      else if (
+        conn.capabilities?.pipelining === true &&
+        slot.users < this.#options.pipelineDepth &&
+        slot.started < this.#options.maxMessagesPerConnection &&
+        (shared === undefined || slot.users < shared.users)
+      ) {
+        shared = slot;
+      }
     }
-    return undefined;
+    this.#surveyShared = shared;
+    return idle;
   }
 
-  #findPipelined(): Slot | undefined {
-    let best: Slot | undefined;
-    for (const slot of this.#slots) {
-      if (!this.#canPipeline(slot)) continue;
-      if (!best || slot.users < best.users) best = slot;
-    }
-    return best;
+  /** The pipelining candidate of the last #survey() (then forgotten: it must not outlive that moment). */
+  #takeShared(): Slot | undefined {
+    const shared = this.#surveyShared;
+    this.#surveyShared = undefined;
+    return shared;
   }
 
   #canPipeline(slot: Slot): boolean {
@@ -304,13 +323,6 @@ export class ConnectionPool {
       slot.users < this.#options.pipelineDepth &&
       slot.started < this.#options.maxMessagesPerConnection
     );
-  }
-
-  /** Parked connections can die while idle (server timeout, network): drop them so their place frees up. */
-  #sweep(): void {
-    for (const slot of this.#slots) {
-      if (!slot.conn.usable && slot.users === 0) void this.#drop(slot, 'connection broken', false);
-    }
   }
 
   /** Opens a connection in `place`; a failed open gives the place back (and so wakes a waiter). */

@@ -27,24 +27,32 @@ export class LineLimits {
     const base = this.#offset;
     this.#offset += buf.length;
     const nul = buf.indexOf(0);
-    let at = 0;
+    // Native searches, each line end found once: the next CR and the next LF are remembered and searched
+    // again only once passed, and a CRLF ends one line, not two. (Searching for both afresh on every line
+    // cost four native calls per line, and a search for a character that never comes, a CR in LF-only
+    // text, ran to the end of the chunk every time: quadratic in the number of lines.)
+    const n = buf.length;
     let length = this.#lineLength;
-    while (at < buf.length) {
-      // The next line end: the nearer of CR and LF (native searches, not a walk byte by byte).
-      const cr = buf.indexOf(CR, at);
-      const lf = buf.indexOf(LF, at);
-      const end = cr === -1 ? lf : lf === -1 ? cr : Math.min(cr, lf);
-      const stop = end === -1 ? buf.length : end;
+    let at = 0;
+    let nextCR = buf.indexOf(CR);
+    let nextLF = buf.indexOf(LF);
+    while (at < n) {
+      if (nextCR !== -1 && nextCR < at) nextCR = buf.indexOf(CR, at);
+      if (nextLF !== -1 && nextLF < at) nextLF = buf.indexOf(LF, at);
+      const end = nextCR === -1 ? nextLF : nextLF === -1 ? nextCR : Math.min(nextCR, nextLF);
+      const stop = end === -1 ? n : end;
       if (length + (stop - at) > MAX_LINE_OCTETS) {
         // The line's 999th octet is the first one too many.
         const first = at + (MAX_LINE_OCTETS - length);
         if (nul !== -1 && nul < first) return { kind: 'nul', offset: base + nul };
         return { kind: 'long', offset: base + first };
       }
-      length += stop - at;
-      if (end === -1) break;
+      if (end === -1) {
+        length += stop - at;
+        break;
+      }
       length = 0;
-      at = end + 1;
+      at = end === nextCR && nextLF === end + 1 ? end + 2 : end + 1;
     }
     this.#lineLength = length;
     if (nul !== -1) return { kind: 'nul', offset: base + nul };

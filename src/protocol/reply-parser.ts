@@ -10,7 +10,7 @@
  */
 
 import { SmtpError } from '../errors.js';
-import { createReply, type Reply } from './reply.js';
+import { replyOwning, type Reply } from './reply.js';
 import { quoteForError } from './quote.js';
 
 export interface ReplyParserLimits {
@@ -167,11 +167,11 @@ export class ReplyParser {
       return;
     }
     if (this.#code === 0) {
-      out.push(createReply(code, [text]));
+      out.push(replyOwning(code, [text]));
       return;
     }
     this.#lines.push(text);
-    out.push(createReply(code, this.#lines));
+    out.push(replyOwning(code, this.#lines));
     this.#code = 0;
     this.#lines = [];
   }

@@ -17,19 +17,30 @@ export interface Reply {
   message: string;
 }
 
-// class "." subject "." detail (RFC 3463 section 2), followed by a space or the end of the line.
-const ENHANCED = /^([245])\.(\d{1,3})\.(\d{1,3})(?: |$)/;
-
-/** The enhanced status code at the start of `text`, if it has the class of `code` (first digit). */
+/**
+ * The enhanced status code at the start of `text` (RFC 3463 section 2: class "." subject "." detail, one to
+ * three digits each, then a space or the end of the line), if it has the class of `code` (first digit).
+ * Scanned by hand: every reply goes through here, and a regex match allocates an array each time.
+ */
 export function leadingEnhancedCode(code: number, text: string): string | undefined {
-  // Every reply goes through here: refuse cheaply what cannot match before running the regex.
   const cls = text.charCodeAt(0) - 48;
-  if (text.charCodeAt(1) !== 46 || cls !== Math.floor(code / 100)) return undefined;
-  const m = ENHANCED.exec(text);
-  if (m === null) return undefined;
-  // The match is the code plus at most one space: slicing it reuses the text instead of rebuilding it.
-  const length = m[0].endsWith(' ') ? m[0].length - 1 : m[0].length;
-  return length === text.length ? text : text.slice(0, length);
+  if (text.charCodeAt(1) !== 46 || cls !== Math.floor(code / 100) || (cls !== 2 && cls !== 4 && cls !== 5)) return undefined;
+  const subjectEnd = digitsEnd(text, 2);
+  if (subjectEnd < 0 || text.charCodeAt(subjectEnd) !== 46) return undefined;
+  const end = digitsEnd(text, subjectEnd + 1);
+  if (end < 0 || (end < text.length && text.charCodeAt(end) !== 32)) return undefined;
+  return end === text.length ? text : text.slice(0, end);
+}
+
+/** The index after one to three ASCII digits starting at `from`, or -1 when there is no digit there. */
+function digitsEnd(text: string, from: number): number {
+  let i = from;
+  while (i < from + 3 && i < text.length) {
+    const c = text.charCodeAt(i);
+    if (c < 48 || c > 57) break;
+    i += 1;
+  }
+  return i === from ? -1 : i;
 }
 
 /**
@@ -37,7 +48,11 @@ export function leadingEnhancedCode(code: number, text: string): string | undefi
  * Used by the parser; handy for tests and for scripted servers too.
  */
 export function createReply(code: number, lines: readonly string[]): Reply {
-  const copy = lines.length === 0 ? [''] : lines.slice();
+  return replyOwning(code, lines.length === 0 ? [''] : lines.slice());
+}
+
+/** createReply for a parser that hands over a fresh array of at least one line (no copy). */
+export function replyOwning(code: number, copy: string[]): Reply {
   const first = copy[0] ?? '';
   const enhancedCode = leadingEnhancedCode(code, first);
   let message = '';

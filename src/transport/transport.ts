@@ -293,14 +293,17 @@ export class SmtpTransport extends TransportEvents {
     let attempts = 0;
     let lastError: SmtpError | undefined;
     let lastTarget: Target | undefined;
-    /** Configurations that failed this message in a way a retry on them would not change (EAUTH, ETLS). */
-    const spent = new Set<Target>();
+    /**
+     * Configurations that failed this message in a way a retry on them would not change (EAUTH, ETLS). Made
+     * on the first such failure: nearly every message never needs it.
+     */
+    let spent: Set<Target> | undefined;
     const body = new BodyHandle(source, this.#primary.config.guards.maxMessageBytes);
     try {
       for (let pass = 0; pass < retry.attempts; pass += 1) {
         if (pass > 0) await backoff(pass, retry, options.signal);
         for (const target of this.#targets) {
-          if (spent.has(target)) continue;
+          if (spent?.has(target)) continue;
           if (attempts > 0 && !body.canReplay) throw lastError;
           // A send that waited its turn while every connection to this server failed does not start a backoff
           // window of its own (reachability.ts): it takes their answer, and a fallback may still take it.
@@ -308,7 +311,7 @@ export class SmtpTransport extends TransportEvents {
           if (answered) {
             lastError = answered.with({ message: `${answered.message} (not tried again for this message: every connection to this server failed while it waited its turn)` });
             lastTarget = target;
-            spent.add(target);
+            (spent ??= new Set()).add(target);
             if (spent.size === this.#targets.length) throw lastError;
             continue;
           }
@@ -354,7 +357,7 @@ export class SmtpTransport extends TransportEvents {
             // Not worth retrying here, but maybe another configuration can take it (a wrong password or a
             // TLS failure is this server's or this configuration's problem, not the message's).
             if (!failsOver(failure)) throw failure;
-            spent.add(target);
+            (spent ??= new Set()).add(target);
             if (spent.size === this.#targets.length) throw failure;
           }
         }

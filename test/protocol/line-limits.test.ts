@@ -25,3 +25,20 @@ describe('LineLimits', () => {
     for (const { name, chunks } of chunkings(body)) expect(check(chunks), name).toEqual({ kind: 'nul', offset: 6 });
   });
 });
+
+describe('LineLimits over many lines', () => {
+  it('passes LF-only and CRLF text of many lines at the limit, in chunks that split line ends', () => {
+    const line = 'x'.repeat(998);
+    for (const eol of ['\n', '\r\n', '\r']) {
+      const bytes = Buffer.from((line + eol).repeat(300), 'latin1');
+      const limits = new LineLimits();
+      for (let at = 0; at < bytes.length; at += 4093) expect(limits.push(bytes.subarray(at, at + 4093))).toBeUndefined();
+    }
+  });
+
+  it('finds the first long line after many short ones, with its offset', () => {
+    const short = 'short line\r\n'.repeat(5000);
+    const bytes = Buffer.from(`${short}${'y'.repeat(999)}\r\n`, 'latin1');
+    expect(new LineLimits().push(bytes)).toEqual({ kind: 'long', offset: short.length + 998 });
+  });
+});

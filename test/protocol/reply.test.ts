@@ -92,3 +92,23 @@ describe('formatReply', () => {
     expect(formatReply(createReply(250, ['', 'x']))).toBe('250-\n250 x');
   });
 });
+
+describe('enhanced codes scanned by hand', () => {
+  const cases: Array<[number, string, string | undefined]> = [
+    [250, '2.1.0 Ok', '2.1.0'],
+    [250, '2.1.0', '2.1.0'],
+    [550, '5.123.456 no', '5.123.456'],
+    [550, '5.1234.5 no', undefined],
+    [550, '5.1.2345 no', undefined],
+    [550, '5.1.2x no', undefined],
+    [550, '5.1.2\tno', undefined],
+    [550, '5..1 no', undefined],
+    [550, '5.1. no', undefined],
+    [250, '5.1.1 wrong class', undefined],
+    [354, '3.0.0 go ahead', undefined],
+    [250, '', undefined],
+  ];
+  it.each(cases)('%i %j', (code, text, expected) => {
+    expect(createReply(code, [text]).enhancedCode).toBe(expected);
+  });
+});
