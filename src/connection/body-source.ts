@@ -27,6 +27,8 @@ export interface BodyInfo {
   /** True when the body is known to contain bytes over 127 (needs BODY=8BITMIME). */
   eightBit: boolean;
   chunks(): AsyncIterable<Uint8Array>;
+  /** Ends a streamed body that is being read (its pending read then fails); absent for bytes in memory. */
+  destroy?(error: Error): void;
 }
 
 export function describeBody(body: MessageBody): BodyInfo {
@@ -38,10 +40,15 @@ export function describeBody(body: MessageBody): BodyInfo {
   }
   if (body instanceof Readable) {
     const stream = body;
-    return { eightBit: false, chunks: () => checked(stream) };
+    return { eightBit: false, chunks: () => checked(stream), destroy: (error) => stream.destroy(error) };
   }
   const replayable = body;
-  const info: BodyInfo = { eightBit: replayable.eightBit ?? false, chunks: () => checked(replayable.open()) };
+  let opened: Readable | undefined;
+  const info: BodyInfo = {
+    eightBit: replayable.eightBit ?? false,
+    chunks: () => checked((opened = replayable.open())),
+    destroy: (error) => opened?.destroy(error),
+  };
   if (replayable.size !== undefined) info.size = replayable.size;
   return info;
 }

@@ -45,6 +45,8 @@ export class ReplyChannel {
   /** The stream corked for this loop turn's writes, if any (see #corkUntilTurnEnds). */
   #corked: Duplex | undefined;
   #broken: SmtpError | undefined;
+  /** Told once when the channel breaks (a caller's body read must not outlive the session). */
+  #breakListeners: Array<(error: SmtpError) => void> | undefined;
   /** Set while the last reply may legitimately be followed by the peer closing (after QUIT). */
   #closingExpected = false;
   /** The latest reply: a close right after an early-talker refusal is the server hanging up on purpose. */
@@ -239,6 +241,21 @@ export class ReplyChannel {
     this.#timer = undefined;
     for (const waiter of this.#waiters.splice(0)) waiter.reject(error);
     this.#stream.destroy();
+    for (const listener of this.#breakListeners?.splice(0) ?? []) listener(error);
+  }
+
+  /** Calls `listener` once when the channel breaks (at once when it is broken); returns its remover. */
+  onBreak(listener: (error: SmtpError) => void): () => void {
+    if (this.#broken) {
+      listener(this.#broken);
+      return () => undefined;
+    }
+    const listeners = (this.#breakListeners ??= []);
+    listeners.push(listener);
+    return () => {
+      const at = listeners.indexOf(listener);
+      if (at >= 0) listeners.splice(at, 1);
+    };
   }
 
   #attach(stream: Duplex): void {

@@ -23,6 +23,7 @@ import type { CrossMessagePipelining, Timeouts } from './options.js';
 import { outOfSequenceError, replyError, rephase } from './reply-errors.js';
 import { isOutOfSequence } from '../protocol/reply-sequence.js';
 import { describeBody, type BodyInfo, type MessageBody } from './body-source.js';
+import { readBody } from './body-read.js';
 import { collectLmtpReplies, lmtpResponse, readLmtpReplies } from './lmtp-replies.js';
 import { classify, planEnvelope, type EnvelopeAccepted, type EnvelopeOutcome, type EnvelopePlan, type Envelope, type RejectedRecipient, type SendOptions } from './envelope-plan.js';
 
@@ -397,7 +398,7 @@ export class TransactionRunner {
     } else {
       const stuffer = new DotStuffer();
       try {
-        for await (const chunk of info.chunks()) {
+        for await (const chunk of readBody(info, channel, options.signal, timeouts.dataMs)) {
           throwIfAborted(options.signal, 'data', channel);
           const out = stuffer.push(chunk);
           if (out.byteLength > 0) await channel.write(out, 0, timeouts.dataMs);
@@ -435,7 +436,7 @@ export class TransactionRunner {
     let refused: Reply | undefined;
     let final: BdatChunk;
     try {
-      reading: for await (const bytes of info.chunks()) {
+      reading: for await (const bytes of readBody(info, this.#ctx.channel, options.signal, this.#ctx.timeouts.dataMs)) {
         throwIfAborted(options.signal, 'data', this.#ctx.channel);
         for (const chunk of chunker.push(bytes)) {
           pending.push((await this.#writeChunk(chunk)).reply);
