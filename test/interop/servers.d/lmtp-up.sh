@@ -13,6 +13,8 @@
 set -euo pipefail
 # shellcheck source=lib/apt-install.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib/apt-install.sh"
+# shellcheck source=lib/dovecot-instance.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib/dovecot-instance.sh"
 umask 022
 : "${D:?D must be set (servers-up.sh exports it)}"
 P_LMTP=${MW_LMTP_PORT:-5724}
@@ -75,18 +77,8 @@ service anvil {
 }
 CONF
 )
-changed=0
-if [ "$(cat "$DL/dovecot.conf" 2>/dev/null)" != "$new_conf" ]; then printf '%s\n' "$new_conf" > "$DL/dovecot.conf"; changed=1; fi
-
-pid=$(tr -dc 0-9 2>/dev/null < "$RUN/master.pid" || true)
-if [ -n "$pid" ] && [ "$(readlink "/proc/$pid/exe" 2>/dev/null)" = /usr/sbin/dovecot ]; then
-  [ $changed = 0 ] || { say "config changed, reloading"; dovecot -c "$DL/dovecot.conf" reload || die "dovecot (lmtp) reload failed"; }
-else
-  (exec 3<>"/dev/tcp/127.0.0.1/$P_LMTP") 2>/dev/null && die "127.0.0.1:$P_LMTP is taken by another program"
-  say "starting dovecot (LMTP)"
-  dovecot -c "$DL/dovecot.conf" </dev/null >>"$D/log/dovecot-lmtp.log" 2>&1 || die "dovecot (lmtp) did not start (see $D/log/dovecot-lmtp.log)"
-fi
-for _ in $(seq 50); do [ -S "$RUN/lmtp" ] && (exec 3<>"/dev/tcp/127.0.0.1/$P_LMTP") 2>/dev/null && break; sleep 0.1; done
+dovecot_up lmtp "$DL/dovecot.conf" "$new_conf" "$RUN" "$P_LMTP" "$D/log/dovecot-lmtp.log"
+for _ in $(seq 50); do [ -S "$RUN/lmtp" ] && break; sleep 0.1; done
 [ -S "$RUN/lmtp" ] || die "the LMTP socket $RUN/lmtp is missing (see $D/log/dovecot-lmtp.log)"
 
 cat > "$D/lmtp.env" <<ENV

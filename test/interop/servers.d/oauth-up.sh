@@ -11,6 +11,8 @@
 set -euo pipefail
 # shellcheck source=lib/apt-install.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib/apt-install.sh"
+# shellcheck source=lib/dovecot-instance.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib/dovecot-instance.sh"
 umask 022
 : "${D:?D must be set (servers-up.sh exports it)}"
 P_OAUTH=${MW_OAUTH_PORT:-5726}
@@ -82,19 +84,7 @@ service anvil {
 }
 CONF
 )
-changed=0
-if [ "$(cat "$DL/dovecot.conf" 2>/dev/null)" != "$new_conf" ]; then printf '%s\n' "$new_conf" > "$DL/dovecot.conf"; changed=1; fi
-
-pid=$(tr -dc 0-9 2>/dev/null < "$RUN/master.pid" || true)
-if [ -n "$pid" ] && [ "$(readlink "/proc/$pid/exe" 2>/dev/null)" = /usr/sbin/dovecot ]; then
-  [ $changed = 0 ] || { say "config changed, reloading"; dovecot -c "$DL/dovecot.conf" reload || die "dovecot (oauth) reload failed"; }
-else
-  (exec 3<>"/dev/tcp/127.0.0.1/$P_OAUTH") 2>/dev/null && die "127.0.0.1:$P_OAUTH is taken by another program"
-  say "starting dovecot (submission with OAUTHBEARER)"
-  dovecot -c "$DL/dovecot.conf" </dev/null >>"$D/log/dovecot-oauth.log" 2>&1 || die "dovecot (oauth) did not start (see $D/log/dovecot-oauth.log)"
-fi
-for _ in $(seq 50); do (exec 3<>"/dev/tcp/127.0.0.1/$P_OAUTH") 2>/dev/null && break; sleep 0.1; done
-(exec 3<>"/dev/tcp/127.0.0.1/$P_OAUTH") 2>/dev/null || die "nothing listens on 127.0.0.1:$P_OAUTH (see $D/log/dovecot-oauth.log)"
+dovecot_up oauth "$DL/dovecot.conf" "$new_conf" "$RUN" "$P_OAUTH" "$D/log/dovecot-oauth.log"
 
 cat > "$D/oauth.env" <<ENV
 # written by oauth-up.sh
