@@ -13,18 +13,7 @@
  */
 
 import { pathToFileURL } from 'node:url';
-
-async function loadMailwire() {
-  // MAILWIRE_FROM_SRC=1 (under tsx) measures the sources even when an older dist/ exists.
-  if (process.env.MAILWIRE_FROM_SRC !== '1') {
-    try {
-      return await import('../dist/mime/index.js');
-    } catch {
-      // No build yet: fall through; works under tsx, which maps .js imports to the .ts sources.
-    }
-  }
-  return import('../src/mime/index.js');
-}
+import { loadBuiltOrSource } from './lib/mailwire.mjs';
 
 async function loadNodemailer() {
   const mod = await import('nodemailer/lib/mail-composer');
@@ -86,7 +75,7 @@ async function timeRun(name, count, build) {
  * mailwire is faster). `log` receives one line per run (default: stderr).
  */
 export async function runComposeBench({ messages = 10_000, rounds = 3, attachmentBytes = 100 * 1024, log = (line) => process.stderr.write(`${line}\n`) } = {}) {
-  const mailwire = await loadMailwire();
+  const mailwire = await loadBuiltOrSource('mime/index.js');
   const MailComposer = await loadNodemailer();
   const fx = fixture(attachmentBytes);
 

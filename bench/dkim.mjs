@@ -13,17 +13,7 @@
  */
 import { generateKeyPairSync } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
-
-async function loadMailwire() {
-  if (process.env.MAILWIRE_FROM_SRC !== '1') {
-    try {
-      return await import('../dist/index.js');
-    } catch {
-      // No build: works under tsx, which maps .js imports to the .ts sources.
-    }
-  }
-  return import('../src/index.js');
-}
+import { loadBuiltOrSource } from './lib/mailwire.mjs';
 
 async function loadNodemailer() {
   const composer = await import('nodemailer/lib/mail-composer');
@@ -82,7 +72,7 @@ async function timed(count, fn) {
 }
 
 export async function runDkimBench({ messages = 2000, signs = 2000, rounds = 3, attachmentBytes = 100 * 1024, log = (line) => process.stderr.write(`${line}\n`) } = {}) {
-  const mailwire = await loadMailwire();
+  const mailwire = await loadBuiltOrSource('index.js');
   const { MailComposer, DKIM } = await loadNodemailer();
   const rsaPem = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' });
   const edKey = generateKeyPairSync('ed25519').privateKey;

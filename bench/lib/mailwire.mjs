@@ -14,4 +14,20 @@ export function loadMailwire() {
   return loaded;
 }
 
+/**
+ * For the in-process benches (compose, DKIM): `dist/<entry>`, or the sources when there is no build or
+ * MAILWIRE_FROM_SRC=1 (under tsx, which maps the .js names to the .ts sources), so a stale dist/ can be
+ * bypassed.
+ */
+export async function loadBuiltOrSource(entry) {
+  if (process.env.MAILWIRE_FROM_SRC !== '1') {
+    try {
+      return await import(pathToFileURL(path.join(DEFAULT_DIST, entry)).href);
+    } catch {
+      // No build: fall through to the sources.
+    }
+  }
+  return import(pathToFileURL(path.join(DEFAULT_DIST, '..', 'src', entry)).href);
+}
+
 export { DEFAULT_DIST };
