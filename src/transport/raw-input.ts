@@ -29,7 +29,11 @@ export function checkRawEnvelope(envelope: unknown, smtpUtf8: boolean): Envelope
 }
 
 export function checkRawBody(body: unknown): RawBody {
-  if (typeof body === 'string') return checkBytes(Buffer.from(body, 'utf8'), body);
+  if (typeof body === 'string') {
+    // The bytes the check needed are the ones to send: handing them on spares another conversion per attempt.
+    const bytes = Buffer.from(body, 'utf8');
+    return checkBytes(bytes, bytes);
+  }
   if (body instanceof Uint8Array) return checkBytes(body, body);
   if (body instanceof Readable) return body;
   const kind = body === null ? 'null' : body === undefined ? 'undefined' : Array.isArray(body) ? 'an array' : typeof body;
