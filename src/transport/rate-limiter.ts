@@ -3,38 +3,93 @@
  * any `perMs` window. Waiters are served in order. The wait's timer keeps the process alive: it exists only
  * while a send waits for its slot, and that send is work still to do (an idle transport has no timer). It
  * was unref'd once, and a script's second rate-limited send then ended the process unsent (exit code 13).
+ *
+ * A waiter whose send is aborted leaves the queue at once, settles with EABORT (nothing was written), and
+ * takes no slot: the abort must not wait for a turn that may be minutes away.
  */
+import { SmtpError } from '../errors.js';
+
 export interface RateLimit {
   messages: number;
   perMs: number;
 }
 
+interface Waiter {
+  resolve: () => void;
+  reject: (error: SmtpError) => void;
+  signal: AbortSignal | undefined;
+  onAbort: (() => void) | undefined;
+}
+
 export class RateLimiter {
   readonly #limit: RateLimit;
+  /** Start times inside the current window, oldest first. */
   readonly #starts: number[] = [];
-  #chain: Promise<void> = Promise.resolve();
+  readonly #waiters: Waiter[] = [];
+  #timer: NodeJS.Timeout | undefined;
 
   constructor(limit: RateLimit) {
     this.#limit = limit;
   }
 
-  /** Resolves when one more send may start. */
-  take(): Promise<void> {
-    const turn = this.#chain.then(() => this.#wait());
-    this.#chain = turn.catch(() => undefined);
-    return turn;
+  /** Resolves when one more send may start; rejects with EABORT if `signal` aborts first. */
+  take(signal?: AbortSignal): Promise<void> {
+    if (signal?.aborted) return Promise.reject(abortError());
+    if (this.#waiters.length === 0 && this.#claim(Date.now())) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      const waiter: Waiter = { resolve, reject, signal, onAbort: undefined };
+      if (signal) {
+        waiter.onAbort = () => this.#leave(waiter);
+        signal.addEventListener('abort', waiter.onAbort, { once: true });
+      }
+      this.#waiters.push(waiter);
+      this.#schedule();
+    });
   }
 
-  async #wait(): Promise<void> {
-    for (;;) {
-      const now = Date.now();
-      while (this.#starts.length > 0 && (this.#starts[0] ?? 0) <= now - this.#limit.perMs) this.#starts.shift();
-      if (this.#starts.length < this.#limit.messages) {
-        this.#starts.push(now);
-        return;
-      }
-      const delay = (this.#starts[0] ?? now) + this.#limit.perMs - now;
-      await new Promise<void>((resolve) => setTimeout(resolve, Math.max(1, delay)));
-    }
+  /** Takes a slot if the window has one. */
+  #claim(now: number): boolean {
+    const starts = this.#starts;
+    while (starts.length > 0 && (starts[0] ?? 0) <= now - this.#limit.perMs) starts.shift();
+    if (starts.length >= this.#limit.messages) return false;
+    starts.push(now);
+    return true;
   }
+
+  #pump(): void {
+    this.#timer = undefined;
+    const now = Date.now();
+    while (this.#waiters.length > 0 && this.#claim(now)) {
+      const waiter = this.#waiters.shift() as Waiter;
+      if (waiter.onAbort) waiter.signal?.removeEventListener('abort', waiter.onAbort);
+      waiter.resolve();
+    }
+    this.#schedule();
+  }
+
+  /** One timer, for the moment the oldest start leaves the window, and only while someone waits. */
+  #schedule(): void {
+    if (this.#waiters.length === 0) {
+      if (this.#timer) clearTimeout(this.#timer);
+      this.#timer = undefined;
+      return;
+    }
+    if (this.#timer) return;
+    const now = Date.now();
+    const oldest = this.#starts[0];
+    const delay = oldest === undefined ? 0 : oldest + this.#limit.perMs - now;
+    this.#timer = setTimeout(() => this.#pump(), Math.max(1, delay));
+  }
+
+  #leave(waiter: Waiter): void {
+    const at = this.#waiters.indexOf(waiter);
+    if (at < 0) return;
+    this.#waiters.splice(at, 1);
+    waiter.reject(abortError());
+    this.#schedule();
+  }
+}
+
+function abortError(): SmtpError {
+  return new SmtpError('EABORT', 'The send was aborted while waiting for its rate-limit slot', { phase: 'connect', transient: false });
 }

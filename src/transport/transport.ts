@@ -324,7 +324,7 @@ export class SmtpTransport extends TransportEvents {
           }
           attempts += 1;
           try {
-            if (target.limiter) await target.limiter.take();
+            if (target.limiter) await target.limiter.take(options.signal);
             const sendOptions: SendOptions = {};
             if (options.signal) sendOptions.signal = options.signal;
             if (options.dsn) sendOptions.dsn = options.dsn;
