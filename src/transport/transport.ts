@@ -11,11 +11,11 @@ import { SmtpError } from '../errors.js';
 import { SmtpConnection, sessionHooks } from '../connection/smtp-connection.js';
 import type { DsnOptions, Envelope, MessageBody, RejectedRecipient, SendOptions } from '../connection/transaction.js';
 import { ConnectionPool } from '../pool/pool.js';
-import { Admission } from './admission.js';
+import { Admission, type AdmissionJob } from './admission.js';
 import { poolKey } from './pool-key.js';
 import { RateLimiter } from './rate-limiter.js';
 import { PipeliningMemory } from './pipelining-memory.js';
-import { checkRawBody, checkRawEnvelope } from './raw-input.js';
+import { checkRawBody, checkRawEnvelope, type RawBody } from './raw-input.js';
 import { checkDestination } from '../guards/destination.js';
 import { messageBytesNow, prepareMessage, prepareMessageNow, type ComposeOptions, type PreparedMessage } from '../mime/compose.js';
 import type { MailMessage } from '../mime/message.js';
@@ -47,14 +47,29 @@ interface Target {
   limiter: RateLimiter | undefined;
 }
 
-/** A send() waiting for its turn in the admission queue. */
-interface QueuedSend {
-  message: MailMessage;
-  options: SendCallOptions;
-  started: number;
-  resolve: (info: SendInfo) => void;
-  reject: (error: unknown) => void;
+/**
+ * A send() or sendRaw() waiting for its turn in the admission queue: one record, the queue threaded through
+ * it (admission.ts). The message is composed only once the send is let in.
+ */
+class QueuedSend implements AdmissionJob {
+  queuePrev: AdmissionJob | undefined = undefined;
+  queueNext: AdmissionJob | undefined = undefined;
+  queueAbort: (() => void) | undefined = undefined;
+  queueSignal: AbortSignal | undefined = undefined;
+  constructor(
+    /** send()'s message, or sendRaw()'s checked envelope. */
+    readonly message: MailMessage | Envelope,
+    /** sendRaw()'s checked body; undefined for send(). */
+    readonly body: RawBody | undefined,
+    readonly options: SendCallOptions,
+    readonly started: number,
+    readonly resolve: (info: SendInfo) => void,
+    readonly reject: (error: unknown) => void,
+  ) {}
 }
+
+/** send()'s options when the caller gave none: one object for every such send, never written to. */
+const NO_OPTIONS: SendCallOptions = Object.freeze({});
 
 /**
  * Sends messages over pooled connections with retries and failover: `send`, `sendRaw`, `verify`, `close`, and events (`on`). Made by `createTransport()`.
@@ -104,7 +119,7 @@ export class SmtpTransport extends TransportEvents {
     // sets it, so a bigger fallback is not held to the primary's size while it carries the traffic.
     this.#admission = new Admission<QueuedSend>(
       Math.max(...this.#targets.map((t) => t.pool.maxInFlight)) * 2,
-      (job) => void this.#composeAndDeliver(job.message, job.options, job.started).then(job.resolve, job.reject),
+      (job) => this.#start(job),
       (job, error) => this.#refuse(job, error),
     );
     const primary = this.#primary.config;
@@ -143,8 +158,8 @@ export class SmtpTransport extends TransportEvents {
    * console.log(info.messageId, info.accepted, info.rejected);
    * ```
    */
-  send(message: MailMessage, options: SendCallOptions = {}): Promise<SendInfo> {
-    options ??= {}; // null from JavaScript callers means "no options", as undefined does
+  send(message: MailMessage, options: SendCallOptions = NO_OPTIONS): Promise<SendInfo> {
+    options ??= NO_OPTIONS; // null from JavaScript callers means "no options", as undefined does
     try {
       this.#assertOpen();
       assertSignal(options.signal);
@@ -156,8 +171,15 @@ export class SmtpTransport extends TransportEvents {
     // A send waiting for its turn is one promise and one small record, not a suspended async frame: a burst
     // of 10,000 sends would otherwise park 10,000 frames of a kilobyte or more in the old generation.
     return new Promise<SendInfo>((resolve, reject) => {
-      this.#admission.enter({ message, options, started, resolve, reject }, options.signal);
+      this.#admission.enter(new QueuedSend(message, undefined, options, started, resolve, reject), options.signal);
     });
+  }
+
+  /** A queued send got its turn. */
+  #start(job: QueuedSend): void {
+    const { body } = job;
+    const running = body === undefined ? this.#composeAndDeliver(job.message as MailMessage, job.options, job.started) : this.#deliverRaw(job.message as Envelope, body, job.options, job.started);
+    void running.then(job.resolve, job.reject);
   }
 
   /** A send that never got its turn (aborted while queued). */
@@ -203,17 +225,33 @@ export class SmtpTransport extends TransportEvents {
    * Sends a message that is already RFC 5322 bytes (benchmarks, relays). The envelope is used as given;
    * the bytes are sent as they are, with line endings normalised and dots stuffed.
    */
-  async sendRaw(envelope: Envelope, raw: string | Uint8Array | Readable, options: SendCallOptions = {}): Promise<SendInfo> {
-    options ??= {};
-    this.#assertOpen();
-    assertSignal(options.signal);
-    // Before any connection: a caller's mistake is EGUARD naming the field, never a server error later.
-    const checked = checkRawEnvelope(envelope, this.#primary.config.smtpUtf8);
-    const body = checkRawBody(raw);
-    this.#pending += 1;
+  sendRaw(envelope: Envelope, raw: string | Uint8Array | Readable, options: SendCallOptions = NO_OPTIONS): Promise<SendInfo> {
+    options ??= NO_OPTIONS;
+    let checked: Envelope;
+    let body: RawBody;
     try {
-      return await this.#deliver(checked, body, '', options, performance.now());
+      this.#assertOpen();
+      assertSignal(options.signal);
+      // Before any connection: a caller's mistake is EGUARD naming the field, never a server error later.
+      checked = checkRawEnvelope(envelope, this.#primary.config.smtpUtf8);
+      body = checkRawBody(raw);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    this.#pending += 1;
+    const started = performance.now();
+    // Through the same admission queue as send(): a burst of raw sends waits as small records, not as the
+    // suspended frames of the whole send chain (each several times the size of the record).
+    return new Promise<SendInfo>((resolve, reject) => {
+      this.#admission.enter(new QueuedSend(checked, body, options, started, resolve, reject), options.signal);
+    });
+  }
+
+  async #deliverRaw(envelope: Envelope, body: RawBody, options: SendCallOptions, started: number): Promise<SendInfo> {
+    try {
+      return await this.#deliver(envelope, body, '', options, started);
     } finally {
+      this.#admission.leave();
       this.#settled();
     }
   }
