@@ -16,9 +16,10 @@ import { assertDsn, normalizeMessageId, normalizeMessageIdList } from '../guards
 import { assertBodySize, assertMessageSize, assertSubject, resolveLimits, type GuardLimits, type ResolvedLimits } from '../guards/limits.js';
 import { assertHeaderValue } from '../guards/text.js';
 import { formatAddress, formatAddressList } from './address.js';
-import { prepareAttachment, type AttachmentContext, type PreparedAttachment } from './attachments.js';
+import type { AttachmentContext, PreparedAttachment } from './attachments.js';
 import { formatDate, toDate } from './date.js';
-import { createHttpsFetcher, type HttpsFetcher } from './fetch.js';
+import type { HttpsFetcher } from './fetch.js';
+import { lazyHttpsFetcher } from './lazy-fetch.js';
 import { HeaderBlock } from './header-block.js';
 import type { AddressInput, Attachment, MailMessage } from './message.js';
 import { endsWithCrlf, partSize, readFileChunks, streamBody, writePart, type LeafPart, type MultiPart, type Part, type StreamedBody } from './parts.js';
@@ -178,10 +179,12 @@ export function messageBytesNow(prepared: PreparedMessage): Buffer | undefined {
 }
 
 async function prepareAttachments(head: MessageHead, options: ComposeOptions): Promise<PreparedAttachment[]> {
+  // Loaded by the first message with attachments (content types, embedded messages, file and URL reading).
+  const { prepareAttachment } = await import('./attachments.js');
   const ctx: AttachmentContext = {
     limits: head.limits,
     readBudget: { left: head.limits.maxMessageBytes },
-    fetcher: options.fetcher ?? createHttpsFetcher(),
+    fetcher: options.fetcher ?? lazyHttpsFetcher(),
     disableFileAccess: options.disableFileAccess === true,
     disableUrlAccess: options.disableUrlAccess === true,
   };

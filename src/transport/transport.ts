@@ -19,11 +19,10 @@ import { checkRawBody, checkRawEnvelope, type RawBody } from './raw-input.js';
 import { checkDestination } from '../guards/destination.js';
 import { messageBytesNow, prepareMessage, prepareMessageNow, type ComposeOptions, type PreparedMessage } from '../mime/compose.js';
 import type { MailMessage } from '../mime/message.js';
-import { createHttpsFetcher } from '../mime/fetch.js';
+import { lazyHttpsFetcher } from '../mime/lazy-fetch.js';
 import { resolveConfig, type ResolvedConfig, type TransportConfig } from './config.js';
 import { TransportEvents, type TransportEventMap } from './events.js';
 import { BodyHandle } from './body.js';
-import { signPrepared } from '../dkim/sign-prepared.js';
 import type { DkimSigner } from '../dkim/options.js';
 import { assertSignal, untilAborted } from './signal.js';
 import { backoff, failsOver, isRetryable, shortestBackoffMs } from './retry-policy.js';
@@ -33,8 +32,7 @@ import type { SendCallOptions, SendInfo, VerifyOptions, VerifyReport } from './r
 import { sendTestMessage, sessionReport, showsAuthRequired, verifyMessage } from './verify-message.js';
 import type { AuthOptions } from '../connection/options.js';
 import { isTokenRejection } from '../connection/auth-exchange.js';
-import { TokenSource } from './token-source.js';
-import { openWithRenewal } from './token-renewal.js';
+import type { TokenSource } from './token-source.js';
 
 export type { SendCallOptions, SendInfo, VerifyOptions, VerifyReport, VerifyTestMessage } from './results.js';
 
@@ -85,8 +83,11 @@ export class SmtpTransport extends TransportEvents {
   #closed = false;
   #closing: Promise<void> | undefined;
 
-  /** OAuth2 token sources by configuration: one per configuration, shared by all its connections. */
-  readonly #tokens = new Map<ResolvedConfig, TokenSource>();
+  /**
+   * OAuth2 token sources by configuration: one per configuration, shared by all its connections. Made by the
+   * first connection (their code, with its https client, is loaded only by a transport that renews tokens).
+   */
+  readonly #tokens = new Map<ResolvedConfig, Promise<TokenSource> | undefined>();
   /** Pools by server identity (host, port, security, user, secret fingerprint): equal identities share one. */
   readonly #pools = new Map<string, { pool: ConnectionPool; reach: Reachability }>();
   /** How long a queued send must have waited before other sends' failed connections answer for it. */
@@ -132,7 +133,7 @@ export class SmtpTransport extends TransportEvents {
       // the public-address rule apply to them as to the SMTP destination).
       ...(primary.guards.fileAccess ? {} : { disableFileAccess: true }),
       ...(primary.guards.urlAccess ? {} : { disableUrlAccess: true }),
-      fetcher: createHttpsFetcher(primary.resolver ? { resolver: primary.resolver } : {}),
+      fetcher: lazyHttpsFetcher(primary.resolver ? { resolver: primary.resolver } : {}),
       limits: Object.freeze({
         maxCustomHeaders: primary.guards.maxCustomHeaders,
         maxMessageBytes: primary.guards.maxMessageBytes,
@@ -200,7 +201,7 @@ export class SmtpTransport extends TransportEvents {
         const now = prepareMessageNow(message, this.#composeOptions);
         prepared = now instanceof Promise ? await untilAborted(now, options.signal) : now;
         // Signed once, here, so every attempt sends the same signed bytes.
-        if (this.#dkim) ({ message: prepared, dispose } = await signPrepared(prepared, this.#dkim, options.signal));
+        if (this.#dkim) ({ message: prepared, dispose } = await (await dkimSigning()).signPrepared(prepared, this.#dkim, options.signal));
         // Small messages go to the session as bytes: then MAIL, RCPT and BDAT LAST with the body leave in
         // one write on CHUNKING servers (a stream has to wait for the envelope replies first).
         source = prepared.size !== undefined && prepared.size <= IN_MEMORY_LIMIT ? (messageBytesNow(prepared) ?? (await prepared.toBuffer())) : prepared;
@@ -409,9 +410,8 @@ export class SmtpTransport extends TransportEvents {
   }
 
   #makeTarget(config: ResolvedConfig, index: number): Target {
-    if (config.oauth2) this.#tokens.set(config, TokenSource.fromOAuth2(config.oauth2, config.timeouts.connectMs + config.timeouts.commandMs));
     // A static accessToken wins over getAccessToken in the mechanisms, as it always has: nothing to renew then.
-    else if (typeof config.auth?.getAccessToken === 'function' && !config.auth.accessToken) this.#tokens.set(config, TokenSource.fromProvider(config.auth.getAccessToken));
+    if (config.oauth2 || (typeof config.auth?.getAccessToken === 'function' && !config.auth.accessToken)) this.#tokens.set(config, undefined);
     const key = transportKey(config);
     let shared = this.#pools.get(key);
     if (!shared) {
@@ -432,13 +432,27 @@ export class SmtpTransport extends TransportEvents {
 
   /** Opens a session; with an OAuth2 token source, a refused token is renewed once (token-renewal.ts). */
   async #openConnection(config: ResolvedConfig, signal?: AbortSignal, reach?: Reachability): Promise<SmtpConnection> {
-    const tokens = this.#tokens.get(config);
-    if (!tokens || !config.auth) return this.#openOnce(config, config.auth, signal, reach);
+    if (!this.#tokens.has(config) || !config.auth) return this.#openOnce(config, config.auth, signal, reach);
     try {
-      return await openWithRenewal(tokens, config.auth, (auth) => this.#openOnce(config, auth, signal, reach), config.onTranscript);
+      const { openWithRenewal } = await import('./token-renewal.js');
+      return await openWithRenewal(await this.#tokenSource(config), config.auth, (auth) => this.#openOnce(config, auth, signal, reach), config.onTranscript);
     } catch (error) {
       throw this.#explain(asError(error), config);
     }
+  }
+
+  /** The configuration's token source, made (and its code loaded) on first use. */
+  #tokenSource(config: ResolvedConfig): Promise<TokenSource> {
+    let source = this.#tokens.get(config);
+    if (source === undefined) {
+      const { oauth2 } = config;
+      const provider = config.auth?.getAccessToken;
+      source = import('./token-source.js').then(({ TokenSource }) =>
+        oauth2 ? TokenSource.fromOAuth2(oauth2, config.timeouts.connectMs + config.timeouts.commandMs) : TokenSource.fromProvider(provider as NonNullable<typeof provider>),
+      );
+      this.#tokens.set(config, source);
+    }
+    return source;
   }
 
   async #openOnce(config: ResolvedConfig, auth: AuthOptions | undefined, signal?: AbortSignal, reach?: Reachability): Promise<SmtpConnection> {
@@ -525,6 +539,12 @@ export function createTransport(config: TransportConfig | TransportConfig[]): Sm
 }
 
 export type { TransportEventMap };
+
+/** DKIM's signing code, loaded by the first signed message: a transport without `dkim` never loads it. */
+let signing: Promise<typeof import('../dkim/sign-prepared.js')> | undefined;
+function dkimSigning(): Promise<typeof import('../dkim/sign-prepared.js')> {
+  return (signing ??= import('../dkim/sign-prepared.js'));
+}
 
 /** Same bound as the session's one-flight BDAT: above it, the message streams. */
 const IN_MEMORY_LIMIT = 1024 * 1024;
