@@ -230,13 +230,17 @@ function readHead(message: MailMessage, options: ComposeOptions): MessageHead {
   return { limits, rcpt, text, html, custom, messageId, date, inReplyTo, references, calendar, attachments };
 }
 
+/** An empty list of parts, shared: only read (its length), never written to. */
+const NO_PARTS: Part[] = [];
+
 function assemble(message: MailMessage, head: MessageHead, prepared: PreparedAttachment[]): PreparedMessage {
   const { limits, rcpt, text, html, custom, messageId, date, inReplyTo, references, calendar } = head;
 
   // The tree: mixed( alternative( text, related( html, inline... ), calendar ), attachments... ).
   const tree = new Tree(limits.maxHeaderLineOctets);
-  const related = html === undefined ? [] : prepared.filter((a) => a.related).map((a) => a.part);
-  const mixed = prepared.filter((a) => html === undefined || !a.related).map((a) => a.part);
+  // Most messages have no attachments: then no filtered and mapped copies of an empty list.
+  const related = html === undefined || prepared.length === 0 ? NO_PARTS : prepared.filter((a) => a.related).map((a) => a.part);
+  const mixed = prepared.length === 0 ? NO_PARTS : prepared.filter((a) => html === undefined || !a.related).map((a) => a.part);
   const htmlLeaf = html === undefined ? undefined : tree.text('text/html; charset=utf-8', html);
   const htmlPart = htmlLeaf !== undefined && related.length > 0 ? tree.multi('related', [htmlLeaf, ...related], ' type="text/html";') : htmlLeaf;
   const calPart = calendar === undefined ? undefined : tree.text(calendar.contentType, calendar.encoded);
