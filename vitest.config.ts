@@ -6,6 +6,7 @@ import { defineConfig } from 'vitest/config';
  */
 const ISOLATED = [
   'test/dkim/memory.test.ts',
+  'test/memory/**/*.test.ts',
   'test/faults/huge-replies.test.ts',
   'test/mime/streaming.test.ts',
   'test/model/**/*.test.ts',

@@ -30,7 +30,8 @@ export type { Resolver } from './guards/destination.js';
 export { ConnectionPool, type PoolOptions, type PooledConnection } from './pool/pool.js';
 
 // The local capture server (demo, tests, benchmarks).
-export { startSink, type SinkOptions, type SinkServer, type SunkMessage } from './sink/index.js';
+export { startSink } from './sink/entry.js';
+export type { SinkOptions, SinkServer, SunkMessage } from './sink/index.js';
 
 // Errors: the shapes SmtpError.from() and error.with() take.
 export type { SmtpErrorOptions, SmtpErrorFallback, SmtpErrorChanges } from './errors.js';
@@ -49,7 +50,9 @@ export type { HttpsFetcher, FetchedResource } from './mime/fetch.js';
 // Proxies (SOCKS5, SOCKS5h, HTTP CONNECT, https:// proxies) and LMTP (issue 17). The transport takes
 // `proxy`/`proxyTls` and `protocol: 'lmtp'`/`socketPath`; a bare SmtpConnection takes
 // `connector: createProxyConnector(url)` and the same `protocol`/`socketPath`.
-export { createProxyConnector, parseProxyUrl, describeProxy, type ProxyConnectorOptions, type ProxySpec, type ProxyKind } from './proxy/index.js';
+export { createProxyConnector } from './proxy/lazy-connector.js';
+export { parseProxyUrl, describeProxy, type ProxySpec, type ProxyKind } from './proxy/url.js';
+export type { ProxyConnectorOptions } from './proxy/connector.js';
 export type { Protocol } from './connection/options.js';
 
 // Servers that refuse commands pipelined behind the end of a message (issue 14): an SmtpConnection can share
@@ -57,7 +60,7 @@ export type { Protocol } from './connection/options.js';
 export type { CrossMessagePipelining } from './connection/options.js';
 
 // DKIM signing (RFC 6376, RFC 8463): the `dkim` transport option signs in send(); signDkim is for sendRaw.
-export { signDkim } from './dkim/sign-dkim.js';
+export { signDkim } from './dkim/entry.js';
 export type { DkimOptions, DkimCanonicalization } from './dkim/options.js';
 
 // First contact (issue 18): the flat platform configuration (shared with the CLI's config file), the fix
@@ -67,7 +70,7 @@ export { explainError } from './transport/hints.js';
 export type { VerifyOptions, VerifyTestMessage } from './transport/transport.js';
 
 // The server audit (`mailwire audit`): smuggling, STARTTLS injection, TLS, AUTH, extensions, relay.
-export { auditServer } from './audit/run.js';
+export { auditServer } from './audit/entry.js';
 export { AUDIT_CHECKS } from './audit/checks/index.js';
 export { SMUGGLING_VARIANTS, type SmugglingVariant } from './audit/checks/smuggling-variants.js';
 export type { AuditOptions, AuditReport, AuditTls, AuditSecurity, Finding, Severity, Skipped, SmugglingOutcome } from './audit/types.js';

@@ -9,7 +9,6 @@ import { SmtpError } from '../errors.js';
 import * as cmd from '../protocol/commands.js';
 import type { Capabilities } from '../protocol/capabilities.js';
 import type { Reply } from '../protocol/reply.js';
-import { selectMechanism } from '../sasl/select.js';
 import type { SaslMechanism } from '../sasl/mechanism.js';
 import type { ReplyChannel } from './reply-channel.js';
 import type { Transcript } from './transcript.js';
@@ -49,6 +48,9 @@ export async function authenticate(ctx: AuthContext): Promise<string> {
   if (ctx.credentials.oauth2 !== undefined && typeof ctx.credentials.getAccessToken !== 'function' && !ctx.credentials.accessToken) {
     throw new SmtpError('ECONFIG', 'auth.oauth2 is run by createTransport(); a bare SmtpConnection needs auth.getAccessToken or auth.accessToken', { phase: 'auth', transient: false });
   }
+  // The mechanisms (SCRAM, CRAM-MD5, SASLprep...) are loaded by the first login: a session without
+  // credentials, the common case on a relay or a local sink, never needs them.
+  const { selectMechanism } = await import('../sasl/select.js');
   const mechanism = selectMechanism({
     offered: ctx.capabilities.auth,
     method: ctx.credentials.method ?? 'auto',

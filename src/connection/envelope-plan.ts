@@ -150,5 +150,7 @@ export function classify(plan: EnvelopePlan, replies: Reply[], withData: boolean
       : new SmtpError('EPROTOCOL', 'No reply to DATA', { phase: 'data' });
     return { ok: false, error, needsReset: true, dataAccepted: false };
   }
-  return { ok: true, accepted, rejected };
+  // An exact-size copy: the array push() built keeps room for 17 addresses, and the send's result keeps
+  // `accepted` for as long as the caller keeps the result.
+  return { ok: true, accepted: accepted.slice(), rejected };
 }

@@ -53,7 +53,8 @@ export function normalizeAddress(addr: string, field: string, options: AddressGu
   const at = addr.lastIndexOf('@');
   if (at <= 0 || at === addr.length - 1) throw bad('expected local@domain');
   const local = addr.slice(0, at);
-  const domain = normalizeDomain(addr.slice(at + 1), bad);
+  const given = addr.slice(at + 1);
+  const domain = normalizeDomain(given, bad);
   let utf8 = false;
   // A UTF-16 code unit is at most 3 octets of UTF-8: short strings need no count (a native call each).
   if (local.length > 21 && Buffer.byteLength(local) > 64) throw bad('local part longer than 64 octets');
@@ -73,7 +74,9 @@ export function normalizeAddress(addr: string, field: string, options: AddressGu
   if (utf8 && options.smtpUtf8 !== true) {
     throw guardError(`${field}: non-ASCII local part in "${printable(addr)}" needs SMTPUTF8, which smtpUtf8: false turns off`);
   }
-  const address = `${local}@${domain}`;
+  // Most addresses come out as they went in: then the caller's own string is the result, not a copy of it
+  // (a send's result keeps its envelope's addresses for as long as the caller keeps the result).
+  const address = domain === given ? addr : `${local}@${domain}`;
   if (address.length > 84 && Buffer.byteLength(address) > 254) throw bad('longer than 254 octets');
   return { address, utf8 };
 }

@@ -16,9 +16,10 @@ import { assertDsn, normalizeMessageId, normalizeMessageIdList } from '../guards
 import { assertBodySize, assertMessageSize, assertSubject, resolveLimits, type GuardLimits, type ResolvedLimits } from '../guards/limits.js';
 import { assertHeaderValue } from '../guards/text.js';
 import { formatAddress, formatAddressList } from './address.js';
-import { prepareAttachment, type AttachmentContext, type PreparedAttachment } from './attachments.js';
+import type { AttachmentContext, PreparedAttachment } from './attachments.js';
 import { formatDate, toDate } from './date.js';
-import { createHttpsFetcher, type HttpsFetcher } from './fetch.js';
+import type { HttpsFetcher } from './fetch.js';
+import { lazyHttpsFetcher } from './lazy-fetch.js';
 import { HeaderBlock } from './header-block.js';
 import type { AddressInput, Attachment, MailMessage } from './message.js';
 import { endsWithCrlf, partSize, readFileChunks, streamBody, writePart, type LeafPart, type MultiPart, type Part, type StreamedBody } from './parts.js';
@@ -178,10 +179,12 @@ export function messageBytesNow(prepared: PreparedMessage): Buffer | undefined {
 }
 
 async function prepareAttachments(head: MessageHead, options: ComposeOptions): Promise<PreparedAttachment[]> {
+  // Loaded by the first message with attachments (content types, embedded messages, file and URL reading).
+  const { prepareAttachment } = await import('./attachments.js');
   const ctx: AttachmentContext = {
     limits: head.limits,
     readBudget: { left: head.limits.maxMessageBytes },
-    fetcher: options.fetcher ?? createHttpsFetcher(),
+    fetcher: options.fetcher ?? lazyHttpsFetcher(),
     disableFileAccess: options.disableFileAccess === true,
     disableUrlAccess: options.disableUrlAccess === true,
   };
@@ -227,13 +230,17 @@ function readHead(message: MailMessage, options: ComposeOptions): MessageHead {
   return { limits, rcpt, text, html, custom, messageId, date, inReplyTo, references, calendar, attachments };
 }
 
+/** An empty list of parts, shared: only read (its length), never written to. */
+const NO_PARTS: Part[] = [];
+
 function assemble(message: MailMessage, head: MessageHead, prepared: PreparedAttachment[]): PreparedMessage {
   const { limits, rcpt, text, html, custom, messageId, date, inReplyTo, references, calendar } = head;
 
   // The tree: mixed( alternative( text, related( html, inline... ), calendar ), attachments... ).
   const tree = new Tree(limits.maxHeaderLineOctets);
-  const related = html === undefined ? [] : prepared.filter((a) => a.related).map((a) => a.part);
-  const mixed = prepared.filter((a) => html === undefined || !a.related).map((a) => a.part);
+  // Most messages have no attachments: then no filtered and mapped copies of an empty list.
+  const related = html === undefined || prepared.length === 0 ? NO_PARTS : prepared.filter((a) => a.related).map((a) => a.part);
+  const mixed = prepared.length === 0 ? NO_PARTS : prepared.filter((a) => html === undefined || !a.related).map((a) => a.part);
   const htmlLeaf = html === undefined ? undefined : tree.text('text/html; charset=utf-8', html);
   const htmlPart = htmlLeaf !== undefined && related.length > 0 ? tree.multi('related', [htmlLeaf, ...related], ' type="text/html";') : htmlLeaf;
   const calPart = calendar === undefined ? undefined : tree.text(calendar.contentType, calendar.encoded);

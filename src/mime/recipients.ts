@@ -129,7 +129,9 @@ export function resolveRecipients(
       });
     }
   }
-  const unique = envTo.length === 1 ? envTo : [...new Set(envTo)];
+  // A new array of the exact size: one built by push() keeps room for 17 (V8's first growth step), and a
+  // send's result keeps this array (envelope.to) for as long as the caller keeps the result.
+  const unique = envTo.length === 1 ? [envTo[0] as string] : [...new Set(envTo)];
   if (unique.length === 0) throw guardError('to: at least one recipient (to, cc, bcc or envelope.to) is required');
   if (unique.length > limits.maxRecipients) throw guardError(`to: more than ${limits.maxRecipients} recipients`);
   return { from, sender, to, cc, replyTo, envelope: { from: envFrom, to: unique }, utf8: ctx.utf8 };

@@ -6,24 +6,41 @@
  * wait here, in order, holding nothing but the caller's own message object.
  */
 import { SmtpError } from '../errors.js';
-import { WaiterQueue, type QueueEntry } from '../pool/waiter-queue.js';
 import { inNextTurn } from '../connection/loop-turn.js';
 
-interface Waiting<T> {
-  job: T;
-  signal: AbortSignal | undefined;
-  onAbort: (() => void) | undefined;
+/**
+ * The fields Admission keeps in a job while it waits. The queue is threaded through the jobs themselves
+ * (a doubly linked list: an aborted job leaves it at once), so a waiting send is its own record and nothing
+ * else: no queue entry, no wrapper, and no closure unless the send has a signal. A job object must not be
+ * entered twice at once. Give every field a value when the job is made (one object shape for all jobs).
+ */
+export interface AdmissionJob {
+  queuePrev: AdmissionJob | undefined;
+  queueNext: AdmissionJob | undefined;
+  /** While the job waits with a signal: the listener to remove when it is let in. */
+  queueAbort: (() => void) | undefined;
+  queueSignal: AbortSignal | undefined;
 }
 
 /**
- * Jobs, not promises: a queued send is its job record and a queue entry. "10,000 sends fired together" keep
- * 10,000 of them alive for the whole burst, long enough to be promoted to the old generation, and a promise
- * per send plus the closures of a then() per send was that much more for the collector to copy and mark.
+ * Jobs, not promises: a queued send is its job record. "10,000 sends fired together" keep 10,000 of them
+ * alive for the whole burst, long enough to be promoted to the old generation, and every object per send is
+ * that much more for the collector to copy and mark (and to count as surviving, which is what makes V8 grow
+ * its young generation).
  */
-export class Admission<T> {
+export class Admission<T extends AdmissionJob> {
   readonly #limit: number;
   #inside = 0;
-  readonly #queue = new WaiterQueue<Waiting<T>>();
+  #head: AdmissionJob | undefined;
+  #tail: AdmissionJob | undefined;
+  #waiting = 0;
+  /** Jobs let in by leave() during this turn, started together in the next one (one timer for all). */
+  #letIn: T[] = [];
+  readonly #startLetIn = (): void => {
+    const jobs = this.#letIn;
+    this.#letIn = [];
+    for (const job of jobs) this.#run(job);
+  };
   readonly #run: (job: T) => void;
   readonly #refuse: (job: T, error: SmtpError) => void;
 
@@ -39,7 +56,7 @@ export class Admission<T> {
   }
 
   get waiting(): number {
-    return this.#queue.length;
+    return this.#waiting;
   }
 
   /**
@@ -56,16 +73,23 @@ export class Admission<T> {
       queueMicrotask(() => this.#run(job));
       return;
     }
-    const waiting: Waiting<T> = { job, signal, onAbort: undefined };
-    let entry: QueueEntry<Waiting<T>> | undefined;
     if (signal) {
-      waiting.onAbort = (): void => {
-        if (entry && this.#queue.remove(entry)) this.#refuse(job, abortError());
+      const onAbort = (): void => {
+        if (job.queueAbort !== onAbort) return; // let in meanwhile
+        this.#unlink(job);
+        this.#refuse(job, abortError());
       };
       // Before queueing: if this throws (not a real AbortSignal), nothing is left in the queue.
-      signal.addEventListener('abort', waiting.onAbort, { once: true });
+      signal.addEventListener('abort', onAbort, { once: true });
+      job.queueAbort = onAbort;
+      job.queueSignal = signal;
     }
-    entry = this.#queue.push(waiting);
+    job.queuePrev = this.#tail;
+    job.queueNext = undefined;
+    if (this.#tail) this.#tail.queueNext = job;
+    else this.#head = job;
+    this.#tail = job;
+    this.#waiting += 1;
   }
 
   /**
@@ -79,13 +103,33 @@ export class Admission<T> {
    * message; figures: bench/README.md).
    */
   leave(): void {
-    const next = this.#queue.shift();
+    const next = this.#head as T | undefined;
     if (next === undefined) {
       this.#inside -= 1;
       return;
     }
-    if (next.onAbort) next.signal?.removeEventListener('abort', next.onAbort);
-    inNextTurn(() => this.#run(next.job));
+    this.#unlink(next);
+    // One timer per turn, not two setImmediate calls and a closure per send: a turn of replies frees a
+    // place for each transaction it ends, and their waiters all start in the same next turn anyway.
+    if (this.#letIn.push(next) === 1) inNextTurn(this.#startLetIn);
+  }
+
+  /** Takes `job` out of the queue (and its abort listener off its signal). */
+  #unlink(job: AdmissionJob): void {
+    const { queuePrev: prev, queueNext: next } = job;
+    if (prev) prev.queueNext = next;
+    else this.#head = next;
+    if (next) next.queuePrev = prev;
+    else this.#tail = prev;
+    job.queuePrev = undefined;
+    job.queueNext = undefined;
+    this.#waiting -= 1;
+    const onAbort = job.queueAbort;
+    if (onAbort !== undefined) {
+      job.queueSignal?.removeEventListener('abort', onAbort);
+      job.queueAbort = undefined;
+      job.queueSignal = undefined;
+    }
   }
 }
 

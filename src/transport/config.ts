@@ -14,7 +14,8 @@ import type { Resolver } from '../guards/destination.js';
 import type { AddressInput } from '../mime/message.js';
 import { resolvePreset } from './providers.js';
 import { resolveOAuth2, type ResolvedOAuth2 } from './oauth2.js';
-import { createProxyConnector, describeProxy, parseProxyUrl } from '../proxy/index.js';
+import { describeProxy, parseProxyUrl } from '../proxy/url.js';
+import { createProxyConnector } from '../proxy/lazy-connector.js';
 import { resolveDkim, type DkimOptions, type DkimSigner } from '../dkim/options.js';
 import { unknownOption } from './config-keys.js';
 

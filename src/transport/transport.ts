@@ -11,19 +11,18 @@ import { SmtpError } from '../errors.js';
 import { SmtpConnection, sessionHooks } from '../connection/smtp-connection.js';
 import type { DsnOptions, Envelope, MessageBody, RejectedRecipient, SendOptions } from '../connection/transaction.js';
 import { ConnectionPool } from '../pool/pool.js';
-import { Admission } from './admission.js';
+import { Admission, type AdmissionJob } from './admission.js';
 import { poolKey } from './pool-key.js';
 import { RateLimiter } from './rate-limiter.js';
 import { PipeliningMemory } from './pipelining-memory.js';
-import { checkRawBody, checkRawEnvelope } from './raw-input.js';
+import { checkRawBody, checkRawEnvelope, type RawBody } from './raw-input.js';
 import { checkDestination } from '../guards/destination.js';
 import { messageBytesNow, prepareMessage, prepareMessageNow, type ComposeOptions, type PreparedMessage } from '../mime/compose.js';
 import type { MailMessage } from '../mime/message.js';
-import { createHttpsFetcher } from '../mime/fetch.js';
+import { lazyHttpsFetcher } from '../mime/lazy-fetch.js';
 import { resolveConfig, type ResolvedConfig, type TransportConfig } from './config.js';
 import { TransportEvents, type TransportEventMap } from './events.js';
 import { BodyHandle } from './body.js';
-import { signPrepared } from '../dkim/sign-prepared.js';
 import type { DkimSigner } from '../dkim/options.js';
 import { assertSignal, untilAborted } from './signal.js';
 import { backoff, failsOver, isRetryable, shortestBackoffMs } from './retry-policy.js';
@@ -33,8 +32,7 @@ import type { SendCallOptions, SendInfo, VerifyOptions, VerifyReport } from './r
 import { sendTestMessage, sessionReport, showsAuthRequired, verifyMessage } from './verify-message.js';
 import type { AuthOptions } from '../connection/options.js';
 import { isTokenRejection } from '../connection/auth-exchange.js';
-import { TokenSource } from './token-source.js';
-import { openWithRenewal } from './token-renewal.js';
+import type { TokenSource } from './token-source.js';
 
 export type { SendCallOptions, SendInfo, VerifyOptions, VerifyReport, VerifyTestMessage } from './results.js';
 
@@ -47,14 +45,29 @@ interface Target {
   limiter: RateLimiter | undefined;
 }
 
-/** A send() waiting for its turn in the admission queue. */
-interface QueuedSend {
-  message: MailMessage;
-  options: SendCallOptions;
-  started: number;
-  resolve: (info: SendInfo) => void;
-  reject: (error: unknown) => void;
+/**
+ * A send() or sendRaw() waiting for its turn in the admission queue: one record, the queue threaded through
+ * it (admission.ts). The message is composed only once the send is let in.
+ */
+class QueuedSend implements AdmissionJob {
+  queuePrev: AdmissionJob | undefined = undefined;
+  queueNext: AdmissionJob | undefined = undefined;
+  queueAbort: (() => void) | undefined = undefined;
+  queueSignal: AbortSignal | undefined = undefined;
+  constructor(
+    /** send()'s message, or sendRaw()'s checked envelope. */
+    readonly message: MailMessage | Envelope,
+    /** sendRaw()'s checked body; undefined for send(). */
+    readonly body: RawBody | undefined,
+    readonly options: SendCallOptions,
+    readonly started: number,
+    readonly resolve: (info: SendInfo) => void,
+    readonly reject: (error: unknown) => void,
+  ) {}
 }
+
+/** send()'s options when the caller gave none: one object for every such send, never written to. */
+const NO_OPTIONS: SendCallOptions = Object.freeze({});
 
 /**
  * Sends messages over pooled connections with retries and failover: `send`, `sendRaw`, `verify`, `close`, and events (`on`). Made by `createTransport()`.
@@ -70,8 +83,11 @@ export class SmtpTransport extends TransportEvents {
   #closed = false;
   #closing: Promise<void> | undefined;
 
-  /** OAuth2 token sources by configuration: one per configuration, shared by all its connections. */
-  readonly #tokens = new Map<ResolvedConfig, TokenSource>();
+  /**
+   * OAuth2 token sources by configuration: one per configuration, shared by all its connections. Made by the
+   * first connection (their code, with its https client, is loaded only by a transport that renews tokens).
+   */
+  readonly #tokens = new Map<ResolvedConfig, Promise<TokenSource> | undefined>();
   /** Pools by server identity (host, port, security, user, secret fingerprint): equal identities share one. */
   readonly #pools = new Map<string, { pool: ConnectionPool; reach: Reachability }>();
   /** How long a queued send must have waited before other sends' failed connections answer for it. */
@@ -104,7 +120,7 @@ export class SmtpTransport extends TransportEvents {
     // sets it, so a bigger fallback is not held to the primary's size while it carries the traffic.
     this.#admission = new Admission<QueuedSend>(
       Math.max(...this.#targets.map((t) => t.pool.maxInFlight)) * 2,
-      (job) => void this.#composeAndDeliver(job.message, job.options, job.started).then(job.resolve, job.reject),
+      (job) => this.#start(job),
       (job, error) => this.#refuse(job, error),
     );
     const primary = this.#primary.config;
@@ -117,7 +133,7 @@ export class SmtpTransport extends TransportEvents {
       // the public-address rule apply to them as to the SMTP destination).
       ...(primary.guards.fileAccess ? {} : { disableFileAccess: true }),
       ...(primary.guards.urlAccess ? {} : { disableUrlAccess: true }),
-      fetcher: createHttpsFetcher(primary.resolver ? { resolver: primary.resolver } : {}),
+      fetcher: lazyHttpsFetcher(primary.resolver ? { resolver: primary.resolver } : {}),
       limits: Object.freeze({
         maxCustomHeaders: primary.guards.maxCustomHeaders,
         maxMessageBytes: primary.guards.maxMessageBytes,
@@ -143,8 +159,8 @@ export class SmtpTransport extends TransportEvents {
    * console.log(info.messageId, info.accepted, info.rejected);
    * ```
    */
-  send(message: MailMessage, options: SendCallOptions = {}): Promise<SendInfo> {
-    options ??= {}; // null from JavaScript callers means "no options", as undefined does
+  send(message: MailMessage, options: SendCallOptions = NO_OPTIONS): Promise<SendInfo> {
+    options ??= NO_OPTIONS; // null from JavaScript callers means "no options", as undefined does
     try {
       this.#assertOpen();
       assertSignal(options.signal);
@@ -156,8 +172,15 @@ export class SmtpTransport extends TransportEvents {
     // A send waiting for its turn is one promise and one small record, not a suspended async frame: a burst
     // of 10,000 sends would otherwise park 10,000 frames of a kilobyte or more in the old generation.
     return new Promise<SendInfo>((resolve, reject) => {
-      this.#admission.enter({ message, options, started, resolve, reject }, options.signal);
+      this.#admission.enter(new QueuedSend(message, undefined, options, started, resolve, reject), options.signal);
     });
+  }
+
+  /** A queued send got its turn. */
+  #start(job: QueuedSend): void {
+    const { body } = job;
+    const running = body === undefined ? this.#composeAndDeliver(job.message as MailMessage, job.options, job.started) : this.#deliverRaw(job.message as Envelope, body, job.options, job.started);
+    void running.then(job.resolve, job.reject);
   }
 
   /** A send that never got its turn (aborted while queued). */
@@ -178,7 +201,7 @@ export class SmtpTransport extends TransportEvents {
         const now = prepareMessageNow(message, this.#composeOptions);
         prepared = now instanceof Promise ? await untilAborted(now, options.signal) : now;
         // Signed once, here, so every attempt sends the same signed bytes.
-        if (this.#dkim) ({ message: prepared, dispose } = await signPrepared(prepared, this.#dkim, options.signal));
+        if (this.#dkim) ({ message: prepared, dispose } = await (await dkimSigning()).signPrepared(prepared, this.#dkim, options.signal));
         // Small messages go to the session as bytes: then MAIL, RCPT and BDAT LAST with the body leave in
         // one write on CHUNKING servers (a stream has to wait for the envelope replies first).
         source = prepared.size !== undefined && prepared.size <= IN_MEMORY_LIMIT ? (messageBytesNow(prepared) ?? (await prepared.toBuffer())) : prepared;
@@ -203,17 +226,33 @@ export class SmtpTransport extends TransportEvents {
    * Sends a message that is already RFC 5322 bytes (benchmarks, relays). The envelope is used as given;
    * the bytes are sent as they are, with line endings normalised and dots stuffed.
    */
-  async sendRaw(envelope: Envelope, raw: string | Uint8Array | Readable, options: SendCallOptions = {}): Promise<SendInfo> {
-    options ??= {};
-    this.#assertOpen();
-    assertSignal(options.signal);
-    // Before any connection: a caller's mistake is EGUARD naming the field, never a server error later.
-    const checked = checkRawEnvelope(envelope, this.#primary.config.smtpUtf8);
-    const body = checkRawBody(raw);
-    this.#pending += 1;
+  sendRaw(envelope: Envelope, raw: string | Uint8Array | Readable, options: SendCallOptions = NO_OPTIONS): Promise<SendInfo> {
+    options ??= NO_OPTIONS;
+    let checked: Envelope;
+    let body: RawBody;
     try {
-      return await this.#deliver(checked, body, '', options, performance.now());
+      this.#assertOpen();
+      assertSignal(options.signal);
+      // Before any connection: a caller's mistake is EGUARD naming the field, never a server error later.
+      checked = checkRawEnvelope(envelope, this.#primary.config.smtpUtf8);
+      body = checkRawBody(raw);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    this.#pending += 1;
+    const started = performance.now();
+    // Through the same admission queue as send(): a burst of raw sends waits as small records, not as the
+    // suspended frames of the whole send chain (each several times the size of the record).
+    return new Promise<SendInfo>((resolve, reject) => {
+      this.#admission.enter(new QueuedSend(checked, body, options, started, resolve, reject), options.signal);
+    });
+  }
+
+  async #deliverRaw(envelope: Envelope, body: RawBody, options: SendCallOptions, started: number): Promise<SendInfo> {
+    try {
+      return await this.#deliver(envelope, body, '', options, started);
     } finally {
+      this.#admission.leave();
       this.#settled();
     }
   }
@@ -371,9 +410,8 @@ export class SmtpTransport extends TransportEvents {
   }
 
   #makeTarget(config: ResolvedConfig, index: number): Target {
-    if (config.oauth2) this.#tokens.set(config, TokenSource.fromOAuth2(config.oauth2, config.timeouts.connectMs + config.timeouts.commandMs));
     // A static accessToken wins over getAccessToken in the mechanisms, as it always has: nothing to renew then.
-    else if (typeof config.auth?.getAccessToken === 'function' && !config.auth.accessToken) this.#tokens.set(config, TokenSource.fromProvider(config.auth.getAccessToken));
+    if (config.oauth2 || (typeof config.auth?.getAccessToken === 'function' && !config.auth.accessToken)) this.#tokens.set(config, undefined);
     const key = transportKey(config);
     let shared = this.#pools.get(key);
     if (!shared) {
@@ -394,13 +432,27 @@ export class SmtpTransport extends TransportEvents {
 
   /** Opens a session; with an OAuth2 token source, a refused token is renewed once (token-renewal.ts). */
   async #openConnection(config: ResolvedConfig, signal?: AbortSignal, reach?: Reachability): Promise<SmtpConnection> {
-    const tokens = this.#tokens.get(config);
-    if (!tokens || !config.auth) return this.#openOnce(config, config.auth, signal, reach);
+    if (!this.#tokens.has(config) || !config.auth) return this.#openOnce(config, config.auth, signal, reach);
     try {
-      return await openWithRenewal(tokens, config.auth, (auth) => this.#openOnce(config, auth, signal, reach), config.onTranscript);
+      const { openWithRenewal } = await import('./token-renewal.js');
+      return await openWithRenewal(await this.#tokenSource(config), config.auth, (auth) => this.#openOnce(config, auth, signal, reach), config.onTranscript);
     } catch (error) {
       throw this.#explain(asError(error), config);
     }
+  }
+
+  /** The configuration's token source, made (and its code loaded) on first use. */
+  #tokenSource(config: ResolvedConfig): Promise<TokenSource> {
+    let source = this.#tokens.get(config);
+    if (source === undefined) {
+      const { oauth2 } = config;
+      const provider = config.auth?.getAccessToken;
+      source = import('./token-source.js').then(({ TokenSource }) =>
+        oauth2 ? TokenSource.fromOAuth2(oauth2, config.timeouts.connectMs + config.timeouts.commandMs) : TokenSource.fromProvider(provider as NonNullable<typeof provider>),
+      );
+      this.#tokens.set(config, source);
+    }
+    return source;
   }
 
   async #openOnce(config: ResolvedConfig, auth: AuthOptions | undefined, signal?: AbortSignal, reach?: Reachability): Promise<SmtpConnection> {
@@ -487,6 +539,12 @@ export function createTransport(config: TransportConfig | TransportConfig[]): Sm
 }
 
 export type { TransportEventMap };
+
+/** DKIM's signing code, loaded by the first signed message: a transport without `dkim` never loads it. */
+let signing: Promise<typeof import('../dkim/sign-prepared.js')> | undefined;
+function dkimSigning(): Promise<typeof import('../dkim/sign-prepared.js')> {
+  return (signing ??= import('../dkim/sign-prepared.js'));
+}
 
 /** Same bound as the session's one-flight BDAT: above it, the message streams. */
 const IN_MEMORY_LIMIT = 1024 * 1024;
