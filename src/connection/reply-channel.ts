@@ -26,7 +26,7 @@ interface Waiter {
   /** Batch reads only: where replies go, how many in all, and the phase each position stands for. */
   into?: Reply[];
   need?: number;
-  phaseAt?: (index: number) => SmtpPhase;
+  phaseAt?: (index: number, count: number) => SmtpPhase;
 }
 
 /** The longest delay setTimeout honours (2^31 - 1 ms, about 24.8 days). */
@@ -164,9 +164,10 @@ export class ReplyChannel {
   /**
    * Reads `count` replies into `into` with one promise: a pipelined envelope (MAIL, RCPT..., DATA) waits once
    * instead of once per reply. `into` keeps the replies that did arrive when the read fails, so the caller
-   * can tell which command was left unanswered; `phaseAt(i)` names it in a timeout.
+   * can tell which command was left unanswered; `phaseAt(i, n)` names it in a timeout (`n` is the number of
+   * replies `into` holds when complete, so a caller can pass one function for every message, not a closure).
    */
-  readInto(into: Reply[], count: number, phaseAt: (index: number) => SmtpPhase, timeoutMs: number): Promise<void> {
+  readInto(into: Reply[], count: number, phaseAt: (index: number, count: number) => SmtpPhase, timeoutMs: number): Promise<void> {
     const need = into.length + count;
     while (into.length < need) {
       const ready = this.#arrived.shift();
@@ -177,7 +178,7 @@ export class ReplyChannel {
     if (this.#broken) return Promise.reject(this.#broken);
     return new Promise<void>((resolve, reject) => {
       const deadline = performance.now() + timeoutMs;
-      this.#waiters.push({ resolve: resolve as (reply: Reply | undefined) => void, reject, deadline, phase: phaseAt(into.length), timeoutMs, into, need, phaseAt });
+      this.#waiters.push({ resolve: resolve as (reply: Reply | undefined) => void, reject, deadline, phase: phaseAt(into.length, need), timeoutMs, into, need, phaseAt });
       this.#armFor(deadline);
     });
   }
@@ -204,7 +205,7 @@ export class ReplyChannel {
       return;
     }
     const { timeoutMs } = first;
-    const phase = first.phaseAt && first.into ? first.phaseAt(first.into.length) : first.phase;
+    const phase = first.phaseAt && first.into ? first.phaseAt(first.into.length, first.need ?? 0) : first.phase;
     this.breakWith(new SmtpError('ETIMEDOUT', `No reply from the server within ${timeoutMs} ms (${phase})`, { phase, transient: true }));
   };
 
