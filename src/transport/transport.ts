@@ -167,15 +167,37 @@ export class SmtpTransport extends TransportEvents {
     job.reject(error);
   }
 
-  async #composeAndDeliver(message: MailMessage, options: SendCallOptions, started: number): Promise<SendInfo> {
+  /**
+   * A queued send's turn: compose, then deliver. A message composed in this turn and small enough to go as
+   * bytes (no attachment to read, no DKIM) goes straight to #deliver, which also ends the turn (`queued`):
+   * no async frame of its own in between, whose promise, frame and await each message would otherwise pay.
+   */
+  #composeAndDeliver(message: MailMessage, options: SendCallOptions, started: number): Promise<SendInfo> {
+    let now: PreparedMessage | Promise<PreparedMessage>;
+    let bytes: Buffer | undefined;
+    let sendOptions: ReturnType<typeof deliveryOptions> | undefined;
+    try {
+      now = prepareMessageNow(message, this.#composeOptions);
+      if (!(now instanceof Promise) && !this.#dkim && now.size !== undefined && now.size <= IN_MEMORY_LIMIT) bytes = messageBytesNow(now);
+      // Read here, inside the try: a caller's message whose getter throws must still end its turn.
+      if (bytes !== undefined && !(now instanceof Promise)) sendOptions = deliveryOptions(message, options, now);
+    } catch (error) {
+      this.emit('message:failed', { error: asError(error), durationMs: performance.now() - started });
+      this.#admission.leave();
+      this.#settled();
+      return Promise.reject(error);
+    }
+    if (bytes === undefined || sendOptions === undefined || now instanceof Promise) return this.#composeAndDeliverSlow(now, message, options, started);
+    return this.#deliver(now.envelope, bytes, now.messageId, sendOptions, started, true);
+  }
+
+  /** #composeAndDeliver for attachments, DKIM and large messages (streamed). */
+  async #composeAndDeliverSlow(now: PreparedMessage | Promise<PreparedMessage>, message: MailMessage, options: SendCallOptions, started: number): Promise<SendInfo> {
     let dispose: (() => Promise<void>) | undefined; // the DKIM spool file, if signing needed one
     try {
       let prepared: PreparedMessage;
       let source: PreparedMessage | Buffer;
       try {
-        // Awaited only when there is something to wait for (attachments): most messages are composed in the
-        // same turn, without a promise per step.
-        const now = prepareMessageNow(message, this.#composeOptions);
         prepared = now instanceof Promise ? await untilAborted(now, options.signal) : now;
         // Signed once, here, so every attempt sends the same signed bytes.
         if (this.#dkim) ({ message: prepared, dispose } = await signPrepared(prepared, this.#dkim, options.signal));
@@ -186,12 +208,7 @@ export class SmtpTransport extends TransportEvents {
         this.emit('message:failed', { error: asError(error), durationMs: performance.now() - started });
         throw error;
       }
-      const dsn = message.dsn;
-      const requireTls = message.requireTls === true || options.requireTls === true;
-      // A UTF-8 address in the headers needs SMTPUTF8 even when the envelope is ASCII (RFC 6532).
-      const smtpUtf8 = prepared.needsSmtpUtf8;
-      const extra = dsn || requireTls || smtpUtf8;
-      return await this.#deliver(prepared.envelope, source, prepared.messageId, extra ? { ...options, ...(dsn ? { dsn } : {}), requireTls, smtpUtf8 } : options, started);
+      return await this.#deliver(prepared.envelope, source, prepared.messageId, deliveryOptions(message, options, prepared), started, false);
     } finally {
       if (dispose) await dispose().catch(() => undefined); // before the send settles: no file outlives it
       this.#admission.leave();
@@ -288,6 +305,7 @@ export class SmtpTransport extends TransportEvents {
     messageId: string,
     options: SendCallOptions & { dsn?: DsnOptions; smtpUtf8?: boolean },
     started: number,
+    queued = false,
   ): Promise<SendInfo> {
     const retry = this.#primary.config.retry;
     let attempts = 0;
@@ -367,6 +385,12 @@ export class SmtpTransport extends TransportEvents {
       const failure = asError(error);
       this.emit('message:failed', { error: failure, durationMs: performance.now() - started, ...(messageId ? { messageId } : {}) });
       throw failure;
+    } finally {
+      // A queued send composed without an async step (#composeAndDeliver) ends its turn here.
+      if (queued) {
+        this.#admission.leave();
+        this.#settled();
+      }
     }
   }
 
@@ -491,6 +515,16 @@ export type { TransportEventMap };
 /** Same bound as the session's one-flight BDAT: above it, the message streams. */
 const IN_MEMORY_LIMIT = 1024 * 1024;
 
+
+/** The options #deliver takes for a composed message: the call's, plus what the message itself asks for. */
+function deliveryOptions(message: MailMessage, options: SendCallOptions, prepared: PreparedMessage): SendCallOptions & { dsn?: DsnOptions; smtpUtf8?: boolean } {
+  const dsn = message.dsn;
+  const requireTls = message.requireTls === true || options.requireTls === true;
+  // A UTF-8 address in the headers needs SMTPUTF8 even when the envelope is ASCII (RFC 6532).
+  const smtpUtf8 = prepared.needsSmtpUtf8;
+  const extra = dsn || requireTls || smtpUtf8;
+  return extra ? { ...options, ...(dsn ? { dsn } : {}), requireTls, smtpUtf8 } : options;
+}
 
 function asError(error: unknown): SmtpError {
   return SmtpError.from(error, { code: 'EPROTOCOL', phase: 'connect' });
