@@ -74,7 +74,7 @@ interface Slot {
   conn: PooledConnection;
   started: number; // transactions started on it
   /**
-   * Sends that hold this slot, counted from the moment #acquire picks it (synchronously), not from when
+   * Sends that hold this slot, counted from the moment a send picks it (synchronously), not from when
    * the transaction starts: between the two, other sends run, and the connection's own inFlight does not
    * know about them yet. Decisions (idle? room to pipeline? park?) use this.
    */
@@ -150,30 +150,136 @@ export class ConnectionPool {
   send(envelope: Envelope, body: MessageBody, options: SendOptions = {}, fresh = false): Promise<PoolSendResult> {
     options ??= {};
     if (this.#closed) return Promise.reject(new SmtpError('ECLOSED', 'The transport is closed', { phase: 'connect', transient: false }));
-    // The common case under load: a connection is ready now. Taking it synchronously skips #acquire's frame,
-    // promise and result object: three allocations per send that nothing needs in that case.
+    // The common case under load: a connection is ready now. Taken synchronously, and the send runs without
+    // an async frame of the pool's own: its promise, suspended frame and await were paid by every message.
     const ready = fresh || options.signal?.aborted ? undefined : this.#takeReady();
-    return this.#sendOn(ready, envelope, body, options, fresh);
+    if (ready === undefined) return this.#acquireAndSend(envelope, body, options, fresh);
+    this.#active += 1;
+    let sending: Promise<SendResult>;
+    try {
+      sending = ready.conn.send(envelope, body, options);
+    } catch (error) {
+      // A custom connection that throws instead of rejecting: as if it had rejected.
+      this.#sent(ready);
+      return Promise.reject(error);
+    }
+    // A PIPELINING connection with room can take the next waiter's transaction right behind this one.
+    if (this.#waiters.length > 0 && this.#canPipeline(ready)) this.#nextWaiter()?.resolve(undefined);
+    if (!(sending instanceof Promise)) sending = Promise.resolve(sending);
+    return sending.then(
+      (result) => {
+        this.#sent(ready);
+        return annotate(result, ready, false);
+      },
+      (error: unknown) => {
+        this.#sent(ready);
+        throw error;
+      },
+    );
   }
 
-  async #sendOn(ready: Slot | undefined, envelope: Envelope, body: MessageBody, options: SendOptions, fresh: boolean): Promise<PoolSendResult> {
+  /** A send on `slot` settled: the slot goes back, and close() may be waiting for the last send. */
+  #sent(slot: Slot): void {
+    try {
+      this.#release(slot);
+    } finally {
+      this.#active -= 1;
+      if (this.#active === 0) this.#drained?.();
+    }
+  }
+
+  /**
+   * A send that has to wait, check or open a connection first. The acquiring loop runs in this
+   * frame, not in an async function of its own: a waiting send holds one suspended frame, not two.
+   */
+  async #acquireAndSend(envelope: Envelope, body: MessageBody, options: SendOptions, fresh: boolean): Promise<PoolSendResult> {
     this.#active += 1;
     try {
-      let slot = ready;
+      const signal = options.signal;
+      let slot: Slot;
       let isNew = false;
-      if (slot === undefined) ({ slot, isNew } = await this.#acquire(options.signal, fresh));
+      let waited = false;
+      acquiring: for (;;) {
+        if (signal?.aborted) throw abortError();
+        const idle = this.#survey();
+        const shared = this.#takeShared();
+        if (!fresh) {
+          if (idle) {
+            this.#take(idle);
+            const healthy = this.#healthy(idle);
+            if (healthy === true || (await healthy)) {
+              slot = idle;
+              break acquiring;
+            }
+            continue;
+          }
+        }
+        const place = this.#places.take();
+        if (place) {
+          slot = await this.#open(place, signal);
+          isNew = true;
+          break acquiring;
+        }
+        if (!fresh) {
+          if (shared) {
+            this.#take(shared);
+            slot = shared;
+            break acquiring;
+          }
+        } else {
+          // Every place is held: an idle connection gives its place up for the fresh one (else the fresh send
+          // would wait for the idle timeout).
+          if (idle) void this.#drop(idle, 'replaced by a fresh connection', true);
+        }
+        let onAbort: (() => void) | undefined;
+        const grant = await new Promise<Grant>((resolve) => {
+          const waiter: Waiter = { resolve };
+          // A waiter woken without a slot keeps its place at the head of the queue (fairness).
+          const entry = waited ? this.#waiters.unshift(waiter) : this.#waiters.push(waiter);
+          if (signal) {
+            onAbort = () => {
+              this.#waiters.remove(entry);
+              resolve(undefined);
+            };
+            signal.addEventListener('abort', onAbort, { once: true });
+          }
+        });
+        // One signal may serve many sends: do not leave a listener behind for every time this one waited.
+        if (onAbort) signal?.removeEventListener('abort', onAbort);
+        waited = true;
+        if (grant instanceof Place) {
+          // Woken with a place of its own: open with it, or pass it on (aborted, or the pool closed meanwhile).
+          if (!this.#closed && !signal?.aborted) {
+            slot = await this.#open(grant, signal);
+            isNew = true;
+            break acquiring;
+          }
+          grant.release();
+          if (this.#closed) throw closedError();
+          continue; // throws EABORT at the top
+        }
+        if (this.#closed) {
+          if (grant) this.#release(grant);
+          throw closedError();
+        }
+        if (grant) {
+          // Handed over by #release, already taken (and counted towards maxMessagesPerConnection) on our behalf.
+          if (grant.conn.usable) {
+            const healthy = this.#healthy(grant);
+            if (healthy === true || (await healthy)) {
+              slot = grant;
+              break acquiring;
+            }
+          }
+          this.#release(grant);
+        }
+        // Woken without a usable slot (it broke, or capacity freed up): go round again.
+      }
       try {
         const sending = slot.conn.send(envelope, body, options);
         // A PIPELINING connection with room can take the next waiter's transaction right behind this one.
         if (this.#waiters.length > 0 && this.#canPipeline(slot)) this.#nextWaiter()?.resolve(undefined);
-        const result = await sending;
-        // SmtpConnection's result object is ours alone: annotate it rather than copy it. A custom connection
-        // may hand back a frozen or shared object, which is copied as before.
-        if (!Object.isExtensible(result)) return { ...result, connectionId: slot.id, newConnection: isNew };
-        const annotated = result as PoolSendResult;
-        annotated.connectionId = slot.id;
-        annotated.newConnection = isNew;
-        return annotated;
+        return annotate(await sending, slot, isNew);
       } finally {
         this.#release(slot);
       }
@@ -185,7 +291,7 @@ export class ConnectionPool {
 
   /**
    * A slot usable at once without waiting or checking: an idle connection that needs no health check, else
-   * one with pipeline room. Taken (counted) before returning. Mirrors the first pass of #acquire.
+   * one with pipeline room. Taken (counted) before returning. Mirrors the first pass of #acquireAndSend.
    */
   #takeReady(): Slot | undefined {
     if (this.#waiters.length > 0) return undefined; // fairness: queued sends go first
@@ -196,7 +302,7 @@ export class ConnectionPool {
       this.#take(idle);
       return idle;
     }
-    // Below maxConnections a new connection is preferred over sharing one (#acquire opens it).
+    // Below maxConnections a new connection is preferred over sharing one (#acquireAndSend opens it).
     if (this.#places.free > 0) return undefined;
     if (shared !== undefined) this.#take(shared);
     return shared;
@@ -209,72 +315,6 @@ export class ConnectionPool {
     for (const waiter of this.#waiters.drain()) waiter.resolve(undefined);
     await Promise.all([...this.#slots].map((slot) => this.#drop(slot, 'pool closed', true)));
     await Promise.all([...this.#closing]);
-  }
-
-  async #acquire(signal: AbortSignal | undefined, fresh: boolean): Promise<{ slot: Slot; isNew: boolean }> {
-    let waited = false;
-    for (;;) {
-      if (signal?.aborted) throw abortError();
-      const idle = this.#survey();
-      const shared = this.#takeShared();
-      if (!fresh) {
-        if (idle) {
-          this.#take(idle);
-          const healthy = this.#healthy(idle);
-          if (healthy === true || (await healthy)) return { slot: idle, isNew: false };
-          continue;
-        }
-      }
-      const place = this.#places.take();
-      if (place) return { slot: await this.#open(place, signal), isNew: true };
-      if (!fresh) {
-        if (shared) {
-          this.#take(shared);
-          return { slot: shared, isNew: false };
-        }
-      } else {
-        // Every place is held: an idle connection gives its place up for the fresh one (else the fresh send
-        // would wait for the idle timeout).
-        if (idle) void this.#drop(idle, 'replaced by a fresh connection', true);
-      }
-      let onAbort: (() => void) | undefined;
-      const grant = await new Promise<Grant>((resolve) => {
-        const waiter: Waiter = { resolve };
-        // A waiter woken without a slot keeps its place at the head of the queue (fairness).
-        const entry = waited ? this.#waiters.unshift(waiter) : this.#waiters.push(waiter);
-        if (signal) {
-          onAbort = () => {
-            this.#waiters.remove(entry);
-            resolve(undefined);
-          };
-          signal.addEventListener('abort', onAbort, { once: true });
-        }
-      });
-      // One signal may serve many sends: do not leave a listener behind for every time this one waited.
-      if (onAbort) signal?.removeEventListener('abort', onAbort);
-      waited = true;
-      if (grant instanceof Place) {
-        // Woken with a place of its own: open with it, or pass it on (aborted, or the pool closed meanwhile).
-        if (!this.#closed && !signal?.aborted) return { slot: await this.#open(grant, signal), isNew: true };
-        grant.release();
-        if (this.#closed) throw closedError();
-        continue; // throws EABORT at the top
-      }
-      const slot = grant;
-      if (this.#closed) {
-        if (slot) this.#release(slot);
-        throw closedError();
-      }
-      if (slot) {
-        // Handed over by #release, already taken (and counted towards maxMessagesPerConnection) on our behalf.
-        if (slot.conn.usable) {
-          const healthy = this.#healthy(slot);
-          if (healthy === true || (await healthy)) return { slot, isNew: false };
-        }
-        this.#release(slot);
-      }
-      // Woken without a usable slot (it broke, or capacity freed up): go round again.
-    }
   }
 
   /**
@@ -444,6 +484,18 @@ export class ConnectionPool {
     void closing.then(() => this.#closing.delete(closing));
     return closing;
   }
+}
+
+/**
+ * SmtpConnection's result object is ours alone: annotated rather than copied. A custom connection may hand
+ * back a frozen or shared object, which is copied.
+ */
+function annotate(result: SendResult, slot: Slot, isNew: boolean): PoolSendResult {
+  if (!Object.isExtensible(result)) return { ...result, connectionId: slot.id, newConnection: isNew };
+  const annotated = result as PoolSendResult;
+  annotated.connectionId = slot.id;
+  annotated.newConnection = isNew;
+  return annotated;
 }
 
 function closedError(): SmtpError {
