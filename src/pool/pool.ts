@@ -153,30 +153,122 @@ export class ConnectionPool {
     // The common case under load: a connection is ready now. Taken synchronously, and the send runs without
     // an async frame of the pool's own: its promise, suspended frame and await were paid by every message.
     const ready = fresh || options.signal?.aborted ? undefined : this.#takeReady();
-    if (ready === undefined) return this.#acquireAndSend(envelope, body, options, fresh);
-    this.#active += 1;
+    if (ready !== undefined) {
+      this.#active += 1;
+      return this.#sendNow(ready, envelope, body, options, undefined) as Promise<PoolSendResult>;
+    }
+    // A send that will wait (no connection now, none to open) and has no signal or fresh connection to care
+    // about waits as a record in the queue, not as a suspended async frame (see QueuedSend).
+    if (!fresh && options.signal === undefined && this.#mustWait()) {
+      this.#active += 1;
+      return new Promise<PoolSendResult>((done, fail) => {
+        this.#waiters.push(new QueuedSend(this.#granted, envelope, body, options, done, fail));
+      });
+    }
+    return this.#acquireAndSend(envelope, body, options, fresh, false, undefined);
+  }
+
+  /**
+   * Runs the send on a slot it holds (taken and counted in #active), without an async frame: the
+   * transaction's promise gets one then() that gives the slot back and annotates the result. For a queued
+   * send the outcome goes to its record, else to the promise returned.
+   */
+  #sendNow(slot: Slot, envelope: Envelope, body: MessageBody, options: SendOptions, queued: QueuedSend | undefined): Promise<PoolSendResult> | undefined {
     let sending: Promise<SendResult>;
     try {
-      sending = ready.conn.send(envelope, body, options);
+      sending = slot.conn.send(envelope, body, options);
     } catch (error) {
       // A custom connection that throws instead of rejecting: as if it had rejected.
-      this.#sent(ready);
-      return Promise.reject(error);
+      this.#sent(slot);
+      if (queued === undefined) return Promise.reject(error);
+      queued.fail(error);
+      return undefined;
     }
     // A PIPELINING connection with room can take the next waiter's transaction right behind this one.
-    if (this.#waiters.length > 0 && this.#canPipeline(ready)) this.#nextWaiter()?.resolve(undefined);
+    if (this.#waiters.length > 0 && this.#canPipeline(slot)) this.#nextWaiter()?.resolve(undefined);
     if (!(sending instanceof Promise)) sending = Promise.resolve(sending);
-    return sending.then(
+    if (queued === undefined) {
+      return sending.then(
+        (result) => {
+          this.#sent(slot);
+          return annotate(result, slot, false);
+        },
+        (error: unknown) => {
+          this.#sent(slot);
+          throw error;
+        },
+      );
+    }
+    void sending.then(
       (result) => {
-        this.#sent(ready);
-        return annotate(result, ready, false);
+        try {
+          this.#sent(slot);
+        } catch (error) {
+          queued.fail(error);
+          return;
+        }
+        queued.done(annotate(result, slot, false));
       },
       (error: unknown) => {
-        this.#sent(ready);
-        throw error;
+        try {
+          this.#sent(slot);
+        } finally {
+          queued.fail(error);
+        }
       },
     );
+    return undefined;
   }
+
+  /**
+   * Would #acquireAndSend's first round end in a wait? No idle connection, no place to open one, no pipeline
+   * with room. (#survey also drops dead idle connections, as that round would.)
+   */
+  #mustWait(): boolean {
+    const idle = this.#survey();
+    const shared = this.#takeShared();
+    return idle === undefined && shared === undefined && this.#places.free === 0;
+  }
+
+  /**
+   * What a queued send was woken with, a microtask after the wake (when a suspended frame's continuation
+   * would have run). What ends in a send on a connection without a health check is done here, as the
+   * loop's next steps would do it; anything else (a place to open with, a check, the pool closed) goes
+   * to the loop itself, from where a woken waiter stands.
+   */
+  readonly #granted = (queued: QueuedSend, grant: Grant): void => {
+    let slot: Slot | undefined;
+    if (!this.#closed) {
+      if (grant === undefined) {
+        // Woken to look again (a pipeline has room, or a connection broke): the loop's next round.
+        const idle = this.#survey();
+        const shared = this.#takeShared();
+        if (idle !== undefined) {
+          if (!this.#needsCheck(idle)) {
+            this.#take(idle);
+            slot = idle;
+          }
+        } else if (this.#places.free === 0) {
+          if (shared === undefined) {
+            // Still nothing: back to the head of the queue (a waiter woken without a slot keeps its place).
+            this.#waiters.unshift(queued);
+            return;
+          }
+          this.#take(shared);
+          slot = shared;
+        }
+      } else if (!(grant instanceof Place) && grant.conn.usable && !this.#needsCheck(grant)) {
+        // Handed over by #release, already taken on its behalf.
+        slot = grant;
+      }
+    }
+    if (slot === undefined) {
+      this.#active -= 1; // #acquireAndSend counts it again
+      this.#acquireAndSend(queued.envelope, queued.body, queued.options, false, true, grant).then(queued.done, queued.fail);
+      return;
+    }
+    this.#sendNow(slot, queued.envelope, queued.body, queued.options, queued);
+  };
 
   /** A send on `slot` settled: the slot goes back, and close() may be waiting for the last send. */
   #sent(slot: Slot): void {
@@ -192,61 +284,67 @@ export class ConnectionPool {
    * A send that has to wait, check or open a connection first. The acquiring loop runs in this
    * frame, not in an async function of its own: a waiting send holds one suspended frame, not two.
    */
-  async #acquireAndSend(envelope: Envelope, body: MessageBody, options: SendOptions, fresh: boolean): Promise<PoolSendResult> {
+  async #acquireAndSend(envelope: Envelope, body: MessageBody, options: SendOptions, fresh: boolean, woken: boolean, woke: Grant): Promise<PoolSendResult> {
     this.#active += 1;
     try {
       const signal = options.signal;
       let slot: Slot;
       let isNew = false;
-      let waited = false;
+      // A queued send handed over (#granted) starts where a waiter woken with `woke` stands.
+      let waited = woken;
+      let grant: Grant = woke;
+      let afterWait = woken;
       acquiring: for (;;) {
-        if (signal?.aborted) throw abortError();
-        const idle = this.#survey();
-        const shared = this.#takeShared();
-        if (!fresh) {
-          if (idle) {
-            this.#take(idle);
-            const healthy = this.#healthy(idle);
-            if (healthy === true || (await healthy)) {
-              slot = idle;
-              break acquiring;
+        if (!afterWait) {
+          if (signal?.aborted) throw abortError();
+          const idle = this.#survey();
+          const shared = this.#takeShared();
+          if (!fresh) {
+            if (idle) {
+              this.#take(idle);
+              const healthy = this.#healthy(idle);
+              if (healthy === true || (await healthy)) {
+                slot = idle;
+                break acquiring;
+              }
+              continue;
             }
-            continue;
           }
-        }
-        const place = this.#places.take();
-        if (place) {
-          slot = await this.#open(place, signal);
-          isNew = true;
-          break acquiring;
-        }
-        if (!fresh) {
-          if (shared) {
-            this.#take(shared);
-            slot = shared;
+          const place = this.#places.take();
+          if (place) {
+            slot = await this.#open(place, signal);
+            isNew = true;
             break acquiring;
           }
-        } else {
-          // Every place is held: an idle connection gives its place up for the fresh one (else the fresh send
-          // would wait for the idle timeout).
-          if (idle) void this.#drop(idle, 'replaced by a fresh connection', true);
-        }
-        let onAbort: (() => void) | undefined;
-        const grant = await new Promise<Grant>((resolve) => {
-          const waiter: Waiter = { resolve };
-          // A waiter woken without a slot keeps its place at the head of the queue (fairness).
-          const entry = waited ? this.#waiters.unshift(waiter) : this.#waiters.push(waiter);
-          if (signal) {
-            onAbort = () => {
-              this.#waiters.remove(entry);
-              resolve(undefined);
-            };
-            signal.addEventListener('abort', onAbort, { once: true });
+          if (!fresh) {
+            if (shared) {
+              this.#take(shared);
+              slot = shared;
+              break acquiring;
+            }
+          } else {
+            // Every place is held: an idle connection gives its place up for the fresh one (else the fresh send
+            // would wait for the idle timeout).
+            if (idle) void this.#drop(idle, 'replaced by a fresh connection', true);
           }
-        });
-        // One signal may serve many sends: do not leave a listener behind for every time this one waited.
-        if (onAbort) signal?.removeEventListener('abort', onAbort);
-        waited = true;
+          let onAbort: (() => void) | undefined;
+          grant = await new Promise<Grant>((resolve) => {
+            const waiter: Waiter = { resolve };
+            // A waiter woken without a slot keeps its place at the head of the queue (fairness).
+            const entry = waited ? this.#waiters.unshift(waiter) : this.#waiters.push(waiter);
+            if (signal) {
+              onAbort = () => {
+                this.#waiters.remove(entry);
+                resolve(undefined);
+              };
+              signal.addEventListener('abort', onAbort, { once: true });
+            }
+          });
+          // One signal may serve many sends: do not leave a listener behind for every time this one waited.
+          if (onAbort) signal?.removeEventListener('abort', onAbort);
+          waited = true;
+        }
+        afterWait = false;
         if (grant instanceof Place) {
           // Woken with a place of its own: open with it, or pass it on (aborted, or the pool closed meanwhile).
           if (!this.#closed && !signal?.aborted) {
@@ -483,6 +581,41 @@ export class ConnectionPool {
     this.#closing.add(closing);
     void closing.then(() => this.#closing.delete(closing));
     return closing;
+  }
+}
+
+/**
+ * A send waiting in the pool's queue as a record: its arguments and its promise's settle functions. A burst
+ * keeps many sends waiting for a connection, and a suspended async frame each (its promise, frame and
+ * await) was garbage every message made. Woken like any waiter; the pool looks at the grant a microtask
+ * later (#granted), when a suspended frame's continuation would have run.
+ */
+class QueuedSend implements Waiter {
+  readonly #granted: (queued: QueuedSend, grant: Grant) => void;
+  readonly envelope: Envelope;
+  readonly body: MessageBody;
+  readonly options: SendOptions;
+  readonly done: (result: PoolSendResult) => void;
+  readonly fail: (error: unknown) => void;
+
+  constructor(
+    granted: (queued: QueuedSend, grant: Grant) => void,
+    envelope: Envelope,
+    body: MessageBody,
+    options: SendOptions,
+    done: (result: PoolSendResult) => void,
+    fail: (error: unknown) => void,
+  ) {
+    this.#granted = granted;
+    this.envelope = envelope;
+    this.body = body;
+    this.options = options;
+    this.done = done;
+    this.fail = fail;
+  }
+
+  resolve(grant: Grant): void {
+    queueMicrotask(() => this.#granted(this, grant));
   }
 }
 
