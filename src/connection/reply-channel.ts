@@ -130,11 +130,15 @@ export class ReplyChannel {
     if (typeof stream.cork !== 'function') return;
     this.#corked = stream;
     stream.cork();
-    atTurnEnd(() => {
-      this.#corked = undefined;
-      stream.uncork();
-    });
+    atTurnEnd(this.#uncork);
   }
+
+  /** One function per channel for #corkUntilTurnEnds, not a closure per loop turn. */
+  readonly #uncork = (): void => {
+    const stream = this.#corked;
+    this.#corked = undefined;
+    stream?.uncork();
+  };
 
   /**
    * One command and its reply. The read is registered in the same step as the write: replies go to reads in
