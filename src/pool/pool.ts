@@ -162,7 +162,7 @@ export class ConnectionPool {
     if (!fresh && options.signal === undefined && this.#mustWait()) {
       this.#active += 1;
       return new Promise<PoolSendResult>((done, fail) => {
-        this.#waiters.push(new QueuedSend(this.#granted, envelope, body, options, done, fail));
+        this.#waiters.push(new QueuedSend(this.#woken, envelope, body, options, done, fail));
       });
     }
     return this.#acquireAndSend(envelope, body, options, fresh, false, undefined);
@@ -231,12 +231,39 @@ export class ConnectionPool {
   }
 
   /**
+   * A queued send was woken with `grant`: looked at in a microtask, as a suspended frame's continuation
+   * would be. One reaction on a settled promise per wake and the pair in a FIFO (no closure, no
+   * queueMicrotask, which makes an async resource and a bound function per call): reactions run in the
+   * order they were queued, so each takes the oldest pair, and every grant is looked at where the
+   * continuation of the waiter it woke would have run.
+   */
+  readonly #woken = (queued: QueuedSend, grant: Grant): void => {
+    this.#wakes.push(queued, grant);
+    void SETTLED.then(this.#nextWoken);
+  };
+
+  readonly #wakes: Array<QueuedSend | Grant> = [];
+
+  readonly #nextWoken = (): void => {
+    const queued = this.#wakes.shift() as QueuedSend;
+    const grant = this.#wakes.shift() as Grant;
+    try {
+      this.#granted(queued, grant);
+    } catch (error) {
+      // A custom connection's hook threw: the send fails, as it did from inside the waiting frame.
+      this.#active -= 1;
+      if (this.#active === 0) this.#drained?.();
+      queued.fail(error);
+    }
+  };
+
+  /**
    * What a queued send was woken with, a microtask after the wake (when a suspended frame's continuation
    * would have run). What ends in a send on a connection without a health check is done here, as the
    * loop's next steps would do it; anything else (a place to open with, a check, the pool closed) goes
    * to the loop itself, from where a woken waiter stands.
    */
-  readonly #granted = (queued: QueuedSend, grant: Grant): void => {
+  #granted(queued: QueuedSend, grant: Grant): void {
     let slot: Slot | undefined;
     if (!this.#closed) {
       if (grant === undefined) {
@@ -268,7 +295,7 @@ export class ConnectionPool {
       return;
     }
     this.#sendNow(slot, queued.envelope, queued.body, queued.options, queued);
-  };
+  }
 
   /** A send on `slot` settled: the slot goes back, and close() may be waiting for the last send. */
   #sent(slot: Slot): void {
@@ -506,15 +533,37 @@ export class ConnectionPool {
     return slot.conn.needsReset || Date.now() - slot.parkedAt > this.#options.checkAfterIdleMs;
   }
 
-  /** A send takes the slot: counted at once, the idle timer stopped, the socket keeping the process alive. */
+  /**
+   * A send takes the slot: counted at once, the socket keeping the process alive. An armed idle timer is
+   * left as it is: when it fires on a slot in use it does nothing (#idleTimeUp).
+   */
   #take(slot: Slot): void {
     slot.users += 1;
     slot.started += 1;
     if (slot.started >= this.#options.maxMessagesPerConnection) slot.retiring = true;
-    clearTimeout(slot.idleTimer);
-    slot.idleTimer = undefined;
     slot.conn.setKeepAlive(true);
   }
+
+  /**
+   * The slot was parked (at `parkedAt`): closed once it has been idle for idleTimeoutMs. One timer per
+   * connection, armed when none is: a pooled connection under load is parked and taken again about once a
+   * message, and a timer set and cleared each time was a timer object, a closure and two list operations
+   * per message.
+   */
+  #armIdleTimer(slot: Slot, ms: number): void {
+    if (slot.idleTimer !== undefined) return;
+    slot.idleTimer = setTimeout(this.#idleTimeUp, ms, slot);
+    slot.idleTimer.unref?.();
+  }
+
+  readonly #idleTimeUp = (slot: Slot): void => {
+    slot.idleTimer = undefined;
+    if (!this.#slots.has(slot) || slot.users > 0) return; // dropped, or in use: its next park arms a timer
+    const left = slot.parkedAt + this.#options.idleTimeoutMs - Date.now();
+    // Parked again since this timer was armed (or the clocks differ by a millisecond): wait for the rest.
+    if (left > 0) this.#armIdleTimer(slot, left);
+    else void this.#drop(slot, 'idle timeout', true);
+  };
 
   #release(slot: Slot): void {
     slot.users -= 1;
@@ -533,8 +582,7 @@ export class ConnectionPool {
         return;
       }
       conn.setKeepAlive(false);
-      slot.idleTimer = setTimeout(() => void this.#drop(slot, 'idle timeout', true), this.#options.idleTimeoutMs);
-      slot.idleTimer.unref?.();
+      this.#armIdleTimer(slot, this.#options.idleTimeoutMs);
     } else if (this.#canPipeline(slot)) {
       // Room in this connection's pipeline: let one waiter look again. (A dropped connection's place wakes a
       // waiter when it is given back: #placeFreed.)
@@ -588,10 +636,10 @@ export class ConnectionPool {
  * A send waiting in the pool's queue as a record: its arguments and its promise's settle functions. A burst
  * keeps many sends waiting for a connection, and a suspended async frame each (its promise, frame and
  * await) was garbage every message made. Woken like any waiter; the pool looks at the grant a microtask
- * later (#granted), when a suspended frame's continuation would have run.
+ * later (#woken, #granted), when a suspended frame's continuation would have run.
  */
 class QueuedSend implements Waiter {
-  readonly #granted: (queued: QueuedSend, grant: Grant) => void;
+  readonly #woken: (queued: QueuedSend, grant: Grant) => void;
   readonly envelope: Envelope;
   readonly body: MessageBody;
   readonly options: SendOptions;
@@ -599,14 +647,14 @@ class QueuedSend implements Waiter {
   readonly fail: (error: unknown) => void;
 
   constructor(
-    granted: (queued: QueuedSend, grant: Grant) => void,
+    woken: (queued: QueuedSend, grant: Grant) => void,
     envelope: Envelope,
     body: MessageBody,
     options: SendOptions,
     done: (result: PoolSendResult) => void,
     fail: (error: unknown) => void,
   ) {
-    this.#granted = granted;
+    this.#woken = woken;
     this.envelope = envelope;
     this.body = body;
     this.options = options;
@@ -615,7 +663,7 @@ class QueuedSend implements Waiter {
   }
 
   resolve(grant: Grant): void {
-    queueMicrotask(() => this.#granted(this, grant));
+    this.#woken(this, grant);
   }
 }
 
@@ -630,6 +678,9 @@ function annotate(result: SendResult, slot: Slot, isNew: boolean): PoolSendResul
   annotated.newConnection = isNew;
   return annotated;
 }
+
+/** Settled once: a then() on it queues a reaction and nothing else. */
+const SETTLED = Promise.resolve();
 
 function closedError(): SmtpError {
   return new SmtpError('ECLOSED', 'The transport is closed', { phase: 'connect', transient: false });
