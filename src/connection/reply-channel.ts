@@ -24,10 +24,22 @@ interface Waiter {
   phase: SmtpPhase;
   timeoutMs: number;
   /** Batch reads only: where replies go, how many in all, and the phase each position stands for. */
-  into?: Reply[];
-  need?: number;
-  phaseAt?: (index: number, count: number) => SmtpPhase;
+  into: Reply[] | undefined;
+  need: number;
+  phaseAt: ((index: number, count: number) => SmtpPhase) | undefined;
 }
+
+/** The waiter whose promise is being made (see ReplyChannel.#wait). */
+let settling: Waiter | undefined;
+
+function takeSettlers(resolve: (value: never) => void, reject: (error: SmtpError) => void): void {
+  const waiter = settling as Waiter;
+  waiter.resolve = resolve as (reply: Reply | undefined) => void;
+  waiter.reject = reject;
+}
+
+/** Stands in for a waiter's settle functions until its promise hands them over. */
+function unset(): void {}
 
 /** The longest delay setTimeout honours (2^31 - 1 ms, about 24.8 days). */
 const MAX_TIMER_MS = 2_147_483_647;
@@ -158,11 +170,7 @@ export class ReplyChannel {
     const ready = this.#arrived.shift();
     if (ready) return Promise.resolve(ready);
     if (this.#broken) return Promise.reject(this.#broken);
-    return new Promise<Reply>((resolve, reject) => {
-      const deadline = performance.now() + timeoutMs;
-      this.#waiters.push({ resolve: resolve as (reply: Reply | undefined) => void, reject, deadline, phase, timeoutMs });
-      this.#armFor(deadline);
-    });
+    return this.#wait<Reply>({ resolve: unset, reject: unset, deadline: performance.now() + timeoutMs, phase, timeoutMs, into: undefined, need: 0, phaseAt: undefined });
   }
 
   /**
@@ -180,11 +188,21 @@ export class ReplyChannel {
     }
     if (into.length === need) return Promise.resolve();
     if (this.#broken) return Promise.reject(this.#broken);
-    return new Promise<void>((resolve, reject) => {
-      const deadline = performance.now() + timeoutMs;
-      this.#waiters.push({ resolve: resolve as (reply: Reply | undefined) => void, reject, deadline, phase: phaseAt(into.length, need), timeoutMs, into, need, phaseAt });
-      this.#armFor(deadline);
-    });
+    return this.#wait<void>({ resolve: unset, reject: unset, deadline: performance.now() + timeoutMs, phase: phaseAt(into.length, need), timeoutMs, into, need, phaseAt });
+  }
+
+  /**
+   * Queues a read and returns its promise. The promise's settle functions go into the waiter through one
+   * module function (takeSettlers), not an executor closure per read: two reads a message. Every waiter has
+   * the same fields, so the code that serves them sees one shape.
+   */
+  #wait<T>(waiter: Waiter): Promise<T> {
+    settling = waiter;
+    const promise = new Promise<T>(takeSettlers);
+    settling = undefined;
+    this.#waiters.push(waiter);
+    this.#armFor(waiter.deadline);
+    return promise;
   }
 
   #armFor(deadline: number): void {
@@ -209,7 +227,7 @@ export class ReplyChannel {
       return;
     }
     const { timeoutMs } = first;
-    const phase = first.phaseAt && first.into ? first.phaseAt(first.into.length, first.need ?? 0) : first.phase;
+    const phase = first.phaseAt && first.into ? first.phaseAt(first.into.length, first.need) : first.phase;
     this.breakWith(new SmtpError('ETIMEDOUT', `No reply from the server within ${timeoutMs} ms (${phase})`, { phase, transient: true }));
   };
 
