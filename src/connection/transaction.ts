@@ -75,7 +75,7 @@ interface TransactionState {
   /** run() has returned or thrown. */
   settled: boolean;
   /** Set when it was aborted before its turn came: its own gate then opens only once this one has. */
-  turnPending: Promise<void> | undefined;
+  turnPending: Gate | undefined;
   /** The gate it holds; a message sent again takes a new place at the back of the queue (#again). */
   gate: Gate;
 }
@@ -91,14 +91,54 @@ class FollowerRefused extends Error {
 
 type InternalOptions = SendOptions & { state: TransactionState };
 
-interface Gate {
-  opened: Promise<void>;
-  open: () => void;
+/**
+ * The write gate a transaction holds (see the file comment). Its promise is made only when someone waits
+ * while it is shut: on a pipelined connection the next transaction often comes when this one's end is already
+ * written, and then a promise, its executor and its resolve function per message were made for nothing.
+ */
+class Gate {
+  #open = false;
+  #opened: Promise<void> | undefined;
+  #resolve: (() => void) | undefined;
+
+  /** A gate that is open from the start. */
+  static open(): Gate {
+    const gate = new Gate();
+    gate.#open = true;
+    return gate;
+  }
+
+  /** Resolves once the gate is open (a settled promise when it already is). */
+  wait(): Promise<void> {
+    if (this.#open) return SETTLED;
+    if (this.#opened === undefined) {
+      this.#opened = new Promise<void>(takeResolve);
+      this.#resolve = taken;
+      taken = undefined;
+    }
+    return this.#opened;
+  }
+
+  /** Idempotent. */
+  open(): void {
+    if (this.#open) return;
+    this.#open = true;
+    this.#resolve?.();
+    this.#resolve = undefined;
+  }
+}
+
+const SETTLED = Promise.resolve();
+
+/** A gate's promise hands its resolve function over through this (no executor closure per gate). */
+let taken: (() => void) | undefined;
+function takeResolve(resolve: () => void): void {
+  taken = resolve;
 }
 
 export class TransactionRunner {
   readonly #ctx: RunnerContext;
-  #tail: Promise<void> = Promise.resolve();
+  #tail: Gate = Gate.open();
   #inFlight = 0;
   /** Set when a transaction may have left the server mid-transaction; the next one starts with RSET. */
   #resetBeforeNext = false;
@@ -191,9 +231,9 @@ export class TransactionRunner {
    * (BDAT, streamed bodies, beforeCommit, LMTP, servers without PIPELINING, refusals) goes through #attempt.
    */
   async run(envelope: Envelope, body: MessageBody, options: SendOptions): Promise<SendResult> {
-    const state: TransactionState = { terminatorWritten: false, endCounted: false, behindEnd: false, wrote: false, settled: false, turnPending: undefined, gate: makeGate() };
+    const state: TransactionState = { terminatorWritten: false, endCounted: false, behindEnd: false, wrote: false, settled: false, turnPending: undefined, gate: new Gate() };
     const previous = this.#tail;
-    this.#tail = state.gate.opened;
+    this.#tail = state.gate;
     this.#inFlight += 1;
     this.#ctx.onBusy(true);
     const signal = options.signal;
@@ -207,8 +247,8 @@ export class TransactionRunner {
       // Always a microtask, even behind an open gate: an abort signalled right after send() returns must still
       // find the transaction unwritten (EABORT, nothing sent). An abort while waiting ends the wait: nothing of
       // this transaction is written, so it leaves at once without touching the session.
-      if (signal === undefined) await previous;
-      else if (!(await turnOrAbort(previous, signal))) state.turnPending = previous;
+      if (signal === undefined) await previous.wait();
+      else if (!(await turnOrAbort(previous.wait(), signal))) state.turnPending = previous;
       if (channel.broken && state.turnPending === undefined) throw rephase(channel.broken, 'mail');
       throwIfAborted(signal, 'mail');
       const caps = this.#ctx.capabilities();
@@ -294,8 +334,9 @@ export class TransactionRunner {
       // Idempotent; makes sure nobody waits forever behind a failed transaction. One that left before its turn
       // (aborted) must not let the next one write while the ones ahead of it are still writing.
       const pending = state.turnPending;
-      if (pending === undefined) state.gate.open();
-      else void pending.then(state.gate.open);
+      const gate = state.gate;
+      if (pending === undefined) gate.open();
+      else void pending.wait().then(() => gate.open());
       this.#inFlight -= 1;
       if (this.#inFlight === 0) this.#ctx.onBusy(false);
     }
@@ -331,11 +372,11 @@ export class TransactionRunner {
     this.#endAnswered(options.state);
     options.state.terminatorWritten = false;
     const ahead = this.#tail;
-    const again = makeGate();
-    this.#tail = again.opened;
+    const again = new Gate();
+    this.#tail = again;
     turn.gate.open();
     turn.gate = again;
-    await ahead;
+    await ahead.wait();
     await this.#allEndsAnswered();
     if (channel.broken) throw rephase(channel.broken, 'mail', 'none');
     throwIfAborted(options.signal, 'mail');
@@ -775,13 +816,7 @@ function phaseAfterReset(i: number, count: number): SmtpPhase {
 }
 
 /** Stands in for the gate where the next transaction must wait for this one's last reply. */
-const AFTER_LAST_REPLY: Gate = { opened: Promise.resolve(), open: () => undefined };
-
-function makeGate(): Gate {
-  let open!: () => void;
-  const opened = new Promise<void>((resolve) => (open = resolve));
-  return { opened, open };
-}
+const AFTER_LAST_REPLY: Gate = Gate.open();
 
 /** Registers n reads at once (so later transactions queue behind them); the last may get a longer timeout. */
 function readAll(channel: ReplyChannel, n: number, phase: SmtpPhase, timeoutMs: number, lastTimeoutMs: number): Array<Promise<Reply>> {
