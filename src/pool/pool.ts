@@ -161,9 +161,10 @@ export class ConnectionPool {
     // about waits as a record in the queue, not as a suspended async frame (see QueuedSend).
     if (!fresh && options.signal === undefined && this.#mustWait()) {
       this.#active += 1;
-      return new Promise<PoolSendResult>((done, fail) => {
-        this.#waiters.push(new QueuedSend(this.#woken, envelope, body, options, done, fail));
-      });
+      const queued = new QueuedSend(this.#woken, envelope, body, options);
+      const promise = queued.promise();
+      this.#waiters.push(queued);
+      return promise;
     }
     return this.#acquireAndSend(envelope, body, options, fresh, false, undefined);
   }
@@ -643,29 +644,40 @@ class QueuedSend implements Waiter {
   readonly envelope: Envelope;
   readonly body: MessageBody;
   readonly options: SendOptions;
-  readonly done: (result: PoolSendResult) => void;
-  readonly fail: (error: unknown) => void;
+  /** The settle functions of promise(): set while it is made (no executor closure per send). */
+  done: (result: PoolSendResult) => void = unset;
+  fail: (error: unknown) => void = unset;
 
-  constructor(
-    woken: (queued: QueuedSend, grant: Grant) => void,
-    envelope: Envelope,
-    body: MessageBody,
-    options: SendOptions,
-    done: (result: PoolSendResult) => void,
-    fail: (error: unknown) => void,
-  ) {
+  constructor(woken: (queued: QueuedSend, grant: Grant) => void, envelope: Envelope, body: MessageBody, options: SendOptions) {
     this.#woken = woken;
     this.envelope = envelope;
     this.body = body;
     this.options = options;
-    this.done = done;
-    this.fail = fail;
+  }
+
+  /** The send's promise (once). */
+  promise(): Promise<PoolSendResult> {
+    making = this;
+    const promise = new Promise<PoolSendResult>(takeSettlers);
+    making = undefined;
+    return promise;
   }
 
   resolve(grant: Grant): void {
     this.#woken(this, grant);
   }
 }
+
+/** The QueuedSend whose promise is being made. */
+let making: QueuedSend | undefined;
+
+function takeSettlers(done: (result: PoolSendResult) => void, fail: (error: unknown) => void): void {
+  const queued = making as QueuedSend;
+  queued.done = done;
+  queued.fail = fail;
+}
+
+function unset(): void {}
 
 /**
  * SmtpConnection's result object is ours alone: annotated rather than copied. A custom connection may hand
