@@ -29,6 +29,27 @@ interface Waiter {
   phaseAt: ((index: number, count: number) => SmtpPhase) | undefined;
 }
 
+/**
+ * The channels corked in this loop turn, uncorked together when it ends: one setImmediate per turn for the
+ * whole process, not one per connection that wrote (a pooled transport writes on several per turn). In the
+ * order they were corked, as their own immediates ran.
+ */
+let uncorks: Array<() => void> = [];
+
+function uncorkAll(): void {
+  const list = uncorks;
+  uncorks = [];
+  let failure: { error: unknown } | undefined;
+  for (const uncork of list) {
+    try {
+      uncork();
+    } catch (error) {
+      failure ??= { error }; // the others still flush; the first failure is thrown as before
+    }
+  }
+  if (failure) throw failure.error;
+}
+
 /** The waiter whose promise is being made (see ReplyChannel.#wait). */
 let settling: Waiter | undefined;
 
@@ -142,7 +163,8 @@ export class ReplyChannel {
     if (typeof stream.cork !== 'function') return;
     this.#corked = stream;
     stream.cork();
-    atTurnEnd(this.#uncork);
+    if (uncorks.length === 0) atTurnEnd(uncorkAll);
+    uncorks.push(this.#uncork);
   }
 
   /** One function per channel for #corkUntilTurnEnds, not a closure per loop turn. */
