@@ -218,6 +218,64 @@ describe('ConnectionPool', () => {
     }
   });
 
+  it('a queued send handed a connection that a failed transaction left dirty RSETs it first', async () => {
+    const { pool, made } = makePool({ maxConnections: 1, pipelineDepth: 1 });
+    await pool.send(env('a@x'), 'b');
+    const conn = made[0] as FakeConnection;
+    conn.hold = true;
+    const first = pool.send(env('b@x'), 'b');
+    // Both wait in the queue (no connection, no place, no pipeline room).
+    const queued = [pool.send(env('c@x'), 'b'), pool.send(env('d@x'), 'b')];
+    await new Promise((r) => setImmediate(r));
+    expect(pool.pending).toBe(2);
+    conn.needsReset = true;
+    conn.hold = false;
+    conn.releaseAll();
+    await Promise.all([first, ...queued]);
+    expect(conn.rsets).toBe(1);
+    expect(conn.sent).toEqual(['a@x', 'b@x', 'c@x', 'd@x']);
+    expect(made).toHaveLength(1);
+    await pool.close();
+  });
+
+  it('a queued send on a custom connection whose send() throws fails alone; the pool keeps count', async () => {
+    const made: FakeConnection[] = [];
+    let throwNext = false;
+    const pool = new ConnectionPool(
+      async () => {
+        const conn = new FakeConnection(made.length + 1);
+        const send = conn.send.bind(conn);
+        conn.send = (envelope: { to: string[] }) => {
+          if (throwNext) {
+            throwNext = false;
+            throw new SmtpError('EPROTOCOL', 'thrown, not rejected', { phase: 'mail' });
+          }
+          return send(envelope);
+        };
+        made.push(conn);
+        return conn;
+      },
+      { maxConnections: 1, pipelineDepth: 1, idleTimeoutMs: 60_000 },
+    );
+    await pool.send(env('a@x'), 'b');
+    const conn = made[0] as FakeConnection;
+    conn.hold = true;
+    const first = pool.send(env('b@x'), 'b');
+    const thrown = pool.send(env('c@x'), 'b');
+    const last = pool.send(env('d@x'), 'b');
+    await new Promise((r) => setImmediate(r));
+    expect(pool.pending).toBe(2);
+    throwNext = true;
+    conn.hold = false;
+    conn.releaseAll();
+    await first;
+    await expect(thrown).rejects.toMatchObject({ code: 'EPROTOCOL' });
+    await last;
+    expect(conn.sent).toEqual(['a@x', 'b@x', 'd@x']);
+    await pool.close(); // resolves only when the pool counts no send as running
+    expect(conn.quits).toBe(1);
+  });
+
   it('close() drains queued sends, QUITs everything, and later sends fail with ECLOSED', async () => {
     const { pool, made } = makePool({ maxConnections: 1, pipelineDepth: 1 });
     const sends = [pool.send(env('a@x'), 'b'), pool.send(env('b@x'), 'b'), pool.send(env('c@x'), 'b')];
