@@ -24,10 +24,43 @@ interface Waiter {
   phase: SmtpPhase;
   timeoutMs: number;
   /** Batch reads only: where replies go, how many in all, and the phase each position stands for. */
-  into?: Reply[];
-  need?: number;
-  phaseAt?: (index: number) => SmtpPhase;
+  into: Reply[] | undefined;
+  need: number;
+  phaseAt: ((index: number, count: number) => SmtpPhase) | undefined;
 }
+
+/**
+ * The channels corked in this loop turn, uncorked together when it ends: one setImmediate per turn for the
+ * whole process, not one per connection that wrote (a pooled transport writes on several per turn). In the
+ * order they were corked, as their own immediates ran.
+ */
+let uncorks: Array<() => void> = [];
+
+function uncorkAll(): void {
+  const list = uncorks;
+  uncorks = [];
+  let failure: { error: unknown } | undefined;
+  for (const uncork of list) {
+    try {
+      uncork();
+    } catch (error) {
+      failure ??= { error }; // the others still flush; the first failure is thrown as before
+    }
+  }
+  if (failure) throw failure.error;
+}
+
+/** The waiter whose promise is being made (see ReplyChannel.#wait). */
+let settling: Waiter | undefined;
+
+function takeSettlers(resolve: (value: never) => void, reject: (error: SmtpError) => void): void {
+  const waiter = settling as Waiter;
+  waiter.resolve = resolve as (reply: Reply | undefined) => void;
+  waiter.reject = reject;
+}
+
+/** Stands in for a waiter's settle functions until its promise hands them over. */
+function unset(): void {}
 
 /** The longest delay setTimeout honours (2^31 - 1 ms, about 24.8 days). */
 const MAX_TIMER_MS = 2_147_483_647;
@@ -130,11 +163,16 @@ export class ReplyChannel {
     if (typeof stream.cork !== 'function') return;
     this.#corked = stream;
     stream.cork();
-    atTurnEnd(() => {
-      this.#corked = undefined;
-      stream.uncork();
-    });
+    if (uncorks.length === 0) atTurnEnd(uncorkAll);
+    uncorks.push(this.#uncork);
   }
+
+  /** One function per channel for #corkUntilTurnEnds, not a closure per loop turn. */
+  readonly #uncork = (): void => {
+    const stream = this.#corked;
+    this.#corked = undefined;
+    stream?.uncork();
+  };
 
   /**
    * One command and its reply. The read is registered in the same step as the write: replies go to reads in
@@ -154,19 +192,16 @@ export class ReplyChannel {
     const ready = this.#arrived.shift();
     if (ready) return Promise.resolve(ready);
     if (this.#broken) return Promise.reject(this.#broken);
-    return new Promise<Reply>((resolve, reject) => {
-      const deadline = performance.now() + timeoutMs;
-      this.#waiters.push({ resolve: resolve as (reply: Reply | undefined) => void, reject, deadline, phase, timeoutMs });
-      this.#armFor(deadline);
-    });
+    return this.#wait<Reply>({ resolve: unset, reject: unset, deadline: performance.now() + timeoutMs, phase, timeoutMs, into: undefined, need: 0, phaseAt: undefined });
   }
 
   /**
    * Reads `count` replies into `into` with one promise: a pipelined envelope (MAIL, RCPT..., DATA) waits once
    * instead of once per reply. `into` keeps the replies that did arrive when the read fails, so the caller
-   * can tell which command was left unanswered; `phaseAt(i)` names it in a timeout.
+   * can tell which command was left unanswered; `phaseAt(i, n)` names it in a timeout (`n` is the number of
+   * replies `into` holds when complete, so a caller can pass one function for every message, not a closure).
    */
-  readInto(into: Reply[], count: number, phaseAt: (index: number) => SmtpPhase, timeoutMs: number): Promise<void> {
+  readInto(into: Reply[], count: number, phaseAt: (index: number, count: number) => SmtpPhase, timeoutMs: number): Promise<void> {
     const need = into.length + count;
     while (into.length < need) {
       const ready = this.#arrived.shift();
@@ -175,11 +210,21 @@ export class ReplyChannel {
     }
     if (into.length === need) return Promise.resolve();
     if (this.#broken) return Promise.reject(this.#broken);
-    return new Promise<void>((resolve, reject) => {
-      const deadline = performance.now() + timeoutMs;
-      this.#waiters.push({ resolve: resolve as (reply: Reply | undefined) => void, reject, deadline, phase: phaseAt(into.length), timeoutMs, into, need, phaseAt });
-      this.#armFor(deadline);
-    });
+    return this.#wait<void>({ resolve: unset, reject: unset, deadline: performance.now() + timeoutMs, phase: phaseAt(into.length, need), timeoutMs, into, need, phaseAt });
+  }
+
+  /**
+   * Queues a read and returns its promise. The promise's settle functions go into the waiter through one
+   * module function (takeSettlers), not an executor closure per read: two reads a message. Every waiter has
+   * the same fields, so the code that serves them sees one shape.
+   */
+  #wait<T>(waiter: Waiter): Promise<T> {
+    settling = waiter;
+    const promise = new Promise<T>(takeSettlers);
+    settling = undefined;
+    this.#waiters.push(waiter);
+    this.#armFor(waiter.deadline);
+    return promise;
   }
 
   #armFor(deadline: number): void {
@@ -204,7 +249,7 @@ export class ReplyChannel {
       return;
     }
     const { timeoutMs } = first;
-    const phase = first.phaseAt && first.into ? first.phaseAt(first.into.length) : first.phase;
+    const phase = first.phaseAt && first.into ? first.phaseAt(first.into.length, first.need) : first.phase;
     this.breakWith(new SmtpError('ETIMEDOUT', `No reply from the server within ${timeoutMs} ms (${phase})`, { phase, transient: true }));
   };
 

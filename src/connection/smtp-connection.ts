@@ -188,8 +188,10 @@ export class SmtpConnection {
   get remoteAddress(): string | undefined {
     return this.#remoteAddress;
   }
+  /** `state` is 'ready' or 'busy', read without going through `state` twice (the pool asks on every send). */
   get #usable(): boolean {
-    return this.state === 'ready' || this.state === 'busy';
+    const state = this.#state;
+    return (state === 'ready' || state === 'busy') && !this.#channel?.broken;
   }
 
   /**

@@ -75,7 +75,9 @@ interface TransactionState {
   /** run() has returned or thrown. */
   settled: boolean;
   /** Set when it was aborted before its turn came: its own gate then opens only once this one has. */
-  turnPending: Promise<void> | undefined;
+  turnPending: Gate | undefined;
+  /** The gate it holds; a message sent again takes a new place at the back of the queue (#again). */
+  gate: Gate;
 }
 
 /** A message refused because it was pipelined behind another's end: it was never taken, so it goes again. */
@@ -89,14 +91,54 @@ class FollowerRefused extends Error {
 
 type InternalOptions = SendOptions & { state: TransactionState };
 
-interface Gate {
-  opened: Promise<void>;
-  open: () => void;
+/**
+ * The write gate a transaction holds (see the file comment). Its promise is made only when someone waits
+ * while it is shut: on a pipelined connection the next transaction often comes when this one's end is already
+ * written, and then a promise, its executor and its resolve function per message were made for nothing.
+ */
+class Gate {
+  #open = false;
+  #opened: Promise<void> | undefined;
+  #resolve: (() => void) | undefined;
+
+  /** A gate that is open from the start. */
+  static open(): Gate {
+    const gate = new Gate();
+    gate.#open = true;
+    return gate;
+  }
+
+  /** Resolves once the gate is open (a settled promise when it already is). */
+  wait(): Promise<void> {
+    if (this.#open) return SETTLED;
+    if (this.#opened === undefined) {
+      this.#opened = new Promise<void>(takeResolve);
+      this.#resolve = taken;
+      taken = undefined;
+    }
+    return this.#opened;
+  }
+
+  /** Idempotent. */
+  open(): void {
+    if (this.#open) return;
+    this.#open = true;
+    this.#resolve?.();
+    this.#resolve = undefined;
+  }
+}
+
+const SETTLED = Promise.resolve();
+
+/** A gate's promise hands its resolve function over through this (no executor closure per gate). */
+let taken: (() => void) | undefined;
+function takeResolve(resolve: () => void): void {
+  taken = resolve;
 }
 
 export class TransactionRunner {
   readonly #ctx: RunnerContext;
-  #tail: Promise<void> = Promise.resolve();
+  #tail: Gate = Gate.open();
   #inFlight = 0;
   /** Set when a transaction may have left the server mid-transaction; the next one starts with RSET. */
   #resetBeforeNext = false;
@@ -181,41 +223,102 @@ export class TransactionRunner {
   /**
    * An async function with try/finally rather than `.finally()`: finally() allocates two closures and two
    * more promises per call, and this runs once per message.
+   *
+   * The common message (PIPELINING, DATA, the body in memory, no beforeCommit, not LMTP) goes all the way in
+   * this one frame: one await for its turn, one for every reply of its envelope, one for the final reply.
+   * Each async function a message passes through costs a promise, a suspended frame and an await's
+   * closures, and with a function per step that was about half of what a send allocated. Everything else
+   * (BDAT, streamed bodies, beforeCommit, LMTP, servers without PIPELINING, refusals) goes through #attempt.
    */
   async run(envelope: Envelope, body: MessageBody, options: SendOptions): Promise<SendResult> {
-    const turn: Turn = { gate: makeGate() };
+    const state: TransactionState = { terminatorWritten: false, endCounted: false, behindEnd: false, wrote: false, settled: false, turnPending: undefined, gate: new Gate() };
     const previous = this.#tail;
-    this.#tail = turn.gate.opened;
+    this.#tail = state.gate;
     this.#inFlight += 1;
     this.#ctx.onBusy(true);
     const signal = options.signal;
-    const state: TransactionState = { terminatorWritten: false, endCounted: false, behindEnd: false, wrote: false, settled: false, turnPending: undefined };
     const onAbort = signal ? (): void => this.#abortMidway(state) : undefined;
     let listening = false;
     try {
       // Inside the try: if this throws (a caller's bogus signal), the finally still opens the gate.
       if (onAbort) signal?.addEventListener('abort', onAbort, { once: true });
       listening = onAbort !== undefined;
-      // The transaction's first attempt runs in this frame rather than in an async function of its own: one
-      // promise and one suspended frame fewer per message. Only a refused follower goes round again.
-      const { channel } = this.#ctx;
+      const { channel, timeouts, transcript } = this.#ctx;
       // Always a microtask, even behind an open gate: an abort signalled right after send() returns must still
       // find the transaction unwritten (EABORT, nothing sent). An abort while waiting ends the wait: nothing of
       // this transaction is written, so it leaves at once without touching the session.
-      if (signal === undefined) await previous;
-      else if (!(await turnOrAbort(previous, signal))) state.turnPending = previous;
+      if (signal === undefined) await previous.wait();
+      else if (!(await turnOrAbort(previous.wait(), signal))) state.turnPending = previous;
       if (channel.broken && state.turnPending === undefined) throw rephase(channel.broken, 'mail');
       throwIfAborted(signal, 'mail');
       const caps = this.#ctx.capabilities();
       const info = describeBody(body);
-      const plan = planEnvelope(envelope, info, options, caps, this.#ctx.transcript);
-      const internal: InternalOptions = { ...options, state };
+      const plan = planEnvelope(envelope, info, options, caps, transcript);
       state.behindEnd = this.#unansweredEnds > 0;
+      const bytes = info.bytes;
+      const straight = bytes !== undefined && this.#ctx.usePipelining && caps.pipelining && !(this.#ctx.useChunking && caps.chunking) && !this.#ctx.lmtp && !options.beforeCommit;
       try {
-        return await this.#attempt(turn.gate, caps, info, plan, internal);
+        if (!straight) return await this.#attempt(state.gate, caps, info, plan, { ...options, state });
+        // What #attempt, #envelopeReplies, #streamData and #finish do for this case, in the same order.
+        // Without PIPELINING across messages (refused by this server), the next transaction waits for this
+        // one's last reply: the finally below opens the gate then.
+        const early = this.#pipelineAcross() ? state.gate : AFTER_LAST_REPLY;
+        const reset = this.#resetBeforeNext ? cmd.rset() : '';
+        this.#resetBeforeNext = false;
+        state.wrote = true;
+        const lead = reset ? 1 : 0;
+        const count = lead + 2 + plan.rcptLines.length;
+        let wire = reset + plan.mailLine;
+        for (const rcpt of plan.rcptLines) wire += rcpt.line;
+        wire += DATA_LINE;
+        transcript.client(wire);
+        const replies: Reply[] = [];
+        try {
+          const backpressure = channel.post(wire, count);
+          if (backpressure) await backpressure;
+          // One wait for every reply of the group; a timeout names the command still unanswered.
+          await channel.readInto(replies, count, lead ? phaseAfterReset : phaseWithoutReset, timeouts.commandMs);
+        } catch (error) {
+          throw this.#envelopeFailure(error, replies, lead, count, DATA_LINE, state.behindEnd);
+        }
+        const outcome = this.#sortEnvelope(plan, replies, lead, count, DATA_LINE, state.behindEnd);
+        if (!outcome.ok) {
+          await this.#recover(outcome.needsReset, outcome.dataAccepted);
+          state.gate.open();
+          throw outcome.error;
+        }
+        throwIfAborted(signal, 'data', channel);
+        // describeBody already normalised it to CRLF: stuffing is one search for "\r\n.".
+        const stuffed = stuffNormalizedBody(bytes);
+        const held = stuffed.bytes;
+        const contentBytes = bytes.byteLength;
+        throwIfAborted(signal, 'data', channel);
+        // Nothing of the body is on the wire yet: a session that died after its 354 did not get the message.
+        if (channel.broken) throw rephase(channel.broken, 'data');
+        if (transcript.enabled) transcript.info(`<${contentBytes} bytes of message content>`);
+        transcript.client('.\r\n');
+        const final = channel.read('data', timeouts.dataMs);
+        this.#endWritten(state);
+        // Two writes in one loop turn leave as one writev (the channel corks until the turn ends): no copy of the body.
+        if (held.byteLength > 0) channel.post(held, 0, timeouts.dataMs)?.catch(ignore);
+        const backpressure = channel.post(stuffed.terminator, 1, timeouts.dataMs);
+        if (backpressure) {
+          // The final reply may fail while this waits: it is awaited below, but must not count as unhandled.
+          final.catch(ignore);
+          await backpressure.catch(ignore);
+        }
+        early.open();
+        let reply: Reply;
+        try {
+          reply = await final;
+        } catch (error) {
+          // The terminator is on the wire; the server may have taken the message. Never retried automatically.
+          throw rephase(asSmtpError(error, 'data'), 'data', 'unknown');
+        }
+        return this.#finalResult(reply, outcome, contentBytes, 'DATA');
       } catch (error) {
         if (!(error instanceof FollowerRefused)) throw error;
-        return await this.#again(turn, caps, info, plan, internal);
+        return await this.#again(state, caps, info, plan, { ...options, state });
       }
     } catch (error) {
       // The session dropped for this send's abort tells the sends behind it "connection dropped" (they did
@@ -231,8 +334,9 @@ export class TransactionRunner {
       // Idempotent; makes sure nobody waits forever behind a failed transaction. One that left before its turn
       // (aborted) must not let the next one write while the ones ahead of it are still writing.
       const pending = state.turnPending;
-      if (pending === undefined) turn.gate.open();
-      else void pending.then(turn.gate.open);
+      const gate = state.gate;
+      if (pending === undefined) gate.open();
+      else void pending.wait().then(() => gate.open());
       this.#inFlight -= 1;
       if (this.#inFlight === 0) this.#ctx.onBusy(false);
     }
@@ -261,18 +365,18 @@ export class TransactionRunner {
    * connection to this server, and send it again once nothing ahead waits for an answer. It goes to the back
    * of the queue: the transactions already waiting behind it keep their order.
    */
-  async #again(turn: Turn, caps: Capabilities, info: BodyInfo, plan: EnvelopePlan, options: InternalOptions): Promise<SendResult> {
+  async #again(turn: TransactionState, caps: Capabilities, info: BodyInfo, plan: EnvelopePlan, options: InternalOptions): Promise<SendResult> {
     const { channel } = this.#ctx;
     this.#stopPipeliningAcross();
     this.#ctx.transcript.info('The server refused commands pipelined after the end of a message; sending it again without');
     this.#endAnswered(options.state);
     options.state.terminatorWritten = false;
     const ahead = this.#tail;
-    const again = makeGate();
-    this.#tail = again.opened;
+    const again = new Gate();
+    this.#tail = again;
     turn.gate.open();
     turn.gate = again;
-    await ahead;
+    await ahead.wait();
     await this.#allEndsAnswered();
     if (channel.broken) throw rephase(channel.broken, 'mail', 'none');
     throwIfAborted(options.signal, 'mail');
@@ -322,7 +426,7 @@ export class TransactionRunner {
     const { channel, transcript, timeouts } = this.#ctx;
     const lead = reset ? 1 : 0;
     const count = lead + 1 + plan.rcptLines.length + (dataLine ? 1 : 0);
-    const phaseOf = (i: number): SmtpPhase => (i <= lead ? 'mail' : dataLine && i === count - 1 ? 'data' : 'rcpt');
+    const phaseOf = (i: number): SmtpPhase => envelopePhase(i, lead, count, dataLine);
     const replies: Reply[] = [];
     if (pipelining) {
       let wire = reset + plan.mailLine;
@@ -335,52 +439,67 @@ export class TransactionRunner {
         // One wait for every reply of the group; a timeout names the command still unanswered.
         await channel.readInto(replies, count, phaseOf, timeouts.commandMs);
       } catch (error) {
-        // Channel failures say 'connect'. Stamp the command that failed: the one a 421 answered (the server
-        // closed after it), else the first one left without a reply.
-        const closedAt = replies.findIndex((r) => r.code === 421);
-        const phase = phaseOf(closedAt >= 0 ? closedAt : replies.length);
-        const mailReply = replies[lead] ?? replies[0];
-        if (behindEnd && mailReply && (isPipeliningRefusal(mailReply) || closedAfterRefusal(asSmtpError(error, phase)))) {
-          // Refused as an early talker and disconnected (Postfix's smtpd_forbid_unauth_pipelining does so):
-          // not taken, so a fresh connection may try again, and it will not write across messages.
-          this.#stopPipeliningAcross();
-          throw new SmtpError('ECONNECTION', `The server refused commands pipelined after the end of a message and closed: ${formatReply(mailReply)}`, {
-            phase: 'mail',
-            replyCode: mailReply.code,
-            transient: true,
-            delivery: 'none',
-            cause: error,
-          });
-        }
+        throw this.#envelopeFailure(error, replies, lead, count, dataLine, behindEnd);
+      }
+      return this.#sortEnvelope(plan, replies, lead, count, dataLine, behindEnd);
+    }
+    // Without PIPELINING, stop at the first reply that makes the rest pointless.
+    const lines = [plan.mailLine, ...plan.rcptLines.map((r) => r.line)];
+    if (dataLine) lines.push(dataLine);
+    for (const [i, line] of lines.entries()) {
+      if (i === lines.length - 1 && dataLine && !replies.slice(1).some(isPositive)) break;
+      const phase = phaseOf(i);
+      transcript.client(line);
+      let reply: Reply;
+      try {
+        reply = await channel.command(line, phase, timeouts.commandMs);
+      } catch (error) {
         throw rephase(asSmtpError(error, phase), phase);
       }
-      for (let i = 0; i < replies.length; i += 1) {
-        this.#inSequence(replies[i] as Reply, dataLine && i === count - 1 ? 'DATA' : i < lead ? 'RSET' : i === lead ? 'MAIL' : 'RCPT', phaseOf(i));
-      }
-    } else {
-      // Without PIPELINING, stop at the first reply that makes the rest pointless.
-      const lines = [plan.mailLine, ...plan.rcptLines.map((r) => r.line)];
-      if (dataLine) lines.push(dataLine);
-      for (const [i, line] of lines.entries()) {
-        if (i === lines.length - 1 && dataLine && !replies.slice(1).some(isPositive)) break;
-        const phase = phaseOf(i);
-        transcript.client(line);
-        let reply: Reply;
-        try {
-          reply = await channel.command(line, phase, timeouts.commandMs);
-        } catch (error) {
-          throw rephase(asSmtpError(error, phase), phase);
-        }
-        this.#inSequence(reply, dataLine && i === lines.length - 1 ? 'DATA' : i === 0 ? 'MAIL' : 'RCPT', phase);
-        replies.push(reply);
-        if (i === 0 && !isPositive(reply)) break;
-      }
+      this.#inSequence(reply, dataLine && i === lines.length - 1 ? 'DATA' : i === 0 ? 'MAIL' : 'RCPT', phase);
+      replies.push(reply);
+      if (i === 0 && !isPositive(reply)) break;
+    }
+    const outcome = classify(plan, replies, dataLine !== '');
+    if (!outcome.ok && behindEnd && refusedAsFollower(replies)) throw new FollowerRefused(outcome.error);
+    return outcome;
+  }
+
+  /**
+   * The error a pipelined envelope's failed read or write ends in. Channel failures say 'connect': this stamps
+   * the command that failed, the one a 421 answered (the server closed after it), else the first one left
+   * without a reply.
+   */
+  #envelopeFailure(error: unknown, replies: Reply[], lead: number, count: number, dataLine: string, behindEnd: boolean): SmtpError {
+    const closedAt = replies.findIndex((r) => r.code === 421);
+    const phase = envelopePhase(closedAt >= 0 ? closedAt : replies.length, lead, count, dataLine);
+    const mailReply = replies[lead] ?? replies[0];
+    if (behindEnd && mailReply && (isPipeliningRefusal(mailReply) || closedAfterRefusal(asSmtpError(error, phase)))) {
+      // Refused as an early talker and disconnected (Postfix's smtpd_forbid_unauth_pipelining does so):
+      // not taken, so a fresh connection may try again, and it will not write across messages.
+      this.#stopPipeliningAcross();
+      return new SmtpError('ECONNECTION', `The server refused commands pipelined after the end of a message and closed: ${formatReply(mailReply)}`, {
+        phase: 'mail',
+        replyCode: mailReply.code,
+        transient: true,
+        delivery: 'none',
+        cause: error,
+      });
+    }
+    return rephase(asSmtpError(error, phase), phase);
+  }
+
+  /** Checks a pipelined envelope's replies (all arrived) and sorts them into accepted and refused. */
+  #sortEnvelope(plan: EnvelopePlan, replies: Reply[], lead: number, count: number, dataLine: string, behindEnd: boolean): EnvelopeOutcome {
+    for (let i = 0; i < replies.length; i += 1) {
+      this.#inSequence(replies[i] as Reply, dataLine && i === count - 1 ? 'DATA' : i < lead ? 'RSET' : i === lead ? 'MAIL' : 'RCPT', envelopePhase(i, lead, count, dataLine));
     }
     // A refused RSET leaves the server as it was: the next transaction (or the pool) tries RSET again.
     const resetReply = lead ? replies[0] : undefined;
     if (resetReply && !isPositive(resetReply)) this.#resetBeforeNext = true;
-    const outcome = classify(plan, lead ? replies.slice(lead) : replies, dataLine !== '');
-    if (!outcome.ok && behindEnd && refusedAsFollower(replies.slice(lead))) throw new FollowerRefused(outcome.error);
+    const envelopeReplies = lead ? replies.slice(lead) : replies;
+    const outcome = classify(plan, envelopeReplies, dataLine !== '');
+    if (!outcome.ok && behindEnd && refusedAsFollower(envelopeReplies)) throw new FollowerRefused(outcome.error);
     return outcome;
   }
 
@@ -573,6 +692,11 @@ export class TransactionRunner {
       // The terminator is on the wire; the server may have taken the message. Never retried automatically.
       throw rephase(asSmtpError(error, 'data'), 'data', 'unknown');
     }
+    return this.#finalResult(reply, outcome, written, method);
+  }
+
+  /** Judges the reply to the end of the message: the result, or the refusal. */
+  #finalResult(reply: Reply, outcome: EnvelopeAccepted, written: number, method: 'DATA' | 'BDAT'): SendResult {
     this.#inSequence(reply, 'the end of the message', 'data', 'unknown');
     if (!isPositive(reply)) throw replyError(reply, 'data', 'The server refused the message', 'EMESSAGE');
     return {
@@ -665,11 +789,6 @@ function closedAfterRefusal(error: SmtpError): boolean {
   return error.code === 'ECONNECTION' && error.replyCode !== undefined && error.replyCode >= 500;
 }
 
-/** The gate a transaction holds; a message sent again takes a new place at the back of the queue. */
-interface Turn {
-  gate: Gate;
-}
-
 /**
  * The replies of a group written behind another message's end, as a server gives them when it refuses such
  * commands: the sender refused with that refusal's wording, and nothing in the group accepted.
@@ -679,14 +798,25 @@ function refusedAsFollower(replies: readonly Reply[]): boolean {
   return mail !== undefined && isPipeliningRefusal(mail) && !replies.some((r) => isPositive(r) || r.code === 354);
 }
 
-/** Stands in for the gate where the next transaction must wait for this one's last reply. */
-const AFTER_LAST_REPLY: Gate = { opened: Promise.resolve(), open: () => undefined };
+const DATA_LINE = cmd.data();
 
-function makeGate(): Gate {
-  let open!: () => void;
-  const opened = new Promise<void>((resolve) => (open = resolve));
-  return { opened, open };
+/** Which phase the i-th command of an envelope group stands for ([RSET,] MAIL, RCPT..., [DATA]). */
+function envelopePhase(i: number, lead: number, count: number, dataLine: string): SmtpPhase {
+  return i <= lead ? 'mail' : dataLine && i === count - 1 ? 'data' : 'rcpt';
 }
+
+/** The phases of the straight path's group (MAIL, RCPT..., DATA), without a closure per message. */
+function phaseWithoutReset(i: number, count: number): SmtpPhase {
+  return envelopePhase(i, 0, count, DATA_LINE);
+}
+
+/** The same group led by RSET. */
+function phaseAfterReset(i: number, count: number): SmtpPhase {
+  return envelopePhase(i, 1, count, DATA_LINE);
+}
+
+/** Stands in for the gate where the next transaction must wait for this one's last reply. */
+const AFTER_LAST_REPLY: Gate = Gate.open();
 
 /** Registers n reads at once (so later transactions queue behind them); the last may get a longer timeout. */
 function readAll(channel: ReplyChannel, n: number, phase: SmtpPhase, timeoutMs: number, lastTimeoutMs: number): Array<Promise<Reply>> {

@@ -74,7 +74,7 @@ interface Slot {
   conn: PooledConnection;
   started: number; // transactions started on it
   /**
-   * Sends that hold this slot, counted from the moment #acquire picks it (synchronously), not from when
+   * Sends that hold this slot, counted from the moment a send picks it (synchronously), not from when
    * the transaction starts: between the two, other sends run, and the connection's own inFlight does not
    * know about them yet. Decisions (idle? room to pipeline? park?) use this.
    */
@@ -150,30 +150,262 @@ export class ConnectionPool {
   send(envelope: Envelope, body: MessageBody, options: SendOptions = {}, fresh = false): Promise<PoolSendResult> {
     options ??= {};
     if (this.#closed) return Promise.reject(new SmtpError('ECLOSED', 'The transport is closed', { phase: 'connect', transient: false }));
-    // The common case under load: a connection is ready now. Taking it synchronously skips #acquire's frame,
-    // promise and result object: three allocations per send that nothing needs in that case.
+    // The common case under load: a connection is ready now. Taken synchronously, and the send runs without
+    // an async frame of the pool's own: its promise, suspended frame and await were paid by every message.
     const ready = fresh || options.signal?.aborted ? undefined : this.#takeReady();
-    return this.#sendOn(ready, envelope, body, options, fresh);
+    if (ready !== undefined) {
+      this.#active += 1;
+      return this.#sendNow(ready, envelope, body, options, undefined) as Promise<PoolSendResult>;
+    }
+    // A send that will wait (no connection now, none to open) and has no signal or fresh connection to care
+    // about waits as a record in the queue, not as a suspended async frame (see QueuedSend).
+    if (!fresh && options.signal === undefined && this.#mustWait()) {
+      this.#active += 1;
+      const queued = new QueuedSend(this.#woken, envelope, body, options);
+      const promise = queued.promise();
+      this.#waiters.push(queued);
+      return promise;
+    }
+    return this.#acquireAndSend(envelope, body, options, fresh, false, undefined);
   }
 
-  async #sendOn(ready: Slot | undefined, envelope: Envelope, body: MessageBody, options: SendOptions, fresh: boolean): Promise<PoolSendResult> {
+  /**
+   * Runs the send on a slot it holds (taken and counted in #active), without an async frame: the
+   * transaction's promise gets one then() that gives the slot back and annotates the result. For a queued
+   * send the outcome goes to its record, else to the promise returned.
+   */
+  #sendNow(slot: Slot, envelope: Envelope, body: MessageBody, options: SendOptions, queued: QueuedSend | undefined): Promise<PoolSendResult> | undefined {
+    let sending: Promise<SendResult>;
+    try {
+      sending = slot.conn.send(envelope, body, options);
+    } catch (error) {
+      // A custom connection that throws instead of rejecting: as if it had rejected.
+      this.#sent(slot);
+      if (queued === undefined) return Promise.reject(error);
+      queued.fail(error);
+      return undefined;
+    }
+    // A PIPELINING connection with room can take the next waiter's transaction right behind this one.
+    if (this.#waiters.length > 0 && this.#canPipeline(slot)) this.#nextWaiter()?.resolve(undefined);
+    if (!(sending instanceof Promise)) sending = Promise.resolve(sending);
+    if (queued === undefined) {
+      return sending.then(
+        (result) => {
+          this.#sent(slot);
+          return annotate(result, slot, false);
+        },
+        (error: unknown) => {
+          this.#sent(slot);
+          throw error;
+        },
+      );
+    }
+    void sending.then(
+      (result) => {
+        try {
+          this.#sent(slot);
+        } catch (error) {
+          queued.fail(error);
+          return;
+        }
+        queued.done(annotate(result, slot, false));
+      },
+      (error: unknown) => {
+        try {
+          this.#sent(slot);
+        } finally {
+          queued.fail(error);
+        }
+      },
+    );
+    return undefined;
+  }
+
+  /**
+   * Would #acquireAndSend's first round end in a wait? No idle connection, no place to open one, no pipeline
+   * with room. (#survey also drops dead idle connections, as that round would.)
+   */
+  #mustWait(): boolean {
+    const idle = this.#survey();
+    const shared = this.#takeShared();
+    return idle === undefined && shared === undefined && this.#places.free === 0;
+  }
+
+  /**
+   * A queued send was woken with `grant`: looked at in a microtask, as a suspended frame's continuation
+   * would be. One reaction on a settled promise per wake and the pair in a FIFO (no closure, no
+   * queueMicrotask, which makes an async resource and a bound function per call): reactions run in the
+   * order they were queued, so each takes the oldest pair, and every grant is looked at where the
+   * continuation of the waiter it woke would have run.
+   */
+  readonly #woken = (queued: QueuedSend, grant: Grant): void => {
+    this.#wakes.push(queued, grant);
+    void SETTLED.then(this.#nextWoken);
+  };
+
+  readonly #wakes: Array<QueuedSend | Grant> = [];
+
+  readonly #nextWoken = (): void => {
+    const queued = this.#wakes.shift() as QueuedSend;
+    const grant = this.#wakes.shift() as Grant;
+    try {
+      this.#granted(queued, grant);
+    } catch (error) {
+      // A custom connection's hook threw: the send fails, as it did from inside the waiting frame.
+      this.#active -= 1;
+      if (this.#active === 0) this.#drained?.();
+      queued.fail(error);
+    }
+  };
+
+  /**
+   * What a queued send was woken with, a microtask after the wake (when a suspended frame's continuation
+   * would have run). What ends in a send on a connection without a health check is done here, as the
+   * loop's next steps would do it; anything else (a place to open with, a check, the pool closed) goes
+   * to the loop itself, from where a woken waiter stands.
+   */
+  #granted(queued: QueuedSend, grant: Grant): void {
+    let slot: Slot | undefined;
+    if (!this.#closed) {
+      if (grant === undefined) {
+        // Woken to look again (a pipeline has room, or a connection broke): the loop's next round.
+        const idle = this.#survey();
+        const shared = this.#takeShared();
+        if (idle !== undefined) {
+          if (!this.#needsCheck(idle)) {
+            this.#take(idle);
+            slot = idle;
+          }
+        } else if (this.#places.free === 0) {
+          if (shared === undefined) {
+            // Still nothing: back to the head of the queue (a waiter woken without a slot keeps its place).
+            this.#waiters.unshift(queued);
+            return;
+          }
+          this.#take(shared);
+          slot = shared;
+        }
+      } else if (!(grant instanceof Place) && grant.conn.usable && !this.#needsCheck(grant)) {
+        // Handed over by #release, already taken on its behalf.
+        slot = grant;
+      }
+    }
+    if (slot === undefined) {
+      this.#active -= 1; // #acquireAndSend counts it again
+      this.#acquireAndSend(queued.envelope, queued.body, queued.options, false, true, grant).then(queued.done, queued.fail);
+      return;
+    }
+    this.#sendNow(slot, queued.envelope, queued.body, queued.options, queued);
+  }
+
+  /** A send on `slot` settled: the slot goes back, and close() may be waiting for the last send. */
+  #sent(slot: Slot): void {
+    try {
+      this.#release(slot);
+    } finally {
+      this.#active -= 1;
+      if (this.#active === 0) this.#drained?.();
+    }
+  }
+
+  /**
+   * A send that has to wait, check or open a connection first. The acquiring loop runs in this
+   * frame, not in an async function of its own: a waiting send holds one suspended frame, not two.
+   */
+  async #acquireAndSend(envelope: Envelope, body: MessageBody, options: SendOptions, fresh: boolean, woken: boolean, woke: Grant): Promise<PoolSendResult> {
     this.#active += 1;
     try {
-      let slot = ready;
+      const signal = options.signal;
+      let slot: Slot;
       let isNew = false;
-      if (slot === undefined) ({ slot, isNew } = await this.#acquire(options.signal, fresh));
+      // A queued send handed over (#granted) starts where a waiter woken with `woke` stands.
+      let waited = woken;
+      let grant: Grant = woke;
+      let afterWait = woken;
+      acquiring: for (;;) {
+        if (!afterWait) {
+          if (signal?.aborted) throw abortError();
+          const idle = this.#survey();
+          const shared = this.#takeShared();
+          if (!fresh) {
+            if (idle) {
+              this.#take(idle);
+              const healthy = this.#healthy(idle);
+              if (healthy === true || (await healthy)) {
+                slot = idle;
+                break acquiring;
+              }
+              continue;
+            }
+          }
+          const place = this.#places.take();
+          if (place) {
+            slot = await this.#open(place, signal);
+            isNew = true;
+            break acquiring;
+          }
+          if (!fresh) {
+            if (shared) {
+              this.#take(shared);
+              slot = shared;
+              break acquiring;
+            }
+          } else {
+            // Every place is held: an idle connection gives its place up for the fresh one (else the fresh send
+            // would wait for the idle timeout).
+            if (idle) void this.#drop(idle, 'replaced by a fresh connection', true);
+          }
+          let onAbort: (() => void) | undefined;
+          grant = await new Promise<Grant>((resolve) => {
+            const waiter: Waiter = { resolve };
+            // A waiter woken without a slot keeps its place at the head of the queue (fairness).
+            const entry = waited ? this.#waiters.unshift(waiter) : this.#waiters.push(waiter);
+            if (signal) {
+              onAbort = () => {
+                this.#waiters.remove(entry);
+                resolve(undefined);
+              };
+              signal.addEventListener('abort', onAbort, { once: true });
+            }
+          });
+          // One signal may serve many sends: do not leave a listener behind for every time this one waited.
+          if (onAbort) signal?.removeEventListener('abort', onAbort);
+          waited = true;
+        }
+        afterWait = false;
+        if (grant instanceof Place) {
+          // Woken with a place of its own: open with it, or pass it on (aborted, or the pool closed meanwhile).
+          if (!this.#closed && !signal?.aborted) {
+            slot = await this.#open(grant, signal);
+            isNew = true;
+            break acquiring;
+          }
+          grant.release();
+          if (this.#closed) throw closedError();
+          continue; // throws EABORT at the top
+        }
+        if (this.#closed) {
+          if (grant) this.#release(grant);
+          throw closedError();
+        }
+        if (grant) {
+          // Handed over by #release, already taken (and counted towards maxMessagesPerConnection) on our behalf.
+          if (grant.conn.usable) {
+            const healthy = this.#healthy(grant);
+            if (healthy === true || (await healthy)) {
+              slot = grant;
+              break acquiring;
+            }
+          }
+          this.#release(grant);
+        }
+        // Woken without a usable slot (it broke, or capacity freed up): go round again.
+      }
       try {
         const sending = slot.conn.send(envelope, body, options);
         // A PIPELINING connection with room can take the next waiter's transaction right behind this one.
         if (this.#waiters.length > 0 && this.#canPipeline(slot)) this.#nextWaiter()?.resolve(undefined);
-        const result = await sending;
-        // SmtpConnection's result object is ours alone: annotate it rather than copy it. A custom connection
-        // may hand back a frozen or shared object, which is copied as before.
-        if (!Object.isExtensible(result)) return { ...result, connectionId: slot.id, newConnection: isNew };
-        const annotated = result as PoolSendResult;
-        annotated.connectionId = slot.id;
-        annotated.newConnection = isNew;
-        return annotated;
+        return annotate(await sending, slot, isNew);
       } finally {
         this.#release(slot);
       }
@@ -185,7 +417,7 @@ export class ConnectionPool {
 
   /**
    * A slot usable at once without waiting or checking: an idle connection that needs no health check, else
-   * one with pipeline room. Taken (counted) before returning. Mirrors the first pass of #acquire.
+   * one with pipeline room. Taken (counted) before returning. Mirrors the first pass of #acquireAndSend.
    */
   #takeReady(): Slot | undefined {
     if (this.#waiters.length > 0) return undefined; // fairness: queued sends go first
@@ -196,7 +428,7 @@ export class ConnectionPool {
       this.#take(idle);
       return idle;
     }
-    // Below maxConnections a new connection is preferred over sharing one (#acquire opens it).
+    // Below maxConnections a new connection is preferred over sharing one (#acquireAndSend opens it).
     if (this.#places.free > 0) return undefined;
     if (shared !== undefined) this.#take(shared);
     return shared;
@@ -209,72 +441,6 @@ export class ConnectionPool {
     for (const waiter of this.#waiters.drain()) waiter.resolve(undefined);
     await Promise.all([...this.#slots].map((slot) => this.#drop(slot, 'pool closed', true)));
     await Promise.all([...this.#closing]);
-  }
-
-  async #acquire(signal: AbortSignal | undefined, fresh: boolean): Promise<{ slot: Slot; isNew: boolean }> {
-    let waited = false;
-    for (;;) {
-      if (signal?.aborted) throw abortError();
-      const idle = this.#survey();
-      const shared = this.#takeShared();
-      if (!fresh) {
-        if (idle) {
-          this.#take(idle);
-          const healthy = this.#healthy(idle);
-          if (healthy === true || (await healthy)) return { slot: idle, isNew: false };
-          continue;
-        }
-      }
-      const place = this.#places.take();
-      if (place) return { slot: await this.#open(place, signal), isNew: true };
-      if (!fresh) {
-        if (shared) {
-          this.#take(shared);
-          return { slot: shared, isNew: false };
-        }
-      } else {
-        // Every place is held: an idle connection gives its place up for the fresh one (else the fresh send
-        // would wait for the idle timeout).
-        if (idle) void this.#drop(idle, 'replaced by a fresh connection', true);
-      }
-      let onAbort: (() => void) | undefined;
-      const grant = await new Promise<Grant>((resolve) => {
-        const waiter: Waiter = { resolve };
-        // A waiter woken without a slot keeps its place at the head of the queue (fairness).
-        const entry = waited ? this.#waiters.unshift(waiter) : this.#waiters.push(waiter);
-        if (signal) {
-          onAbort = () => {
-            this.#waiters.remove(entry);
-            resolve(undefined);
-          };
-          signal.addEventListener('abort', onAbort, { once: true });
-        }
-      });
-      // One signal may serve many sends: do not leave a listener behind for every time this one waited.
-      if (onAbort) signal?.removeEventListener('abort', onAbort);
-      waited = true;
-      if (grant instanceof Place) {
-        // Woken with a place of its own: open with it, or pass it on (aborted, or the pool closed meanwhile).
-        if (!this.#closed && !signal?.aborted) return { slot: await this.#open(grant, signal), isNew: true };
-        grant.release();
-        if (this.#closed) throw closedError();
-        continue; // throws EABORT at the top
-      }
-      const slot = grant;
-      if (this.#closed) {
-        if (slot) this.#release(slot);
-        throw closedError();
-      }
-      if (slot) {
-        // Handed over by #release, already taken (and counted towards maxMessagesPerConnection) on our behalf.
-        if (slot.conn.usable) {
-          const healthy = this.#healthy(slot);
-          if (healthy === true || (await healthy)) return { slot, isNew: false };
-        }
-        this.#release(slot);
-      }
-      // Woken without a usable slot (it broke, or capacity freed up): go round again.
-    }
   }
 
   /**
@@ -368,15 +534,37 @@ export class ConnectionPool {
     return slot.conn.needsReset || Date.now() - slot.parkedAt > this.#options.checkAfterIdleMs;
   }
 
-  /** A send takes the slot: counted at once, the idle timer stopped, the socket keeping the process alive. */
+  /**
+   * A send takes the slot: counted at once, the socket keeping the process alive. An armed idle timer is
+   * left as it is: when it fires on a slot in use it does nothing (#idleTimeUp).
+   */
   #take(slot: Slot): void {
     slot.users += 1;
     slot.started += 1;
     if (slot.started >= this.#options.maxMessagesPerConnection) slot.retiring = true;
-    clearTimeout(slot.idleTimer);
-    slot.idleTimer = undefined;
     slot.conn.setKeepAlive(true);
   }
+
+  /**
+   * The slot was parked (at `parkedAt`): closed once it has been idle for idleTimeoutMs. One timer per
+   * connection, armed when none is: a pooled connection under load is parked and taken again about once a
+   * message, and a timer set and cleared each time was a timer object, a closure and two list operations
+   * per message.
+   */
+  #armIdleTimer(slot: Slot, ms: number): void {
+    if (slot.idleTimer !== undefined) return;
+    slot.idleTimer = setTimeout(this.#idleTimeUp, ms, slot);
+    slot.idleTimer.unref?.();
+  }
+
+  readonly #idleTimeUp = (slot: Slot): void => {
+    slot.idleTimer = undefined;
+    if (!this.#slots.has(slot) || slot.users > 0) return; // dropped, or in use: its next park arms a timer
+    const left = slot.parkedAt + this.#options.idleTimeoutMs - Date.now();
+    // Parked again since this timer was armed (or the clocks differ by a millisecond): wait for the rest.
+    if (left > 0) this.#armIdleTimer(slot, left);
+    else void this.#drop(slot, 'idle timeout', true);
+  };
 
   #release(slot: Slot): void {
     slot.users -= 1;
@@ -395,8 +583,7 @@ export class ConnectionPool {
         return;
       }
       conn.setKeepAlive(false);
-      slot.idleTimer = setTimeout(() => void this.#drop(slot, 'idle timeout', true), this.#options.idleTimeoutMs);
-      slot.idleTimer.unref?.();
+      this.#armIdleTimer(slot, this.#options.idleTimeoutMs);
     } else if (this.#canPipeline(slot)) {
       // Room in this connection's pipeline: let one waiter look again. (A dropped connection's place wakes a
       // waiter when it is given back: #placeFreed.)
@@ -445,6 +632,67 @@ export class ConnectionPool {
     return closing;
   }
 }
+
+/**
+ * A send waiting in the pool's queue as a record: its arguments and its promise's settle functions. A burst
+ * keeps many sends waiting for a connection, and a suspended async frame each (its promise, frame and
+ * await) was garbage every message made. Woken like any waiter; the pool looks at the grant a microtask
+ * later (#woken, #granted), when a suspended frame's continuation would have run.
+ */
+class QueuedSend implements Waiter {
+  readonly #woken: (queued: QueuedSend, grant: Grant) => void;
+  readonly envelope: Envelope;
+  readonly body: MessageBody;
+  readonly options: SendOptions;
+  /** The settle functions of promise(): set while it is made (no executor closure per send). */
+  done: (result: PoolSendResult) => void = unset;
+  fail: (error: unknown) => void = unset;
+
+  constructor(woken: (queued: QueuedSend, grant: Grant) => void, envelope: Envelope, body: MessageBody, options: SendOptions) {
+    this.#woken = woken;
+    this.envelope = envelope;
+    this.body = body;
+    this.options = options;
+  }
+
+  /** The send's promise (once). */
+  promise(): Promise<PoolSendResult> {
+    making = this;
+    const promise = new Promise<PoolSendResult>(takeSettlers);
+    making = undefined;
+    return promise;
+  }
+
+  resolve(grant: Grant): void {
+    this.#woken(this, grant);
+  }
+}
+
+/** The QueuedSend whose promise is being made. */
+let making: QueuedSend | undefined;
+
+function takeSettlers(done: (result: PoolSendResult) => void, fail: (error: unknown) => void): void {
+  const queued = making as QueuedSend;
+  queued.done = done;
+  queued.fail = fail;
+}
+
+function unset(): void {}
+
+/**
+ * SmtpConnection's result object is ours alone: annotated rather than copied. A custom connection may hand
+ * back a frozen or shared object, which is copied.
+ */
+function annotate(result: SendResult, slot: Slot, isNew: boolean): PoolSendResult {
+  if (!Object.isExtensible(result)) return { ...result, connectionId: slot.id, newConnection: isNew };
+  const annotated = result as PoolSendResult;
+  annotated.connectionId = slot.id;
+  annotated.newConnection = isNew;
+  return annotated;
+}
+
+/** Settled once: a then() on it queues a reaction and nothing else. */
+const SETTLED = Promise.resolve();
 
 function closedError(): SmtpError {
   return new SmtpError('ECLOSED', 'The transport is closed', { phase: 'connect', transient: false });

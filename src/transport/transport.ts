@@ -10,7 +10,7 @@ import type { Readable } from 'node:stream';
 import { SmtpError } from '../errors.js';
 import { SmtpConnection, sessionHooks } from '../connection/smtp-connection.js';
 import type { DsnOptions, Envelope, MessageBody, RejectedRecipient, SendOptions } from '../connection/transaction.js';
-import { ConnectionPool } from '../pool/pool.js';
+import { ConnectionPool, type PoolSendResult } from '../pool/pool.js';
 import { Admission, type AdmissionJob } from './admission.js';
 import { poolKey } from './pool-key.js';
 import { RateLimiter } from './rate-limiter.js';
@@ -190,15 +190,36 @@ export class SmtpTransport extends TransportEvents {
     job.reject(error);
   }
 
-  async #composeAndDeliver(message: MailMessage, options: SendCallOptions, started: number): Promise<SendInfo> {
+  /**
+   * A queued send's turn: compose, then deliver. A message composed in this turn and small enough to go as
+   * bytes (no attachment to read, no DKIM) goes straight to #deliver, which also ends the turn (`queued`):
+   * no async frame of its own in between, whose promise, frame and await each message would otherwise pay.
+   */
+  #composeAndDeliver(message: MailMessage, options: SendCallOptions, started: number): Promise<SendInfo> {
+    let now: PreparedMessage | Promise<PreparedMessage>;
+    let bytes: Buffer | undefined;
+    let sendOptions: DeliveryOptions | undefined;
+    try {
+      now = prepareMessageNow(message, this.#composeOptions);
+      if (!(now instanceof Promise) && !this.#dkim && now.size !== undefined && now.size <= IN_MEMORY_LIMIT) bytes = messageBytesNow(now);
+      // Read here, inside the try: a caller's message whose getter throws must still end its turn.
+      if (bytes !== undefined && !(now instanceof Promise)) sendOptions = deliveryOptions(message, options, now);
+    } catch (error) {
+      this.emit('message:failed', { error: asError(error), durationMs: performance.now() - started });
+      this.#endTurn();
+      return Promise.reject(error);
+    }
+    if (bytes === undefined || sendOptions === undefined || now instanceof Promise) return this.#composeAndDeliverSlow(now, message, options, started);
+    return this.#deliver(now.envelope, bytes, now.messageId, sendOptions, started, true);
+  }
+
+  /** #composeAndDeliver for attachments, DKIM and large messages (streamed). */
+  async #composeAndDeliverSlow(now: PreparedMessage | Promise<PreparedMessage>, message: MailMessage, options: SendCallOptions, started: number): Promise<SendInfo> {
     let dispose: (() => Promise<void>) | undefined; // the DKIM spool file, if signing needed one
     try {
       let prepared: PreparedMessage;
       let source: PreparedMessage | Buffer;
       try {
-        // Awaited only when there is something to wait for (attachments): most messages are composed in the
-        // same turn, without a promise per step.
-        const now = prepareMessageNow(message, this.#composeOptions);
         prepared = now instanceof Promise ? await untilAborted(now, options.signal) : now;
         // Signed once, here, so every attempt sends the same signed bytes.
         if (this.#dkim) ({ message: prepared, dispose } = await (await dkimSigning()).signPrepared(prepared, this.#dkim, options.signal));
@@ -209,12 +230,7 @@ export class SmtpTransport extends TransportEvents {
         this.emit('message:failed', { error: asError(error), durationMs: performance.now() - started });
         throw error;
       }
-      const dsn = message.dsn;
-      const requireTls = message.requireTls === true || options.requireTls === true;
-      // A UTF-8 address in the headers needs SMTPUTF8 even when the envelope is ASCII (RFC 6532).
-      const smtpUtf8 = prepared.needsSmtpUtf8;
-      const extra = dsn || requireTls || smtpUtf8;
-      return await this.#deliver(prepared.envelope, source, prepared.messageId, extra ? { ...options, ...(dsn ? { dsn } : {}), requireTls, smtpUtf8 } : options, started);
+      return await this.#deliver(prepared.envelope, source, prepared.messageId, deliveryOptions(message, options, prepared), started, false);
     } finally {
       if (dispose) await dispose().catch(() => undefined); // before the send settles: no file outlives it
       this.#admission.leave();
@@ -321,12 +337,86 @@ export class SmtpTransport extends TransportEvents {
     return this.#targets[0] as Target;
   }
 
-  async #deliver(
+  /**
+   * Sends one message with retries and failover (see the file comment). The first attempt, when nothing
+   * stands before it (the first target, no rate limiter, no failures of other sends to answer for), is made
+   * here without an async frame: the pool's promise gets one then(), where an async function's promise,
+   * frame and await were paid by every message. A failed first attempt, and every other case, is
+   * #deliverLoop's, which picks up where this left off. `queued`: see #composeAndDeliver.
+   */
+  #deliver(
     envelope: Envelope,
     source: PreparedMessage | string | Uint8Array | Readable,
     messageId: string,
-    options: SendCallOptions & { dsn?: DsnOptions; smtpUtf8?: boolean },
+    options: DeliveryOptions,
     started: number,
+    queued = false,
+  ): Promise<SendInfo> {
+    let body: BodyHandle;
+    try {
+      body = new BodyHandle(source, this.#primary.config.guards.maxMessageBytes);
+    } catch (error) {
+      // A message over guards.maxMessageBytes, before any attempt (no message:failed, as before).
+      if (queued) this.#endTurn();
+      return Promise.reject(error);
+    }
+    const target = this.#primary;
+    const retry = target.config.retry;
+    if (retry.attempts < 1 || target.limiter !== undefined || (retry.attempts > 1 && target.reach.answered(started, performance.now(), retry.attempts, this.#answeredAfterMs) !== undefined)) {
+      return this.#deliverLoop(envelope, body, messageId, options, started, queued, undefined);
+    }
+    let sending: Promise<PoolSendResult>;
+    try {
+      sending = target.pool.send(envelope, body.next(), sendOptionsOf(options), false);
+    } catch (error) {
+      return this.#deliverLoop(envelope, body, messageId, options, started, queued, { error });
+    }
+    return sending.then(
+      (result) => {
+        try {
+          return this.#sentInfo(result, target, envelope, messageId, 1, started);
+        } finally {
+          if (queued) this.#endTurn();
+        }
+      },
+      (error: unknown) => this.#deliverLoop(envelope, body, messageId, options, started, queued, { error }),
+    );
+  }
+
+  /** An accepted message: the server is reachable, the result for the caller, message:sent. */
+  #sentInfo(result: PoolSendResult, target: Target, envelope: Envelope, messageId: string, attempts: number, started: number): SendInfo {
+    target.reach.succeeded(performance.now());
+    const info: SendInfo = {
+      messageId,
+      envelope,
+      accepted: result.accepted,
+      rejected: result.rejected,
+      response: result.response,
+      attempts,
+      via: { index: target.index, host: target.config.host, port: target.config.port },
+      messageBytes: result.messageBytes,
+      durationMs: round(performance.now() - started),
+    };
+    if (result.warnings && result.warnings.length > 0) info.warnings = result.warnings;
+    this.emit('message:sent', { info, durationMs: info.durationMs });
+    return info;
+  }
+
+  /** A queued send's turn is over: its place in the admission queue goes to the next, close() may go on. */
+  #endTurn(): void {
+    this.#admission.leave();
+    this.#settled();
+  }
+
+  /** Every attempt of #deliver's after a failed first one, and all of them when it could not make that one. */
+  async #deliverLoop(
+    envelope: Envelope,
+    body: BodyHandle,
+    messageId: string,
+    options: DeliveryOptions,
+    started: number,
+    queued: boolean,
+    resumed: { error: unknown } | undefined,
   ): Promise<SendInfo> {
     const retry = this.#primary.config.retry;
     let attempts = 0;
@@ -337,57 +427,45 @@ export class SmtpTransport extends TransportEvents {
      * on the first such failure: nearly every message never needs it.
      */
     let spent: Set<Target> | undefined;
-    const body = new BodyHandle(source, this.#primary.config.guards.maxMessageBytes);
     try {
       for (let pass = 0; pass < retry.attempts; pass += 1) {
         if (pass > 0) await backoff(pass, retry, options.signal);
         for (const target of this.#targets) {
-          if (spent?.has(target)) continue;
-          if (attempts > 0 && !body.canReplay) throw lastError;
-          // A send that waited its turn while every connection to this server failed does not start a backoff
-          // window of its own (reachability.ts): it takes their answer, and a fallback may still take it.
-          const answered = pass === 0 && retry.attempts > 1 ? target.reach.answered(started, performance.now(), retry.attempts, this.#answeredAfterMs) : undefined;
-          if (answered) {
-            lastError = answered.with({ message: `${answered.message} (not tried again for this message: every connection to this server failed while it waited its turn)` });
-            lastTarget = target;
-            (spent ??= new Set()).add(target);
-            if (spent.size === this.#targets.length) throw lastError;
-            continue;
-          }
-          // Announced only now that another attempt really follows, so a hook can count retries exactly.
-          if (lastError) {
-            if (attempts > 0) this.emit('retry', { attempt: attempts + 1, error: lastError, target: target.index });
-            if (lastTarget && lastTarget.index < target.index) {
-              this.emit('failover', { from: lastTarget.index, to: target.index, code: lastError.code, message: lastError.message, error: lastError });
+          // The first target's first attempt was #deliver's (`resumed`): none of these applied to it.
+          if (resumed === undefined) {
+            if (spent?.has(target)) continue;
+            if (attempts > 0 && !body.canReplay) throw lastError;
+            // A send that waited its turn while every connection to this server failed does not start a backoff
+            // window of its own (reachability.ts): it takes their answer, and a fallback may still take it.
+            const answered = pass === 0 && retry.attempts > 1 ? target.reach.answered(started, performance.now(), retry.attempts, this.#answeredAfterMs) : undefined;
+            if (answered) {
+              lastError = answered.with({ message: `${answered.message} (not tried again for this message: every connection to this server failed while it waited its turn)` });
+              lastTarget = target;
+              (spent ??= new Set()).add(target);
+              if (spent.size === this.#targets.length) throw lastError;
+              continue;
+            }
+            // Announced only now that another attempt really follows, so a hook can count retries exactly.
+            if (lastError) {
+              if (attempts > 0) this.emit('retry', { attempt: attempts + 1, error: lastError, target: target.index });
+              if (lastTarget && lastTarget.index < target.index) {
+                this.emit('failover', { from: lastTarget.index, to: target.index, code: lastError.code, message: lastError.message, error: lastError });
+              }
             }
           }
           attempts += 1;
           try {
+            if (resumed !== undefined) {
+              // #deliver's first attempt failed: its failure is judged here, like any attempt's.
+              const { error } = resumed;
+              resumed = undefined;
+              throw error;
+            }
             if (target.limiter) await target.limiter.take(options.signal);
-            const sendOptions: SendOptions = {};
-            if (options.signal) sendOptions.signal = options.signal;
-            if (options.dsn) sendOptions.dsn = options.dsn;
-            if (options.beforeCommit) sendOptions.beforeCommit = options.beforeCommit;
-            if (options.requireTls === true) sendOptions.requireTls = true;
-            if (options.smtpUtf8 === true) sendOptions.smtpUtf8 = true;
             // After a network failure in this same pool: not on a sibling of the connection that died.
             const fresh = lastTarget?.pool === target.pool && (lastError?.code === 'ECONNECTION' || lastError?.code === 'ETIMEDOUT');
-            const result = await target.pool.send(envelope, body.next(), sendOptions, fresh);
-            target.reach.succeeded(performance.now());
-            const info: SendInfo = {
-              messageId,
-              envelope,
-              accepted: result.accepted,
-              rejected: result.rejected,
-              response: result.response,
-              attempts,
-              via: { index: target.index, host: target.config.host, port: target.config.port },
-              messageBytes: result.messageBytes,
-              durationMs: round(performance.now() - started),
-            };
-            if (result.warnings && result.warnings.length > 0) info.warnings = result.warnings;
-            this.emit('message:sent', { info, durationMs: info.durationMs });
-            return info;
+            const result = await target.pool.send(envelope, body.next(), sendOptionsOf(options), fresh);
+            return this.#sentInfo(result, target, envelope, messageId, attempts, started);
           } catch (error) {
             const failure = this.#explain(asError(error), target.config);
             lastError = failure;
@@ -406,6 +484,9 @@ export class SmtpTransport extends TransportEvents {
       const failure = asError(error);
       this.emit('message:failed', { error: failure, durationMs: performance.now() - started, ...(messageId ? { messageId } : {}) });
       throw failure;
+    } finally {
+      // A queued send composed without an async step (#composeAndDeliver) ends its turn here.
+      if (queued) this.#endTurn();
     }
   }
 
@@ -549,6 +630,30 @@ function dkimSigning(): Promise<typeof import('../dkim/sign-prepared.js')> {
 /** Same bound as the session's one-flight BDAT: above it, the message streams. */
 const IN_MEMORY_LIMIT = 1024 * 1024;
 
+
+/** What #deliver takes besides the call's options: what the message itself asks for. */
+type DeliveryOptions = SendCallOptions & { dsn?: DsnOptions; smtpUtf8?: boolean };
+
+/** The options #deliver takes for a composed message: the call's, plus what the message itself asks for. */
+function deliveryOptions(message: MailMessage, options: SendCallOptions, prepared: PreparedMessage): DeliveryOptions {
+  const dsn = message.dsn;
+  const requireTls = message.requireTls === true || options.requireTls === true;
+  // A UTF-8 address in the headers needs SMTPUTF8 even when the envelope is ASCII (RFC 6532).
+  const smtpUtf8 = prepared.needsSmtpUtf8;
+  const extra = dsn || requireTls || smtpUtf8;
+  return extra ? { ...options, ...(dsn ? { dsn } : {}), requireTls, smtpUtf8 } : options;
+}
+
+/** The session's options for one attempt. */
+function sendOptionsOf(options: DeliveryOptions): SendOptions {
+  const sendOptions: SendOptions = {};
+  if (options.signal) sendOptions.signal = options.signal;
+  if (options.dsn) sendOptions.dsn = options.dsn;
+  if (options.beforeCommit) sendOptions.beforeCommit = options.beforeCommit;
+  if (options.requireTls === true) sendOptions.requireTls = true;
+  if (options.smtpUtf8 === true) sendOptions.smtpUtf8 = true;
+  return sendOptions;
+}
 
 function asError(error: unknown): SmtpError {
   return SmtpError.from(error, { code: 'EPROTOCOL', phase: 'connect' });

@@ -1,5 +1,5 @@
 import { getEventListeners } from 'node:events';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { ConnectionPool, type PooledConnection, type PoolOptions } from '../../src/pool/pool.js';
 import type { SendResult } from '../../src/connection/transaction.js';
 import { SmtpError } from '../../src/errors.js';
@@ -184,6 +184,96 @@ describe('ConnectionPool', () => {
     expect(events).toContain('close 1 idle timeout');
     expect(pool.size).toBe(0);
     await pool.close();
+  });
+
+  it('closes a connection idleTimeoutMs after its last park, not its first; never one in use (one timer per connection)', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    try {
+      const { pool, made, events } = makePool({ idleTimeoutMs: 1000, maxConnections: 1 });
+      await pool.send(env('a@x'), 'b'); // parked at 0
+      await vi.advanceTimersByTimeAsync(600);
+      await pool.send(env('b@x'), 'b'); // taken, parked again at 600
+      await vi.advanceTimersByTimeAsync(600); // 1200: past the first park's deadline, not the second's
+      expect(events).not.toContain('close 1 idle timeout');
+      expect(pool.size).toBe(1);
+      await vi.advanceTimersByTimeAsync(500); // 1700: idle since 600
+      expect(events).toContain('close 1 idle timeout');
+      // In use when the timer fires: left open, and closed once it has been idle long enough after that.
+      const second = makePool({ idleTimeoutMs: 1000, maxConnections: 1 });
+      await second.pool.send(env('c@x'), 'b'); // parked at 1700
+      const conn = second.made[0] as FakeConnection;
+      conn.hold = true;
+      const held = second.pool.send(env('d@x'), 'b');
+      await vi.advanceTimersByTimeAsync(1500); // the timer fires with the send still running
+      expect(second.events).not.toContain('close 1 idle timeout');
+      conn.releaseAll();
+      await held; // parked again at 3200
+      await vi.advanceTimersByTimeAsync(900);
+      expect(second.events).not.toContain('close 1 idle timeout');
+      await vi.advanceTimersByTimeAsync(200);
+      expect(second.events).toContain('close 1 idle timeout');
+      expect([made.length, second.made.length]).toEqual([1, 1]);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('a queued send handed a connection that a failed transaction left dirty RSETs it first', async () => {
+    const { pool, made } = makePool({ maxConnections: 1, pipelineDepth: 1 });
+    await pool.send(env('a@x'), 'b');
+    const conn = made[0] as FakeConnection;
+    conn.hold = true;
+    const first = pool.send(env('b@x'), 'b');
+    // Both wait in the queue (no connection, no place, no pipeline room).
+    const queued = [pool.send(env('c@x'), 'b'), pool.send(env('d@x'), 'b')];
+    await new Promise((r) => setImmediate(r));
+    expect(pool.pending).toBe(2);
+    conn.needsReset = true;
+    conn.hold = false;
+    conn.releaseAll();
+    await Promise.all([first, ...queued]);
+    expect(conn.rsets).toBe(1);
+    expect(conn.sent).toEqual(['a@x', 'b@x', 'c@x', 'd@x']);
+    expect(made).toHaveLength(1);
+    await pool.close();
+  });
+
+  it('a queued send on a custom connection whose send() throws fails alone; the pool keeps count', async () => {
+    const made: FakeConnection[] = [];
+    let throwNext = false;
+    const pool = new ConnectionPool(
+      async () => {
+        const conn = new FakeConnection(made.length + 1);
+        const send = conn.send.bind(conn);
+        conn.send = (envelope: { to: string[] }) => {
+          if (throwNext) {
+            throwNext = false;
+            throw new SmtpError('EPROTOCOL', 'thrown, not rejected', { phase: 'mail' });
+          }
+          return send(envelope);
+        };
+        made.push(conn);
+        return conn;
+      },
+      { maxConnections: 1, pipelineDepth: 1, idleTimeoutMs: 60_000 },
+    );
+    await pool.send(env('a@x'), 'b');
+    const conn = made[0] as FakeConnection;
+    conn.hold = true;
+    const first = pool.send(env('b@x'), 'b');
+    const thrown = pool.send(env('c@x'), 'b');
+    const last = pool.send(env('d@x'), 'b');
+    await new Promise((r) => setImmediate(r));
+    expect(pool.pending).toBe(2);
+    throwNext = true;
+    conn.hold = false;
+    conn.releaseAll();
+    await first;
+    await expect(thrown).rejects.toMatchObject({ code: 'EPROTOCOL' });
+    await last;
+    expect(conn.sent).toEqual(['a@x', 'b@x', 'd@x']);
+    await pool.close(); // resolves only when the pool counts no send as running
+    expect(conn.quits).toBe(1);
   });
 
   it('close() drains queued sends, QUITs everything, and later sends fail with ECLOSED', async () => {
