@@ -2,12 +2,13 @@
 /**
  * The load tool and the sink against Postfix's C pair (issue 21), alternating, in fresh processes:
  *   node bench/load-tools.mjs [--messages 20000] [--sessions 20] [--rounds 7] [--only client,sink]
- *                             [--baseline OTHER/dist] [--bench-args "--workers 2"] [--baseline-args "..."]
+ *                             [--baseline OTHER/dist] [--bench-args "--workers 2"] [--baseline-args "..."] [--floor]
  *  client: `mailwire bench --connections S` vs `smtp-source -s S -d`, both against one smtp-sink;
  *  sink:   `smtp-source -s S -d` against `mailwire sink --discard --quiet` vs against `smtp-sink`.
  * --baseline adds a second mailwire build (e.g. a copy of main's dist/) to both comparisons, in the same
  * rotation, so a change is judged against its own "before" under the same machine load (--baseline .
- * with --baseline-args compares two settings of one build).
+ * with --baseline-args compares two settings of one build). --floor adds bench/sink-floor.mjs to the sinks:
+ * a minimal node:net sink, what any Node sink pays per message below its own code.
  *
  * Messages/s are over the wall time of the sending process (start-up included, the same for both sides).
  * CPU per message is reported for BOTH processes of every run (Linux /proc): the sender's from this
@@ -112,7 +113,8 @@ async function startSink(kind) {
     kind === 'smtp-sink'
       ? ['-4', '-a', '-C', '-F', '-h', 'sink.bench.localhost', ...(process.getuid?.() === 0 ? ['-u', 'postfix'] : []), `127.0.0.1:${port}`, '1024']
       : [builds[kind], 'sink', '--discard', '--quiet', '--host', '127.0.0.1', '--port', String(port)];
-  const child = spawn(kind === 'smtp-sink' ? sinkBinary : process.execPath, argv, { stdio: 'ignore' });
+  const floor = [path.join(HERE, 'sink-floor.mjs'), String(port)];
+  const child = spawn(kind === 'smtp-sink' ? sinkBinary : process.execPath, kind === 'node-floor' ? floor : argv, { stdio: 'ignore' });
   await waitForPort(port);
   return {
     port,
@@ -170,7 +172,7 @@ if (only.has('client')) {
 }
 
 if (only.has('sink')) {
-  const names = [...Object.keys(builds), 'smtp-sink'];
+  const names = [...Object.keys(builds), ...(args.floor ? ['node-floor'] : []), 'smtp-sink'];
   const rows = table(names);
   for (let round = 0; round < rounds; round += 1) {
     const parts = [];
