@@ -3,9 +3,14 @@
  * with up to two transactions in flight (pipelining: the next MAIL follows the previous dot without
  * waiting for its reply) or one at a time. Latency is measured per message, from send() to the final reply.
  *
+ * The load generator's own work per message is kept to a minimum: each lane owns one message buffer whose
+ * number it patches in place (no composing, no allocation, no copy), and reads the clock once per message
+ * (the end of one message is the start of the next in that lane).
+ *
  * A session that breaks is replaced; one that cannot be opened three times in a row gives up, so a dead
  * server ends the run quickly instead of spinning.
  */
+import { setMaxListeners } from 'node:events';
 import { SmtpConnection, sessionHooks } from '../connection/smtp-connection.js';
 import { SmtpError } from '../errors.js';
 import { makePayload } from './payload.js';
@@ -54,19 +59,29 @@ export async function runShare(options: BenchOptions, share: Share, live: LiveCo
     return ++sequence;
   };
 
+  // Every connection's connect() listens on the signal at the same time: that is not a leak.
+  if (signal) setMaxListeners(Math.max(share.connections + 10, 20), signal);
+
   const lane = async (conn: SmtpConnection): Promise<void> => {
-    while (sessionHooks(conn).usable) {
+    const hooks = sessionHooks(conn);
+    let slot = payload.slot();
+    let started = performance.now();
+    while (hooks.usable) {
       const n = claim();
       if (n < 0) return;
-      const message = payload.message(n);
-      const started = performance.now();
+      slot.set(n);
       try {
-        await conn.send(payload.envelope, message);
-        latencies.record(performance.now() - started);
+        await conn.send(payload.envelope, slot.bytes);
+        const now = performance.now();
+        latencies.record(now - started);
+        started = now;
         result.sent += 1;
-        result.bytes += message.byteLength;
+        result.bytes += slot.bytes.byteLength;
         live.sent += 1;
       } catch (error) {
+        // A failed send may leave its bytes queued on the socket: never patch those again.
+        slot = payload.slot();
+        started = performance.now();
         result.failed += 1;
         live.failed += 1;
         count(result.errors, result.errorMessages, error);

@@ -3,25 +3,22 @@
  * becomes a message on stderr and an exit code (0 ok, 1 failed, 2 usage/config).
  */
 import { readFileSync } from 'node:fs';
-import { auditCommand } from './audit.js';
-import { benchCommand } from './bench.js';
 import { exitCodeFor, printError } from './format.js';
 import { EXIT, line, type CliIo, type Command } from './io.js';
-import { probeCommand } from './probe.js';
-import { sendCommand } from './send.js';
-import { sinkCommand } from './sink.js';
-import { verifyCommand } from './verify.js';
-import { workerCommand } from './worker.js';
 import { UsageError } from './args.js';
 
-const COMMANDS: Record<string, Command> = {
-  send: sendCommand,
-  verify: verifyCommand,
-  probe: probeCommand,
-  audit: auditCommand,
-  bench: benchCommand,
-  sink: sinkCommand,
-  worker: workerCommand,
+/**
+ * Each command is loaded when it is run: a process that runs `bench` does not parse the audit, probe,
+ * DKIM and send code (loading every command took about as long again as starting Node itself).
+ */
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  send: async () => (await import('./send.js')).sendCommand,
+  verify: async () => (await import('./verify.js')).verifyCommand,
+  probe: async () => (await import('./probe.js')).probeCommand,
+  audit: async () => (await import('./audit.js')).auditCommand,
+  bench: async () => (await import('./bench.js')).benchCommand,
+  sink: async () => (await import('./sink.js')).sinkCommand,
+  worker: async () => (await import('./worker.js')).workerCommand,
 };
 
 export const MAIN_HELP = `mailwire: send mail, check SMTP servers, load them, and catch mail locally.
@@ -48,10 +45,12 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     line(io.stdout, version());
     return EXIT.ok;
   }
-  const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+  const load = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+  const command = load !== undefined;
   try {
-    if (!command) throw new UsageError(`unknown command '${name}' (commands: ${Object.keys(COMMANDS).join(', ')})`);
-    return await command(rest, io);
+    if (!load) throw new UsageError(`unknown command '${name}' (commands: ${Object.keys(COMMANDS).join(', ')})`);
+    const run = await load();
+    return await run(rest, io);
   } catch (error) {
     const prefix = command ? `mailwire ${name}: ` : 'mailwire: ';
     printError(io.stderr, prefix, error);

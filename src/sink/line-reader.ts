@@ -1,7 +1,9 @@
 /**
- * Frames command lines out of socket chunks without copying the common case (a whole line inside one
- * chunk). Bounded: a line longer than MAX_LINE_BYTES is reported once and then skipped up to its LF, so a
- * client that never sends a newline cannot make us buffer without limit.
+ * Frames command lines out of socket chunks without copying or allocating in the common case (a whole line
+ * inside one chunk): a line is reported as a range of bytes, and only decoded to text when the session
+ * asks for it (most commands are recognised from their bytes). Bounded: a line longer than MAX_LINE_BYTES
+ * is reported once and then skipped up to its LF, so a client that never sends a newline cannot make us
+ * buffer without limit.
  */
 
 const LF = 0x0a;
@@ -15,7 +17,18 @@ export type LineEvent =
   | { kind: 'too-long' }
   | { kind: 'bare-lf' };
 
+/** What read() found: nothing yet (the chunk ended mid-line), a line, or a line that is refused. */
+export const LineKind = { None: 0, Line: 1, TooLong: 2, BareLf: 3 } as const;
+export type LineKind = (typeof LineKind)[keyof typeof LineKind];
+
+const EMPTY = Buffer.alloc(0);
+
 export class LineReader {
+  /** After read(): what was found. For Line, the content (without CRLF) is line[start, end). */
+  kind: LineKind = LineKind.None as LineKind;
+  line: Buffer = EMPTY;
+  start = 0;
+  end = 0;
   #partial: Buffer | null = null;
   #skipping = false;
 
@@ -25,28 +38,35 @@ export class LineReader {
     this.#skipping = false;
   }
 
+  /** The last line as text (UTF-8). */
+  text(): string {
+    return this.line.toString('utf8', this.start, this.end);
+  }
+
   /**
-   * Read at most one line from buf[pos..]. Returns the event (or null when the chunk ended mid-line) and the
-   * index where reading should continue.
+   * Read at most one line from buf[pos..]: sets `kind` (and for a line, `line`/`start`/`end`) and returns
+   * the index where reading should continue.
    */
-  read(buf: Buffer, pos: number): { event: LineEvent | null; next: number } {
+  read(buf: Buffer, pos: number): number {
     const idx = buf.indexOf(LF, pos);
+    this.kind = LineKind.None;
     if (this.#skipping) {
-      if (idx === -1) return { event: null, next: buf.length };
+      if (idx === -1) return buf.length;
       this.#skipping = false;
-      return { event: null, next: idx + 1 };
+      return idx + 1;
     }
     if (idx === -1) {
       const held = (this.#partial?.length ?? 0) + buf.length - pos;
       if (held >= MAX_LINE_BYTES) {
         this.#partial = null;
         this.#skipping = true;
-        return { event: { kind: 'too-long' }, next: buf.length };
+        this.kind = LineKind.TooLong;
+        return buf.length;
       }
       // Copy: the rest of a chunk is small here, and keeping a slice would pin the whole chunk.
       const rest = Buffer.from(buf.subarray(pos));
       this.#partial = this.#partial ? Buffer.concat([this.#partial, rest]) : rest;
-      return { event: null, next: buf.length };
+      return buf.length;
     }
     const next = idx + 1;
     let line: Buffer;
@@ -62,8 +82,28 @@ export class LineReader {
       start = pos;
       end = idx;
     }
-    if (end - start + 1 > MAX_LINE_BYTES) return { event: { kind: 'too-long' }, next };
-    if (end === start || line[end - 1] !== CR) return { event: { kind: 'bare-lf' }, next };
-    return { event: { kind: 'line', text: line.toString('utf8', start, end - 1) }, next };
+    if (end - start + 1 > MAX_LINE_BYTES) this.kind = LineKind.TooLong;
+    else if (end === start || line[end - 1] !== CR) this.kind = LineKind.BareLf;
+    else {
+      this.kind = LineKind.Line;
+      this.line = line;
+      this.start = start;
+      this.end = end - 1;
+    }
+    return next;
+  }
+
+  /** The last read() as an event object (tests and rare paths; the session reads the fields). */
+  event(): LineEvent | null {
+    switch (this.kind) {
+      case LineKind.Line:
+        return { kind: 'line', text: this.text() };
+      case LineKind.TooLong:
+        return { kind: 'too-long' };
+      case LineKind.BareLf:
+        return { kind: 'bare-lf' };
+      default:
+        return null;
+    }
   }
 }

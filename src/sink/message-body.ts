@@ -21,6 +21,9 @@ export interface BodyResult {
   path?: string;
 }
 
+/** A discarded message's result: nothing to hand on (one shared object, not one per message). */
+const NOTHING: BodyResult = Object.freeze({});
+
 const SPILL_BYTES = 256 * 1024;
 const STREAM_HIGH_WATER = 1024 * 1024;
 
@@ -120,7 +123,7 @@ export class MessageBody {
    * promise. Throws / rejects on file system errors so the session can answer 451.
    */
   finish(): BodyResult | Promise<BodyResult> {
-    if (this.#kind === 'discard') return {};
+    if (this.#kind === 'discard') return NOTHING;
     if (this.#kind === 'memory') {
       const raw = this.#chunks.length === 1 ? Buffer.from(this.#chunks[0] as Buffer) : Buffer.concat(this.#chunks, this.#held);
       this.#release();

@@ -55,12 +55,28 @@ export const R = {
   unknownParam: line(555, '5.5.4', 'Parameter not recognized'),
 } as const;
 
+/**
+ * The fixed replies as bytes, encoded once: the connection writes Buffers, and a reply looked up here is
+ * not encoded again for every message.
+ */
+const ENCODED = new Map<string, Buffer>(Object.values(R).map((reply) => [reply, Buffer.from(reply, 'latin1')]));
+
+/** A reply as the bytes to write (a fixed one from the table above, or any other encoded as UTF-8). */
+export function encodeReply(reply: string): Buffer {
+  return ENCODED.get(reply) ?? Buffer.from(reply, 'utf8');
+}
+
 export function greeting(hostname: string, banner: string): string {
   return `220 ${hostname} ${banner}\r\n`;
 }
 
 export function queued(id: string): string {
   return line(250, '2.0.0', `OK: queued as ${id}`);
+}
+
+/** queued() as bytes (ids are ASCII). */
+export function queuedReply(id: string): Buffer {
+  return Buffer.from(queued(id), 'latin1');
 }
 
 export function chunkReceived(size: number): string {

@@ -8,13 +8,14 @@ import type { Socket } from 'node:net';
 import { startAuth, type AuthProgress } from './auth.js';
 import { SinkConnection } from './connection.js';
 import { DotUnstuffer } from './dot-unstuffer.js';
-import { LineReader, type LineEvent } from './line-reader.js';
+import { LineKind, LineReader } from './line-reader.js';
 import { MessageBody } from './message-body.js';
 import type { SinkConfig } from './options.js';
-import { R, chunkReceived, ehloReply, greeting, queued } from './replies.js';
+import { R, chunkReceived, ehloReply, greeting, queuedReply } from './replies.js';
 import * as txn from './transaction.js';
 import type { Transaction, Outcome } from './transaction.js';
 import type { SinkStats, SunkMessage } from './types.js';
+import { VERB_LENGTH, Verb, verbOf } from './verbs.js';
 
 /** What a session needs from its server. */
 export interface SessionHost {
@@ -68,9 +69,9 @@ export class SinkSession {
       switch (this.#mode) {
         case 'command':
         case 'auth': {
-          const { event, next } = this.#lines.read(buf, pos);
-          pos = next;
-          if (event) this.#onLine(event);
+          const lines = this.#lines;
+          pos = lines.read(buf, pos);
+          if (lines.kind !== LineKind.None) this.#onLine(lines);
           break;
         }
         case 'data': {
@@ -100,61 +101,66 @@ export class SinkSession {
     return pos;
   }
 
-  #onLine(event: LineEvent): void {
-    if (event.kind !== 'line') {
+  #onLine(lines: LineReader): void {
+    if (lines.kind !== LineKind.Line) {
       if (this.#mode === 'auth') this.#endAuth();
-      this.#protocolError(event.kind === 'too-long' ? R.lineTooLong : R.bareLf);
+      this.#protocolError(lines.kind === LineKind.TooLong ? R.lineTooLong : R.bareLf);
       return;
     }
     if (this.#mode === 'auth') {
-      const step = (this.#authNext as (line: string) => AuthProgress)(event.text);
+      const step = (this.#authNext as (line: string) => AuthProgress)(lines.text());
       this.#authStep(step);
       return;
     }
-    this.#command(event.text);
+    this.#command(lines.line, lines.start, lines.end);
   }
 
-  #command(text: string): void {
-    const sp = text.indexOf(' ');
-    const verb = (sp === -1 ? text : text.slice(0, sp)).toUpperCase();
-    const arg = sp === -1 ? '' : text.slice(sp + 1);
+  /**
+   * One command line, line[start, end) without its CRLF. The verb is recognised from its bytes; the
+   * argument (after the first space) is decoded only by the commands that read it.
+   */
+  #command(line: Buffer, start: number, end: number): void {
+    const verb = verbOf(line, start, end);
+    const argAt = start + (VERB_LENGTH[verb] ?? 0) + 1; // just past the space, when there is an argument
+    const noArg = argAt >= end;
     switch (verb) {
-      case 'EHLO':
-      case 'HELO':
-        return this.#hello(verb, arg.trim());
-      case 'MAIL': {
+      case Verb.Ehlo:
+        return this.#hello('EHLO', argOf(line, argAt, end).trim());
+      case Verb.Helo:
+        return this.#hello('HELO', argOf(line, argAt, end).trim());
+      case Verb.Mail: {
         const facts = { helo: this.#helo, secure: this.#conn.secure, authUser: this.#authUser };
-        const { outcome, tx } = txn.mail(arg, this.#tx, facts, this.#cfg);
+        const { outcome, tx } = txn.mail(argOf(line, argAt, end), this.#tx, facts, this.#cfg);
         if (tx) this.#tx = tx;
         return this.#answer(outcome);
       }
-      case 'RCPT':
-        return this.#answer(txn.rcpt(arg, this.#tx, this.#cfg));
-      case 'DATA':
-        return this.#data(arg);
-      case 'BDAT':
-        return this.#startBdat(arg);
-      case 'RSET':
+      case Verb.Rcpt:
+        return this.#answer(txn.rcpt(argOf(line, argAt, end), this.#tx, this.#cfg));
+      case Verb.Data:
+        return this.#data(argOf(line, argAt, end));
+      case Verb.Bdat:
+        return this.#startBdat(argOf(line, argAt, end));
+      case Verb.Rset:
         this.#resetTransaction();
         return this.#send(R.ok);
-      case 'NOOP':
+      case Verb.Noop:
         return this.#send(R.ok);
-      case 'QUIT':
+      case Verb.Quit:
         this.#send(R.bye);
         this.#hangUp();
         return;
-      case 'VRFY':
-        return arg === '' ? this.#protocolError(R.syntax) : this.#send(R.vrfy);
-      case 'HELP':
+      case Verb.Vrfy:
+        return noArg ? this.#protocolError(R.syntax) : this.#send(R.vrfy);
+      case Verb.Help:
         return this.#send(R.help);
-      case 'EXPN':
-      case 'TURN':
-      case 'ETRN':
+      case Verb.Expn:
+      case Verb.Turn:
+      case Verb.Etrn:
         return this.#send(R.notImplemented);
-      case 'STARTTLS':
-        return this.#startTls(arg);
-      case 'AUTH':
-        return this.#auth(arg);
+      case Verb.Starttls:
+        return this.#startTls(argOf(line, argAt, end));
+      case Verb.Auth:
+        return this.#auth(argOf(line, argAt, end));
       default:
         return this.#protocolError(R.unknownCommand);
     }
@@ -244,7 +250,7 @@ export class SinkSession {
       transport: tx.transport ?? 'DATA',
     };
     if (this.#authUser !== undefined) base.authUser = this.#authUser;
-    let result;
+    let result: ReturnType<MessageBody['finish']>;
     try {
       result = body.finish();
     } catch {
@@ -275,7 +281,7 @@ export class SinkSession {
     }
     this.#host.stats.messages++;
     this.#host.stats.bytes += m.size;
-    this.#send(queued(m.id));
+    this.#send(queuedReply(m.id));
   }
 
   #startTls(arg: string): void {
@@ -345,7 +351,7 @@ export class SinkSession {
     this.#tx = null;
   }
 
-  #send(reply: string): void {
+  #send(reply: string | Buffer): void {
     this.#conn.send(reply);
   }
 
@@ -359,4 +365,9 @@ export class SinkSession {
     this.#resetTransaction();
     this.#host.closed(this);
   }
+}
+
+/** The argument of a command line (after the verb and one space), decoded; '' when there is none. */
+function argOf(line: Buffer, argAt: number, end: number): string {
+  return argAt < end ? line.toString('utf8', argAt, end) : '';
 }

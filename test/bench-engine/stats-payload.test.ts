@@ -39,8 +39,21 @@ describe('bench payload', () => {
       expect(line.length).toBeLessThanOrEqual(78);
       expect(line.startsWith('.')).toBe(false);
     }
-    expect(text).toContain('Message-ID: <7.');
-    if (size > 400) expect(Math.abs(message.byteLength - size)).toBeLessThanOrEqual(10);
+    expect(text).toContain('Message-ID: <000000000007.');
+    expect(text).toContain('Subject: mailwire bench 000000000007\r\n');
+    if (size > 400) expect(message.byteLength).toBe(size);
+  });
+
+  it('a slot becomes message n in place: the same bytes as message(n), in the same buffer every time', () => {
+    const p = makePayload(2202, 'f@example.test', 1, 'example.test');
+    const slot = p.slot();
+    const buffer = slot.bytes;
+    for (const n of [1, 42, 999_999_999_999, 7]) {
+      slot.set(n);
+      expect(slot.bytes).toBe(buffer);
+      expect(slot.bytes.equals(p.message(n))).toBe(true);
+    }
+    expect(p.slot().bytes).not.toBe(buffer);
   });
 
   it('every message has its own Message-ID', () => {

@@ -114,6 +114,13 @@ describe('mailwire bench', () => {
     expect(result.latencyMs).toBeNull();
   });
 
+  it('twenty sessions opening at once print no listener-leak warning', async () => {
+    const { code, result, stderr } = await bench([`127.0.0.1:${sink.port}`, '-c', '20', '-n', '100']);
+    expect(code).toBe(0);
+    expect(result.messages.sent).toBe(100);
+    expect(stderr).not.toContain('MaxListenersExceededWarning');
+  });
+
   it('prints a human summary', async () => {
     const r = await runCli(built, ['bench', `127.0.0.1:${sink.port}`, '-c', '1', '-n', '20'], { cwd: dir });
     expect(r.code).toBe(0);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LineReader, MAX_LINE_BYTES, type LineEvent } from '../../src/sink/line-reader.js';
+import { LineKind, LineReader, MAX_LINE_BYTES, type LineEvent } from '../../src/sink/line-reader.js';
 
 function readAll(reader: LineReader, chunks: string[]): LineEvent[] {
   const events: LineEvent[] = [];
@@ -7,9 +7,9 @@ function readAll(reader: LineReader, chunks: string[]): LineEvent[] {
     const buf = Buffer.from(c, 'utf8');
     let pos = 0;
     while (pos < buf.length) {
-      const { event, next } = reader.read(buf, pos);
+      pos = reader.read(buf, pos);
+      const event = reader.event();
       if (event) events.push(event);
-      pos = next;
     }
   }
   return events;
@@ -27,10 +27,10 @@ describe('LineReader', () => {
   it('decodes UTF-8 split across chunks', () => {
     const bytes = Buffer.from('MAIL FROM:<bé@x.fr>\r\n');
     const r = new LineReader();
-    const a = r.read(bytes.subarray(0, 13), 0);
-    const b = r.read(bytes.subarray(13), 0);
-    expect(a.event).toBeNull();
-    expect(b.event).toEqual({ kind: 'line', text: 'MAIL FROM:<bé@x.fr>' });
+    r.read(bytes.subarray(0, 13), 0);
+    expect(r.event()).toBeNull();
+    r.read(bytes.subarray(13), 0);
+    expect(r.event()).toEqual({ kind: 'line', text: 'MAIL FROM:<bé@x.fr>' });
   });
 
   it('rejects a bare LF', () => {
@@ -51,6 +51,17 @@ describe('LineReader', () => {
     const events = readAll(r, Array.from({ length: 100 }, () => 'x'.repeat(1000)));
     expect(events).toEqual([{ kind: 'too-long' }]);
     expect(readAll(r, ['tail\r\nNOOP\r\n'])).toEqual([{ kind: 'line', text: 'NOOP' }]);
+  });
+
+  it('reports a line inside its chunk as a range of that chunk (no copy)', () => {
+    const chunk = Buffer.from('NOOP\r\nMAIL FROM:<a@b.c>\r\n');
+    const r = new LineReader();
+    const next = r.read(chunk, 0);
+    expect(next).toBe(6);
+    r.read(chunk, next);
+    expect(r.kind).toBe(LineKind.Line);
+    expect(r.line).toBe(chunk);
+    expect(chunk.toString('latin1', r.start, r.end)).toBe('MAIL FROM:<a@b.c>');
   });
 
   it('reset() forgets a partial line', () => {

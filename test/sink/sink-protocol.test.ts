@@ -269,6 +269,31 @@ describe('sink: limits', () => {
     await c.waitClosed();
   });
 
+  it('keeps a connection that talks more often than the idle timeout, however long it lasts', async () => {
+    const { c } = await setup({ idleTimeoutMs: 300 });
+    // Three idle periods of NOOPs every 50 ms: each input resets the idle clock.
+    for (let i = 0; i < 18; i++) {
+      expect((await c.cmd('NOOP')).code).toBe(250);
+      await sleep(50);
+    }
+    expect(c.closed).toBe(false);
+    expect((await c.reply()).lines).toEqual(['421 4.4.2 Idle timeout, closing connection']);
+    await c.waitClosed();
+  });
+
+  it('answers every command of one pipelined packet, in order, whatever the case of the verbs', async () => {
+    const { c, messages } = await setup();
+    c.write('ehlo x\r\nMail FROM:<a@b.c>\r\nrcpt TO:<d@e.f>\r\nDaTa\r\n');
+    const replies = await c.replies(4);
+    expect(replies.map((r) => r.code)).toEqual([250, 250, 250, 354]);
+    // The body (with a stuffed dot line: "\r\n..\r\n" is not the end), its end and the next commands in one packet.
+    c.write('x\r\na.\r\n..\r\n.\r\nNOOP\r\nQUIT\r\n');
+    expect((await c.replies(3)).map((r) => r.code)).toEqual([250, 250, 221]);
+    expect(messages).toHaveLength(1);
+    expect(messages[0]?.raw?.toString('latin1')).toBe('x\r\na.\r\n.\r\n');
+    await c.waitClosed();
+  });
+
   it('close() tells connected clients and waits for them', async () => {
     const { c } = await setup();
     await c.cmd('EHLO x');
