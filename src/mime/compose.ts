@@ -8,7 +8,7 @@
  * memory when preparing, see embedded-message.ts, and replays like any in-memory part).
  */
 
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { PassThrough, Readable, pipeline } from 'node:stream';
 import { SmtpError, guardError } from '../errors.js';
 import { assertCustomHeaders } from '../guards/headers.js';
@@ -17,13 +17,14 @@ import { assertBodySize, assertMessageSize, assertSubject, resolveLimits, type G
 import { assertHeaderValue } from '../guards/text.js';
 import { formatAddress, formatAddressList } from './address.js';
 import type { AttachmentContext, PreparedAttachment } from './attachments.js';
-import { formatDate, toDate } from './date.js';
+import { formatDate, formatNow, toDate } from './date.js';
+import { generateMessageId } from './message-id.js';
 import type { HttpsFetcher } from './fetch.js';
 import { lazyHttpsFetcher } from './lazy-fetch.js';
 import { HeaderBlock } from './header-block.js';
 import type { AddressInput, Attachment, MailMessage } from './message.js';
 import { endsWithCrlf, partSize, readFileChunks, streamBody, writePart, type LeafPart, type MultiPart, type Part, type StreamedBody } from './parts.js';
-import { resolveRecipients } from './recipients.js';
+import { resolveRecipients, type ResolvedRecipients } from './recipients.js';
 import { encodeText, type EncodedText } from './text-body.js';
 import { RecentText } from './recent-text.js';
 import { buildCalendarPart } from './calendar.js';
@@ -137,7 +138,8 @@ interface MessageHead {
   html: EncodedText | undefined;
   custom: ReturnType<typeof assertCustomHeaders>;
   messageId: string;
-  date: Date;
+  /** Undefined: now (the Date header of the current second). */
+  date: Date | undefined;
   inReplyTo: string | undefined;
   references: string[];
   calendar: ReturnType<typeof buildCalendarPart> | undefined;
@@ -170,7 +172,7 @@ export function prepareMessageNow(message: MailMessage, options: ComposeOptions 
 const BYTES_NOW = Symbol('bytesNow');
 
 interface PreparedInternal extends PreparedMessage {
-  [BYTES_NOW]: () => Buffer | undefined;
+  [BYTES_NOW](): Buffer | undefined;
 }
 
 /** The whole message at once, when every part is in memory (no file or stream to read); else undefined. */
@@ -217,8 +219,8 @@ function readHead(message: MailMessage, options: ComposeOptions): MessageHead {
   }
   const fromDomain = rcpt.from.address.slice(rcpt.from.address.lastIndexOf('@') + 1);
   const idDomain = fromDomain.startsWith('[') && options.hostname !== undefined ? options.hostname : fromDomain;
-  const messageId = message.messageId === undefined ? normalizeMessageId(`${randomUUID()}@${idDomain}`, 'hostname') : normalizeMessageId(message.messageId, 'messageId');
-  const date = toDate(message.date);
+  const messageId = message.messageId === undefined ? generateMessageId(idDomain) : normalizeMessageId(message.messageId, 'messageId');
+  const date = message.date === undefined ? undefined : toDate(message.date);
   const inReplyTo = message.inReplyTo === undefined ? undefined : normalizeMessageId(message.inReplyTo, 'inReplyTo');
   const references = message.references === undefined ? [] : normalizeMessageIdList(message.references, 'references');
   assertDsn(message.dsn);
@@ -238,19 +240,24 @@ function assemble(message: MailMessage, head: MessageHead, prepared: PreparedAtt
 
   // The tree: mixed( alternative( text, related( html, inline... ), calendar ), attachments... ).
   const tree = new Tree(limits.maxHeaderLineOctets);
-  // Most messages have no attachments: then no filtered and mapped copies of an empty list.
-  const related = html === undefined || prepared.length === 0 ? NO_PARTS : prepared.filter((a) => a.related).map((a) => a.part);
-  const mixed = prepared.length === 0 ? NO_PARTS : prepared.filter((a) => html === undefined || !a.related).map((a) => a.part);
-  const htmlLeaf = html === undefined ? undefined : tree.text('text/html; charset=utf-8', html);
-  const htmlPart = htmlLeaf !== undefined && related.length > 0 ? tree.multi('related', [htmlLeaf, ...related], ' type="text/html";') : htmlLeaf;
-  const calPart = calendar === undefined ? undefined : tree.text(calendar.contentType, calendar.encoded);
-  const alternatives = [text === undefined ? undefined : tree.text('text/plain; charset=utf-8', text), htmlPart, calPart].filter(
-    (p): p is Part => p !== undefined,
-  );
-  const body = alternatives.length > 1 ? tree.multi('alternative', alternatives) : alternatives[0];
   let root: Part;
-  if (mixed.length > 0) root = tree.multi('mixed', body === undefined ? mixed : [body, ...mixed]);
-  else root = body ?? tree.text('text/plain; charset=utf-8', encodeText(''));
+  if (prepared.length === 0 && html === undefined && calendar === undefined) {
+    // Text only, the usual message: one leaf, without the lists the general case builds.
+    root = tree.text('text/plain; charset=utf-8', text ?? encodeText(''));
+  } else {
+    // Most messages have no attachments: then no filtered and mapped copies of an empty list.
+    const related = html === undefined || prepared.length === 0 ? NO_PARTS : prepared.filter((a) => a.related).map((a) => a.part);
+    const mixed = prepared.length === 0 ? NO_PARTS : prepared.filter((a) => html === undefined || !a.related).map((a) => a.part);
+    const htmlLeaf = html === undefined ? undefined : tree.text('text/html; charset=utf-8', html);
+    const htmlPart = htmlLeaf !== undefined && related.length > 0 ? tree.multi('related', [htmlLeaf, ...related], ' type="text/html";') : htmlLeaf;
+    const calPart = calendar === undefined ? undefined : tree.text(calendar.contentType, calendar.encoded);
+    const alternatives = [text === undefined ? undefined : tree.text('text/plain; charset=utf-8', text), htmlPart, calPart].filter(
+      (p): p is Part => p !== undefined,
+    );
+    const body = alternatives.length > 1 ? tree.multi('alternative', alternatives) : alternatives[0];
+    if (mixed.length > 0) root = tree.multi('mixed', body === undefined ? mixed : [body, ...mixed]);
+    else root = body ?? tree.text('text/plain; charset=utf-8', encodeText(''));
+  }
 
   const top = new HeaderBlock(limits.maxHeaderLineOctets);
   top.structured('From', formatAddress(rcpt.from));
@@ -259,7 +266,7 @@ function assemble(message: MailMessage, head: MessageHead, prepared: PreparedAtt
   if (rcpt.cc.length > 0) top.structured('Cc', formatAddressList(rcpt.cc));
   if (rcpt.replyTo.length > 0) top.structured('Reply-To', formatAddressList(rcpt.replyTo));
   if (message.subject !== undefined) top.text('Subject', message.subject);
-  top.structured('Date', formatDate(date));
+  top.structured('Date', date === undefined ? formatNow() : formatDate(date));
   top.structured('Message-ID', messageId);
   if (inReplyTo !== undefined) top.structured('In-Reply-To', inReplyTo);
   if (references.length > 0) top.structured('References', references.join(' '));
@@ -268,54 +275,97 @@ function assemble(message: MailMessage, head: MessageHead, prepared: PreparedAtt
     top.structured('X-Priority', priority[0]).structured('X-MSMail-Priority', priority[1]).structured('Importance', priority[2]);
   }
   for (const [name, value] of custom) top.text(name, value);
-  top.structured('MIME-Version', '1.0');
-  // The message's own headers go out right before the root part's: kept apart, not concatenated into it
-  // (one Buffer fewer per message).
-  const headers = top.toBuffer();
-  const tail = endsWithCrlf(root) ? NO_TAIL : FINAL_CRLF;
-  const bodySize = partSize(root);
-  const size = bodySize === undefined ? undefined : headers.length + bodySize + tail.length;
-  if (size !== undefined) assertMessageSize(size, limits);
-  const replayable = !prepared.some((a) => a.part.body.kind === 'stream');
-  const eightBit = rcpt.utf8 || [text, html, calendar?.encoded].some((e) => e?.encoding === '8bit') || prepared.some((a) => a.eightBit);
-  const finalRoot = root;
-  let opened = false;
+  top.line('MIME-Version: 1.0');
+  const eightBit = rcpt.utf8 || text?.encoding === '8bit' || html?.encoding === '8bit' || calendar?.encoded.encoding === '8bit' || prepared.some((a) => a.eightBit);
+  const replayable = prepared.length === 0 || !prepared.some((a) => a.part.body.kind === 'stream');
+  return new Composed(messageId, rcpt, top.toString(), root, limits, replayable, eightBit);
+}
 
-  const open = (): Readable => {
-    if (!replayable && opened) throw new SmtpError('ECONFIG', 'this message has a stream attachment and can only be opened once', { phase: 'compose' });
-    opened = true;
-    return Readable.from(generate(headers, finalRoot, tail, limits), { objectMode: false, highWaterMark: 64 * 1024 });
-  };
-  let needsStreaming = false; // learnt once: a file or stream part; the in-memory walk is not tried again
-  const bytesNow = (): Buffer | undefined => {
-    if (needsStreaming) return undefined;
-    const chunks: Buffer[] = [headers];
-    for (const item of writePart(finalRoot)) {
-      if (!Buffer.isBuffer(item)) {
-        needsStreaming = true;
-        return undefined;
-      }
-      chunks.push(item);
+/**
+ * A prepared message: one object with its state in private fields and its methods on the prototype, not
+ * a record of closures over a context (four objects per message, and a context the collector scans).
+ * The message's own header lines are kept as the string they were built as: bytesNow() writes them
+ * straight into the one Buffer of the whole message.
+ */
+class Composed implements PreparedInternal {
+  readonly messageId: string;
+  readonly envelope: { from: string; to: string[] };
+  declare size?: number;
+  readonly replayable: boolean;
+  readonly needsSmtpUtf8: boolean;
+  readonly eightBit: boolean;
+  readonly #headers: string;
+  /** Octets of #headers in UTF-8; equal to its length when it is ASCII (then written as latin1). */
+  readonly #headerBytes: number;
+  readonly #root: Part;
+  readonly #tail: Buffer;
+  readonly #limits: ResolvedLimits;
+  #opened = false;
+  #needsStreaming = false; // learnt once: a file or stream part; the in-memory walk is not tried again
+
+  constructor(messageId: string, rcpt: ResolvedRecipients, headers: string, root: Part, limits: ResolvedLimits, replayable: boolean, eightBit: boolean) {
+    this.messageId = messageId;
+    this.envelope = rcpt.envelope;
+    this.replayable = replayable;
+    this.needsSmtpUtf8 = rcpt.utf8;
+    this.eightBit = eightBit;
+    this.#headers = headers;
+    this.#headerBytes = Buffer.byteLength(headers, 'utf8');
+    this.#root = root;
+    this.#tail = endsWithCrlf(root) ? NO_TAIL : FINAL_CRLF;
+    this.#limits = limits;
+    const bodySize = partSize(root);
+    if (bodySize !== undefined) {
+      const size = this.#headerBytes + bodySize + this.#tail.length;
+      assertMessageSize(size, limits);
+      this.size = size;
     }
-    chunks.push(tail);
-    // No length hint: a hint would silently cut or pad the message if `size` were ever wrong, and the
-    // tests that compare `size` with the bytes would then prove nothing.
-    return Buffer.concat(chunks);
-  };
-  const toBuffer = async (): Promise<Buffer> => {
-    const now = bytesNow();
+  }
+
+  open(): Readable {
+    if (!this.replayable && this.#opened) throw new SmtpError('ECONFIG', 'this message has a stream attachment and can only be opened once', { phase: 'compose' });
+    this.#opened = true;
+    return Readable.from(generate(Buffer.from(this.#headers, 'utf8'), this.#root, this.#tail, this.#limits), { objectMode: false, highWaterMark: 64 * 1024 });
+  }
+
+  [BYTES_NOW](): Buffer | undefined {
+    const size = this.size;
+    if (this.#needsStreaming || size === undefined) return undefined;
+    const root = this.#root;
+    const out = Buffer.allocUnsafe(size);
+    let at = out.write(this.#headers, 0, this.#headerBytes === this.#headers.length ? 'latin1' : 'utf8');
+    if (root.kind === 'leaf' && root.body.kind === 'encoded') {
+      at += root.headers.copy(out, at);
+      at += CRLF.copy(out, at);
+      at += root.body.data.copy(out, at);
+    } else {
+      for (const item of writePart(root)) {
+        if (!Buffer.isBuffer(item)) {
+          this.#needsStreaming = true;
+          return undefined;
+        }
+        at += item.copy(out, at);
+      }
+    }
+    at += this.#tail.copy(out, at);
+    // `size` is computed apart from the bytes: a difference would be a composer bug, which must not cut or
+    // pad a message silently.
+    if (at !== size) throw new Error(`mailwire: the composed message has ${at} bytes, not the ${size} it was sized at`);
+    return out;
+  }
+
+  async toBuffer(): Promise<Buffer> {
+    const now = this[BYTES_NOW]();
     if (now !== undefined) return now;
     const all: Buffer[] = [];
-    for await (const chunk of open()) all.push(chunk as Buffer);
+    for await (const chunk of this.open()) all.push(chunk as Buffer);
     return Buffer.concat(all);
-  };
-  const result: PreparedInternal = { messageId, envelope: rcpt.envelope, replayable, needsSmtpUtf8: rcpt.utf8, eightBit, open, toBuffer, [BYTES_NOW]: bytesNow };
-  if (size !== undefined) result.size = size;
-  return result;
+  }
 }
 
 const BATCH = 64 * 1024;
 // What ends a message whose last body does not end with CRLF, or nothing. Shared: only ever copied from.
+const CRLF = Buffer.from('\r\n', 'latin1');
 const FINAL_CRLF = Buffer.from('\r\n', 'latin1');
 const NO_TAIL = Buffer.alloc(0);
 

@@ -22,6 +22,12 @@ export function formatDate(date: Date): string {
   return cachedText;
 }
 
+/** The Date header for now: no Date object unless the second changed since the last message. */
+export function formatNow(): string {
+  const now = Date.now();
+  return Math.floor(now / 1000) === cachedSecond ? cachedText : formatDate(new Date(now));
+}
+
 /** Accepts a Date or anything Date.parse understands; refuses invalid dates and years outside 1900-9999. */
 export function toDate(value: Date | string | undefined, field = 'date'): Date {
   if (value === undefined) return new Date();

@@ -8,7 +8,9 @@ import { encodeWords, isPlainHeaderText } from './encoded-word.js';
 import { SOFT_LINE, foldHeader } from './folding.js';
 
 export class HeaderBlock {
-  #lines: string[] = [];
+  // One string, appended to: no array of lines to join at the end.
+  #text = '';
+  #count = 0;
   readonly #hard: number;
 
   constructor(hardLimit = 998) {
@@ -17,7 +19,15 @@ export class HeaderBlock {
 
   /** A structured value (addresses, ids, content types) that is already in wire syntax. */
   structured(name: string, value: string): this {
-    this.#lines.push(foldHeader(name, value, this.#hard));
+    this.#text += `${foldHeader(name, value, this.#hard)}\r\n`;
+    this.#count++;
+    return this;
+  }
+
+  /** A whole line, "Name: value" without CRLF, that the caller knows needs no folding (a constant). */
+  line(text: string): this {
+    this.#text += `${text}\r\n`;
+    this.#count++;
     return this;
   }
 
@@ -25,7 +35,8 @@ export class HeaderBlock {
   text(name: string, value: string): this {
     if (isPlainHeaderText(value)) {
       try {
-        this.#lines.push(foldHeader(name, value, this.#hard));
+        this.#text += `${foldHeader(name, value, this.#hard)}\r\n`;
+        this.#count++;
         return this;
       } catch (err) {
         // A single word too long to fit a line: encoded-words can be split anywhere.
@@ -33,18 +44,17 @@ export class HeaderBlock {
       }
     }
     const words = encodeWords(value, SOFT_LINE - name.length - 2);
-    this.#lines.push(foldHeader(name, words.join(' '), this.#hard));
+    this.#text += `${foldHeader(name, words.join(' '), this.#hard)}\r\n`;
+    this.#count++;
     return this;
   }
 
   get length(): number {
-    return this.#lines.length;
+    return this.#count;
   }
 
   toString(): string {
-    let out = '';
-    for (const l of this.#lines) out += `${l}\r\n`;
-    return out;
+    return this.#text;
   }
 
   toBuffer(): Buffer {
