@@ -98,16 +98,23 @@ function readBody(value: unknown, field: 'text' | 'html', limits: ResolvedLimits
  * and encoding. Only the fixed types are kept (a calendar's type carries its method); the bytes are shared
  * and only ever copied from.
  */
-const LEAF_HEADERS = new Map<string, Buffer>();
+interface LeafHeaders {
+  type: string;
+  encoding: string;
+  hard: number;
+  bytes: Buffer;
+}
+/** Searched in order, compared field by field: no key string built per message to look one up. */
+const LEAF_HEADERS: LeafHeaders[] = [];
 const FIXED_TYPES: ReadonlySet<string> = new Set(['text/plain; charset=utf-8', 'text/html; charset=utf-8']);
 
 function leafHeaders(type: string, encoding: string, hard: number): Buffer {
-  const key = FIXED_TYPES.has(type) ? `${hard} ${encoding} ${type}` : undefined;
-  const known = key === undefined ? undefined : LEAF_HEADERS.get(key);
-  if (known !== undefined) return known;
-  const built = new HeaderBlock(hard).structured('Content-Type', type).structured('Content-Transfer-Encoding', encoding).toBuffer();
-  if (key !== undefined && LEAF_HEADERS.size < 64) LEAF_HEADERS.set(key, built);
-  return built;
+  for (const known of LEAF_HEADERS) {
+    if (known.type === type && known.encoding === encoding && known.hard === hard) return known.bytes;
+  }
+  const bytes = new HeaderBlock(hard).structured('Content-Type', type).structured('Content-Transfer-Encoding', encoding).toBuffer();
+  if (FIXED_TYPES.has(type) && LEAF_HEADERS.length < 64) LEAF_HEADERS.push({ type, encoding, hard, bytes });
+  return bytes;
 }
 
 class Tree {

@@ -136,7 +136,10 @@ export function resolveRecipients(
   const replyTo = readList(message.replyTo, 'replyTo', ctx);
 
   let envFrom = (sender ?? from).address;
-  let envTo = flatten(bcc, flatten(cc, flatten(to)));
+  const [first] = to;
+  // One recipient in To and nobody else, the usual case: no list to collect them in.
+  let exact = to.length === 1 && first?.kind === 'mailbox' && cc.length === 0 && bcc.length === 0;
+  let envTo = exact && first?.kind === 'mailbox' ? [first.address] : flatten(bcc, flatten(cc, flatten(to)));
   const env = message.envelope;
   if (env !== undefined) {
     if (typeof env !== 'object' || env === null) throw guardError('envelope: expected an object');
@@ -147,6 +150,7 @@ export function resolveRecipients(
     }
     if (env.to !== undefined) {
       const list = Array.isArray(env.to) ? env.to : [env.to];
+      exact = false;
       envTo = list.flatMap((s, i) => {
         if (typeof s !== 'string') throw guardError(`envelope.to[${i}]: expected a string`);
         return flatten(parseString(s, `envelope.to[${i}]`)).map((a) => mailbox('', a, `envelope.to[${i}]`, ctx).address);
@@ -155,7 +159,7 @@ export function resolveRecipients(
   }
   // A new array of the exact size: one built by push() keeps room for 17 (V8's first growth step), and a
   // send's result keeps this array (envelope.to) for as long as the caller keeps the result.
-  const unique = envTo.length === 1 ? [envTo[0] as string] : [...new Set(envTo)];
+  const unique = envTo.length === 1 ? (exact ? envTo : [envTo[0] as string]) : [...new Set(envTo)];
   if (unique.length === 0) throw guardError('to: at least one recipient (to, cc, bcc or envelope.to) is required');
   if (unique.length > limits.maxRecipients) throw guardError(`to: more than ${limits.maxRecipients} recipients`);
   return { from, sender, to, cc, replyTo, envelope: { from: envFrom, to: unique }, utf8: ctx.utf8 };
