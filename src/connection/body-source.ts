@@ -2,6 +2,7 @@
 import { Readable } from 'node:stream';
 import { isAscii } from 'node:buffer';
 import { LineEndingNormalizer } from '../protocol/dot-stuffer.js';
+import { isMarkedCrlfOnly } from '../protocol/crlf-bytes.js';
 import { SmtpError } from '../errors.js';
 
 /** Something that can produce the message again (a composed message), so retries resend the same bytes. */
@@ -35,7 +36,8 @@ export function describeBody(body: MessageBody): BodyInfo {
   if (typeof body === 'string') body = Buffer.from(body, 'utf8');
   if (body instanceof Uint8Array) {
     // Normalised up front so SIZE= states the size actually transmitted (RFC 1870 counts CRLF line ends).
-    const bytes = normalize(body);
+    // A composed message is CRLF-only already (marked by the composer's hand-over): not scanned again.
+    const bytes = isMarkedCrlfOnly(body) ? body : normalize(body);
     return { bytes, size: bytes.byteLength, eightBit: !isAscii(bytes), chunks: () => single(bytes) };
   }
   if (body instanceof Readable) {

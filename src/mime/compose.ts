@@ -11,6 +11,7 @@
 import { randomBytes } from 'node:crypto';
 import { PassThrough, Readable, pipeline } from 'node:stream';
 import { SmtpError, guardError } from '../errors.js';
+import { markCrlfOnly } from '../protocol/crlf-bytes.js';
 import { assertCustomHeaders } from '../guards/headers.js';
 import { assertDsn, normalizeMessageId, normalizeMessageIdList } from '../guards/ids.js';
 import { assertBodySize, assertMessageSize, assertSubject, resolveLimits, type GuardLimits, type ResolvedLimits } from '../guards/limits.js';
@@ -182,9 +183,15 @@ interface PreparedInternal extends PreparedMessage {
   [BYTES_NOW](): Buffer | undefined;
 }
 
-/** The whole message at once, when every part is in memory (no file or stream to read); else undefined. */
+/**
+ * The whole message at once, when every part is in memory (no file or stream to read); else undefined.
+ * For the transport's hand-over to a session: the bytes are marked as CRLF-only (they are, by
+ * construction), so the session does not scan them again for line ends. Not for bytes a caller gets to
+ * keep and change (composeToBuffer and toBuffer() do not mark).
+ */
 export function messageBytesNow(prepared: PreparedMessage): Buffer | undefined {
-  return (prepared as Partial<PreparedInternal>)[BYTES_NOW]?.();
+  const bytes = (prepared as Partial<PreparedInternal>)[BYTES_NOW]?.();
+  return bytes === undefined ? undefined : markCrlfOnly(bytes);
 }
 
 async function prepareAttachments(head: MessageHead, options: ComposeOptions): Promise<PreparedAttachment[]> {
