@@ -11,7 +11,7 @@
 import { randomBytes } from 'node:crypto';
 import { PassThrough, Readable, pipeline } from 'node:stream';
 import { SmtpError, guardError } from '../errors.js';
-import { markCrlfOnly } from '../protocol/crlf-bytes.js';
+import { allocCrlfOnly } from '../protocol/crlf-bytes.js';
 import { assertCustomHeaders } from '../guards/headers.js';
 import { assertDsn, normalizeMessageId, normalizeMessageIdList } from '../guards/ids.js';
 import { assertBodySize, assertMessageSize, assertSubject, resolveLimits, type GuardLimits, type ResolvedLimits } from '../guards/limits.js';
@@ -180,18 +180,17 @@ export function prepareMessageNow(message: MailMessage, options: ComposeOptions 
 const BYTES_NOW = Symbol('bytesNow');
 
 interface PreparedInternal extends PreparedMessage {
-  [BYTES_NOW](): Buffer | undefined;
+  [BYTES_NOW](alloc?: (size: number) => Buffer): Buffer | undefined;
 }
 
 /**
  * The whole message at once, when every part is in memory (no file or stream to read); else undefined.
- * For the transport's hand-over to a session: the bytes are marked as CRLF-only (they are, by
- * construction), so the session does not scan them again for line ends. Not for bytes a caller gets to
- * keep and change (composeToBuffer and toBuffer() do not mark).
+ * For the transport's hand-over to a session: the bytes are allocated where CRLF-only bytes go (they are,
+ * by construction), so the session does not scan them again for line ends. Not for bytes a caller gets
+ * to keep and change (composeToBuffer and toBuffer() allocate as usual).
  */
 export function messageBytesNow(prepared: PreparedMessage): Buffer | undefined {
-  const bytes = (prepared as Partial<PreparedInternal>)[BYTES_NOW]?.();
-  return bytes === undefined ? undefined : markCrlfOnly(bytes);
+  return (prepared as Partial<PreparedInternal>)[BYTES_NOW]?.(allocCrlfOnly);
 }
 
 async function prepareAttachments(head: MessageHead, options: ComposeOptions): Promise<PreparedAttachment[]> {
@@ -342,11 +341,12 @@ class Composed implements PreparedInternal {
     return Readable.from(generate(Buffer.from(this.#headers, 'utf8'), this.#root, this.#tail, this.#limits), { objectMode: false, highWaterMark: 64 * 1024 });
   }
 
-  [BYTES_NOW](): Buffer | undefined {
+  /** The whole message in one Buffer from `alloc` (the transport's hand-over passes its own), or undefined when a part must be streamed. */
+  [BYTES_NOW](alloc: (size: number) => Buffer = plainAlloc): Buffer | undefined {
     const size = this.size;
     if (this.#needsStreaming || size === undefined) return undefined;
     const root = this.#root;
-    const out = Buffer.allocUnsafe(size);
+    const out = alloc(size);
     let at = out.write(this.#headers, 0, this.#headerBytes === this.#headers.length ? 'latin1' : 'utf8');
     if (root.kind === 'leaf' && root.body.kind === 'encoded') {
       at += root.headers.copy(out, at);
@@ -378,6 +378,7 @@ class Composed implements PreparedInternal {
 }
 
 const BATCH = 64 * 1024;
+const plainAlloc = (size: number): Buffer => Buffer.allocUnsafe(size);
 // What ends a message whose last body does not end with CRLF, or nothing. Shared: only ever copied from.
 const CRLF = Buffer.from('\r\n', 'latin1');
 const FINAL_CRLF = Buffer.from('\r\n', 'latin1');

@@ -6,19 +6,28 @@
 import { describe, expect, it } from 'vitest';
 import { describeBody } from '../../src/connection/body-source.js';
 import { composeToBuffer, messageBytesNow, prepareMessageNow, type PreparedMessage } from '../../src/mime/compose.js';
-import { isMarkedCrlfOnly, markCrlfOnly } from '../../src/protocol/crlf-bytes.js';
+import { allocCrlfOnly, isMarkedCrlfOnly } from '../../src/protocol/crlf-bytes.js';
+
+function marked(text: string): Buffer {
+  const out = allocCrlfOnly(text.length);
+  out.write(text, 'latin1');
+  return out;
+}
 
 const message = { from: 'a@example.com', to: 'b@example.com', subject: 'Hi', text: 'one\ntwo\r\nthree\n' };
 
 describe('composed bodies are not rescanned for line ends', () => {
   it('takes marked bytes as they are (a bare LF in them is left alone: proof that no scan ran)', () => {
-    const marked = markCrlfOnly(Buffer.from('a\nb\r\n', 'latin1'));
-    const info = describeBody(marked);
-    expect(info.bytes).toBe(marked);
+    const bytes = marked('a\nb\r\n');
+    const info = describeBody(bytes);
+    expect(info.bytes).toBe(bytes);
     expect(Buffer.from(info.bytes as Uint8Array).toString('latin1')).toBe('a\nb\r\n');
   });
 
-  it('still normalises unmarked bytes and strings (sendRaw input)', () => {
+  it('still normalises unmarked bytes and strings (sendRaw input), also a copy of marked bytes', () => {
+    expect(Buffer.from(describeBody(Buffer.from(marked('a\nb\r\n'))).bytes as Uint8Array).toString('latin1')).toBe('a\r\nb\r\n');
+    const big = marked(`${'x\n'.repeat(10_000)}\r\n`);
+    expect(isMarkedCrlfOnly(big)).toBe(true);
     expect(Buffer.from(describeBody(Buffer.from('a\nb', 'latin1')).bytes as Uint8Array).toString('latin1')).toBe('a\r\nb\r\n');
     expect(Buffer.from(describeBody('a\rb\n').bytes as Uint8Array).toString('latin1')).toBe('a\r\nb\r\n');
   });
