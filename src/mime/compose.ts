@@ -23,6 +23,8 @@ import { generateMessageId } from './message-id.js';
 import type { HttpsFetcher } from './fetch.js';
 import { lazyHttpsFetcher } from './lazy-fetch.js';
 import { HeaderBlock } from './header-block.js';
+import { isPlainHeaderText } from './encoded-word.js';
+import { SOFT_LINE } from './folding.js';
 import type { AddressInput, Attachment, MailMessage } from './message.js';
 import { endsWithCrlf, partSize, readFileChunks, streamBody, writePart, type LeafPart, type MultiPart, type Part, type StreamedBody } from './parts.js';
 import { resolveRecipients, type ResolvedRecipients } from './recipients.js';
@@ -142,6 +144,9 @@ class Tree {
 interface MessageHead {
   limits: ResolvedLimits;
   rcpt: ReturnType<typeof resolveRecipients>;
+  subject: string | undefined;
+  /** "Subject: ..." when the subject is plain ASCII text short enough to need no folding. */
+  subjectLine: string | undefined;
   text: EncodedText | undefined;
   html: EncodedText | undefined;
   custom: ReturnType<typeof assertCustomHeaders>;
@@ -218,9 +223,17 @@ function readHead(message: MailMessage, options: ComposeOptions): MessageHead {
   const allow8bit = options.allow8bit === true;
   const rcpt = resolveRecipients(message, { defaultFrom: options.defaultFrom, smtpUtf8: options.smtpUtf8 !== false }, limits);
 
-  if (message.subject !== undefined) {
-    assertHeaderValue(message.subject, 'subject');
-    assertSubject(message.subject, limits);
+  const subject = message.subject;
+  let subjectLine: string | undefined;
+  if (subject !== undefined) {
+    // Printable ASCII in single spaces (isPlainHeaderText) holds no control character either: one pass over
+    // the usual subject instead of three (guard, plain test, folding test), and a short one is a line as is.
+    if (typeof subject === 'string' && isPlainHeaderText(subject)) {
+      if (subject.length <= SOFT_LINE - 9) subjectLine = `Subject: ${subject}`;
+    } else {
+      assertHeaderValue(subject, 'subject');
+    }
+    assertSubject(subject, limits);
   }
   const text = readBody(message.text, 'text', limits, allow8bit);
   const html = readBody(message.html, 'html', limits, allow8bit);
@@ -242,14 +255,14 @@ function readHead(message: MailMessage, options: ComposeOptions): MessageHead {
   const attachments = message.attachments ?? [];
   if (!Array.isArray(attachments)) throw guardError('attachments: expected an array');
   if (attachments.length > limits.maxAttachments) throw guardError(`attachments: more than ${limits.maxAttachments}`);
-  return { limits, rcpt, text, html, custom, messageId, date, inReplyTo, references, calendar, attachments };
+  return { limits, rcpt, subject, subjectLine, text, html, custom, messageId, date, inReplyTo, references, calendar, attachments };
 }
 
 /** An empty list of parts, shared: only read (its length), never written to. */
 const NO_PARTS: Part[] = [];
 
 function assemble(message: MailMessage, head: MessageHead, prepared: PreparedAttachment[]): PreparedMessage {
-  const { limits, rcpt, text, html, custom, messageId, date, inReplyTo, references, calendar } = head;
+  const { limits, rcpt, text, html, custom, messageId, date, inReplyTo, references, calendar, subject, subjectLine } = head;
 
   // The tree: mixed( alternative( text, related( html, inline... ), calendar ), attachments... ).
   const tree = new Tree(limits.maxHeaderLineOctets);
@@ -278,9 +291,12 @@ function assemble(message: MailMessage, head: MessageHead, prepared: PreparedAtt
   if (rcpt.to.length > 0) top.structured('To', formatAddressList(rcpt.to));
   if (rcpt.cc.length > 0) top.structured('Cc', formatAddressList(rcpt.cc));
   if (rcpt.replyTo.length > 0) top.structured('Reply-To', formatAddressList(rcpt.replyTo));
-  if (message.subject !== undefined) top.text('Subject', message.subject);
-  top.structured('Date', date === undefined ? formatNow() : formatDate(date));
-  top.structured('Message-ID', messageId);
+  if (subjectLine !== undefined) top.line(subjectLine);
+  else if (subject !== undefined) top.text('Subject', subject);
+  // A formatted date is ASCII and 31 characters: the line never folds.
+  top.line(`Date: ${date === undefined ? formatNow() : formatDate(date)}`);
+  if (messageId.length <= SOFT_LINE - 12) top.line(`Message-ID: ${messageId}`);
+  else top.structured('Message-ID', messageId);
   if (inReplyTo !== undefined) top.structured('In-Reply-To', inReplyTo);
   if (references.length > 0) top.structured('References', references.join(' '));
   const priority = message.priority === undefined ? undefined : PRIORITY[message.priority];
@@ -348,20 +364,28 @@ class Composed implements PreparedInternal {
     const root = this.#root;
     const out = alloc(size);
     let at = out.write(this.#headers, 0, this.#headerBytes === this.#headers.length ? 'latin1' : 'utf8');
+    // TypedArray set(): a builtin, cheaper per call than Buffer's copy() for these few small pieces.
     if (root.kind === 'leaf' && root.body.kind === 'encoded') {
-      at += root.headers.copy(out, at);
-      at += CRLF.copy(out, at);
-      at += root.body.data.copy(out, at);
+      out.set(root.headers, at);
+      at += root.headers.length;
+      out[at++] = 0x0d;
+      out[at++] = 0x0a;
+      out.set(root.body.data, at);
+      at += root.body.data.length;
     } else {
       for (const item of writePart(root)) {
         if (!Buffer.isBuffer(item)) {
           this.#needsStreaming = true;
           return undefined;
         }
-        at += item.copy(out, at);
+        out.set(item, at);
+        at += item.length;
       }
     }
-    at += this.#tail.copy(out, at);
+    if (this.#tail.length === 2) {
+      out[at++] = 0x0d;
+      out[at++] = 0x0a;
+    }
     // `size` is computed apart from the bytes: a difference would be a composer bug, which must not cut or
     // pad a message silently.
     if (at !== size) throw new Error(`mailwire: the composed message has ${at} bytes, not the ${size} it was sized at`);
@@ -380,7 +404,6 @@ class Composed implements PreparedInternal {
 const BATCH = 64 * 1024;
 const plainAlloc = (size: number): Buffer => Buffer.allocUnsafe(size);
 // What ends a message whose last body does not end with CRLF, or nothing. Shared: only ever copied from.
-const CRLF = Buffer.from('\r\n', 'latin1');
 const FINAL_CRLF = Buffer.from('\r\n', 'latin1');
 const NO_TAIL = Buffer.alloc(0);
 
