@@ -38,7 +38,7 @@ export function describeBody(body: MessageBody): BodyInfo {
     // Normalised up front so SIZE= states the size actually transmitted (RFC 1870 counts CRLF line ends).
     // A composed message is CRLF-only already (marked by the composer's hand-over): not scanned again.
     const bytes = isMarkedCrlfOnly(body) ? body : normalize(body);
-    return { bytes, size: bytes.byteLength, eightBit: !isAscii(bytes), chunks: () => single(bytes) };
+    return new InMemoryBody(bytes);
   }
   if (body instanceof Readable) {
     const stream = body;
@@ -53,6 +53,21 @@ export function describeBody(body: MessageBody): BodyInfo {
   };
   if (replayable.size !== undefined) info.size = replayable.size;
   return info;
+}
+
+/** Bytes in memory: one object with a method, not a record with a closure over a context per message. */
+class InMemoryBody implements BodyInfo {
+  readonly bytes: Uint8Array;
+  readonly size: number;
+  readonly eightBit: boolean;
+  constructor(bytes: Uint8Array) {
+    this.bytes = bytes;
+    this.size = bytes.byteLength;
+    this.eightBit = !isAscii(bytes);
+  }
+  chunks(): AsyncIterable<Uint8Array> {
+    return single(this.bytes);
+  }
 }
 
 /**

@@ -120,6 +120,19 @@ function leafHeaders(type: string, encoding: string, hard: number): Buffer {
   return bytes;
 }
 
+/**
+ * The last text part built, kept for the next message: the recent-text memo hands back the same encoded
+ * body for the same text, so bulk sending builds the same part again and again. Parts are only read.
+ */
+let lastLeaf: { type: string; enc: EncodedText; hard: number; part: LeafPart } | undefined;
+
+function textLeaf(type: string, enc: EncodedText, hard: number): LeafPart {
+  if (lastLeaf !== undefined && lastLeaf.enc === enc && lastLeaf.type === type && lastLeaf.hard === hard) return lastLeaf.part;
+  const part: LeafPart = { kind: 'leaf', headers: leafHeaders(type, enc.encoding, hard), body: { kind: 'encoded', data: enc.body } };
+  lastLeaf = { type, enc, hard, part };
+  return part;
+}
+
 class Tree {
   /** Random part of this message's boundaries, drawn on the first multipart only (most messages are single-part). */
   #base: string | undefined;
@@ -129,7 +142,7 @@ class Tree {
     this.#hard = hard;
   }
   text(type: string, enc: EncodedText): LeafPart {
-    return { kind: 'leaf', headers: leafHeaders(type, enc.encoding, this.#hard), body: { kind: 'encoded', data: enc.body } };
+    return textLeaf(type, enc, this.#hard);
   }
   multi(subtype: string, children: Part[], extra = ''): MultiPart {
     // "=_" cannot occur in quoted-printable or base64 output, and the random part in 7bit text.
@@ -258,6 +271,29 @@ function readHead(message: MailMessage, options: ComposeOptions): MessageHead {
   return { limits, rcpt, subject, subjectLine, text, html, custom, messageId, date, inReplyTo, references, calendar, attachments };
 }
 
+/**
+ * The address header lines (From, Sender, To, Cc, Reply-To) of the last message, kept for the next: with
+ * the address memo, the same address strings come back as the very same item objects, so the same
+ * objects mean the same lines. Compared by identity, never by content.
+ */
+let lastAddressLines: { from: unknown; sender: unknown; to: unknown; cc: unknown; replyTo: unknown; hard: number; text: string } | undefined;
+
+function addressLines(rcpt: ResolvedRecipients, hard: number): string {
+  const last = lastAddressLines;
+  if (last !== undefined && last.from === rcpt.from && last.sender === rcpt.sender && last.to === rcpt.to && last.cc === rcpt.cc && last.replyTo === rcpt.replyTo && last.hard === hard) {
+    return last.text;
+  }
+  const lines = new HeaderBlock(hard);
+  lines.structured('From', formatAddress(rcpt.from));
+  if (rcpt.sender !== undefined) lines.structured('Sender', formatAddress(rcpt.sender));
+  if (rcpt.to.length > 0) lines.structured('To', formatAddressList(rcpt.to));
+  if (rcpt.cc.length > 0) lines.structured('Cc', formatAddressList(rcpt.cc));
+  if (rcpt.replyTo.length > 0) lines.structured('Reply-To', formatAddressList(rcpt.replyTo));
+  const text = lines.toString();
+  lastAddressLines = { from: rcpt.from, sender: rcpt.sender, to: rcpt.to, cc: rcpt.cc, replyTo: rcpt.replyTo, hard, text };
+  return text;
+}
+
 /** An empty list of parts, shared: only read (its length), never written to. */
 const NO_PARTS: Part[] = [];
 
@@ -269,7 +305,7 @@ function assemble(message: MailMessage, head: MessageHead, prepared: PreparedAtt
   let root: Part;
   if (prepared.length === 0 && html === undefined && calendar === undefined) {
     // Text only, the usual message: one leaf, without the lists the general case builds.
-    root = tree.text('text/plain; charset=utf-8', text ?? encodeText(''));
+    root = textLeaf('text/plain; charset=utf-8', text ?? encodeText(''), limits.maxHeaderLineOctets);
   } else {
     // Most messages have no attachments: then no filtered and mapped copies of an empty list.
     const related = html === undefined || prepared.length === 0 ? NO_PARTS : prepared.filter((a) => a.related).map((a) => a.part);
@@ -285,12 +321,7 @@ function assemble(message: MailMessage, head: MessageHead, prepared: PreparedAtt
     else root = body ?? tree.text('text/plain; charset=utf-8', encodeText(''));
   }
 
-  const top = new HeaderBlock(limits.maxHeaderLineOctets);
-  top.structured('From', formatAddress(rcpt.from));
-  if (rcpt.sender !== undefined) top.structured('Sender', formatAddress(rcpt.sender));
-  if (rcpt.to.length > 0) top.structured('To', formatAddressList(rcpt.to));
-  if (rcpt.cc.length > 0) top.structured('Cc', formatAddressList(rcpt.cc));
-  if (rcpt.replyTo.length > 0) top.structured('Reply-To', formatAddressList(rcpt.replyTo));
+  const top = new HeaderBlock(limits.maxHeaderLineOctets, addressLines(rcpt, limits.maxHeaderLineOctets));
   if (subjectLine !== undefined) top.line(subjectLine);
   else if (subject !== undefined) top.text('Subject', subject);
   // A formatted date is ASCII and 31 characters: the line never folds.

@@ -10,24 +10,23 @@ import { SOFT_LINE, foldHeader } from './folding.js';
 export class HeaderBlock {
   // One string, appended to: no array of lines to join at the end.
   #text = '';
-  #count = 0;
   readonly #hard: number;
 
-  constructor(hardLimit = 998) {
+  /** `lines`: header lines already built (each ending in CRLF) to start with. */
+  constructor(hardLimit = 998, lines = '') {
     this.#hard = hardLimit;
+    this.#text = lines;
   }
 
   /** A structured value (addresses, ids, content types) that is already in wire syntax. */
   structured(name: string, value: string): this {
     this.#text += `${foldHeader(name, value, this.#hard)}\r\n`;
-    this.#count++;
     return this;
   }
 
   /** A whole line, "Name: value" without CRLF, that the caller knows needs no folding (a constant). */
   line(text: string): this {
     this.#text += `${text}\r\n`;
-    this.#count++;
     return this;
   }
 
@@ -36,8 +35,7 @@ export class HeaderBlock {
     if (isPlainHeaderText(value)) {
       try {
         this.#text += `${foldHeader(name, value, this.#hard)}\r\n`;
-        this.#count++;
-        return this;
+            return this;
       } catch (err) {
         // A single word too long to fit a line: encoded-words can be split anywhere.
         if (!(err instanceof SmtpError)) throw err;
@@ -45,12 +43,7 @@ export class HeaderBlock {
     }
     const words = encodeWords(value, SOFT_LINE - name.length - 2);
     this.#text += `${foldHeader(name, words.join(' '), this.#hard)}\r\n`;
-    this.#count++;
     return this;
-  }
-
-  get length(): number {
-    return this.#count;
   }
 
   toString(): string {
