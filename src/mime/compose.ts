@@ -234,7 +234,7 @@ function readHead(message: MailMessage, options: ComposeOptions): MessageHead {
   assertKnownFields(message.dsn, DSN_KEYS, 'dsn.');
   assertKnownFields(message.icalEvent, ICAL_KEYS, 'icalEvent.');
   const allow8bit = options.allow8bit === true;
-  const rcpt = resolveRecipients(message, { defaultFrom: options.defaultFrom, smtpUtf8: options.smtpUtf8 !== false }, limits);
+  const rcpt = resolveRecipients(message, options.defaultFrom, options.smtpUtf8 !== false, limits);
 
   const subject = message.subject;
   let subjectLine: string | undefined;
@@ -301,12 +301,12 @@ function assemble(message: MailMessage, head: MessageHead, prepared: PreparedAtt
   const { limits, rcpt, text, html, custom, messageId, date, inReplyTo, references, calendar, subject, subjectLine } = head;
 
   // The tree: mixed( alternative( text, related( html, inline... ), calendar ), attachments... ).
-  const tree = new Tree(limits.maxHeaderLineOctets);
   let root: Part;
   if (prepared.length === 0 && html === undefined && calendar === undefined) {
     // Text only, the usual message: one leaf, without the lists the general case builds.
     root = textLeaf('text/plain; charset=utf-8', text ?? encodeText(''), limits.maxHeaderLineOctets);
   } else {
+    const tree = new Tree(limits.maxHeaderLineOctets);
     // Most messages have no attachments: then no filtered and mapped copies of an empty list.
     const related = html === undefined || prepared.length === 0 ? NO_PARTS : prepared.filter((a) => a.related).map((a) => a.part);
     const mixed = prepared.length === 0 ? NO_PARTS : prepared.filter((a) => html === undefined || !a.related).map((a) => a.part);

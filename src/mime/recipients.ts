@@ -122,11 +122,12 @@ function flatten(items: readonly AddressItem[], out: string[] = []): string[] {
 
 export function resolveRecipients(
   message: MailMessage,
-  options: { defaultFrom?: AddressInput; smtpUtf8: boolean },
+  defaultFrom: AddressInput | undefined,
+  smtpUtf8: boolean,
   limits: ResolvedLimits,
 ): ResolvedRecipients {
-  const ctx: Ctx = { smtpUtf8: options.smtpUtf8, utf8: false };
-  const fromInput = message.from ?? options.defaultFrom;
+  const ctx: Ctx = { smtpUtf8, utf8: false };
+  const fromInput = message.from ?? defaultFrom;
   if (fromInput === undefined) throw guardError('from: a sender address is required');
   const from = single(fromInput, 'from', ctx);
   const sender = message.sender === undefined ? undefined : single(message.sender, 'sender', ctx);
