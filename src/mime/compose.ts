@@ -18,7 +18,7 @@ import { assertBodySize, assertMessageSize, assertSubject, resolveLimits, type G
 import { assertHeaderValue } from '../guards/text.js';
 import { formatAddress, formatAddressList } from './address.js';
 import type { AttachmentContext, PreparedAttachment } from './attachments.js';
-import { formatDate, formatNow, toDate } from './date.js';
+import { dateLine, toDate } from './date.js';
 import { generateMessageId } from './message-id.js';
 import type { HttpsFetcher } from './fetch.js';
 import { lazyHttpsFetcher } from './lazy-fetch.js';
@@ -158,18 +158,18 @@ interface MessageHead {
   limits: ResolvedLimits;
   rcpt: ReturnType<typeof resolveRecipients>;
   subject: string | undefined;
-  /** "Subject: ..." when the subject is plain ASCII text short enough to need no folding. */
+  /** "Subject: ...\r\n" when the subject is plain ASCII text short enough to need no folding. */
   subjectLine: string | undefined;
   text: EncodedText | undefined;
   html: EncodedText | undefined;
-  custom: ReturnType<typeof assertCustomHeaders>;
+  custom: ReadonlyArray<readonly [string, string]>;
   messageId: string;
   /** Undefined: now (the Date header of the current second). */
   date: Date | undefined;
   inReplyTo: string | undefined;
-  references: string[];
+  references: readonly string[];
   calendar: ReturnType<typeof buildCalendarPart> | undefined;
-  attachments: Attachment[];
+  attachments: readonly Attachment[];
 }
 
 /**
@@ -226,6 +226,11 @@ async function prepareAttachments(head: MessageHead, options: ComposeOptions): P
   return prepared;
 }
 
+/** Shared empty lists for what most messages do not have: only read, never written to. */
+const NO_HEADERS: ReadonlyArray<readonly [string, string]> = Object.freeze([]);
+const NO_IDS: readonly string[] = Object.freeze([]);
+const NO_ATTACHMENTS: readonly Attachment[] = Object.freeze([]);
+
 function readHead(message: MailMessage, options: ComposeOptions): MessageHead {
   const limits = resolveLimits(options.limits);
   if (typeof message !== 'object' || message === null) throw guardError('message: expected an object');
@@ -242,7 +247,7 @@ function readHead(message: MailMessage, options: ComposeOptions): MessageHead {
     // Printable ASCII in single spaces (isPlainHeaderText) holds no control character either: one pass over
     // the usual subject instead of three (guard, plain test, folding test), and a short one is a line as is.
     if (typeof subject === 'string' && isPlainHeaderText(subject)) {
-      if (subject.length <= SOFT_LINE - 9) subjectLine = `Subject: ${subject}`;
+      if (subject.length <= SOFT_LINE - 9) subjectLine = `Subject: ${subject}\r\n`;
     } else {
       assertHeaderValue(subject, 'subject');
     }
@@ -250,7 +255,8 @@ function readHead(message: MailMessage, options: ComposeOptions): MessageHead {
   }
   const text = readBody(message.text, 'text', limits, allow8bit);
   const html = readBody(message.html, 'html', limits, allow8bit);
-  const custom = assertCustomHeaders(message.headers, limits);
+  const headers = message.headers;
+  const custom = headers === undefined ? NO_HEADERS : assertCustomHeaders(headers, limits);
   if (message.priority !== undefined) {
     if (!Object.hasOwn(PRIORITY, message.priority)) throw guardError('priority: must be high, normal or low');
     const clash = custom.find(([name]) => PRIORITY_HEADERS.has(name.toLowerCase()));
@@ -261,11 +267,11 @@ function readHead(message: MailMessage, options: ComposeOptions): MessageHead {
   const messageId = message.messageId === undefined ? generateMessageId(idDomain) : normalizeMessageId(message.messageId, 'messageId');
   const date = message.date === undefined ? undefined : toDate(message.date);
   const inReplyTo = message.inReplyTo === undefined ? undefined : normalizeMessageId(message.inReplyTo, 'inReplyTo');
-  const references = message.references === undefined ? [] : normalizeMessageIdList(message.references, 'references');
+  const references = message.references === undefined ? NO_IDS : normalizeMessageIdList(message.references, 'references');
   assertDsn(message.dsn);
   const calendar = message.icalEvent === undefined ? undefined : buildCalendarPart(message.icalEvent, limits, allow8bit);
 
-  const attachments = message.attachments ?? [];
+  const attachments = message.attachments ?? NO_ATTACHMENTS;
   if (!Array.isArray(attachments)) throw guardError('attachments: expected an array');
   if (attachments.length > limits.maxAttachments) throw guardError(`attachments: more than ${limits.maxAttachments}`);
   return { limits, rcpt, subject, subjectLine, text, html, custom, messageId, date, inReplyTo, references, calendar, attachments };
@@ -322,11 +328,10 @@ function assemble(message: MailMessage, head: MessageHead, prepared: PreparedAtt
   }
 
   const top = new HeaderBlock(limits.maxHeaderLineOctets, addressLines(rcpt, limits.maxHeaderLineOctets));
-  if (subjectLine !== undefined) top.line(subjectLine);
+  if (subjectLine !== undefined) top.lines(subjectLine);
   else if (subject !== undefined) top.text('Subject', subject);
-  // A formatted date is ASCII and 31 characters: the line never folds.
-  top.line(`Date: ${date === undefined ? formatNow() : formatDate(date)}`);
-  if (messageId.length <= SOFT_LINE - 12) top.line(`Message-ID: ${messageId}`);
+  top.lines(dateLine(date));
+  if (messageId.length <= SOFT_LINE - 12) top.lines(`Message-ID: ${messageId}\r\n`);
   else top.structured('Message-ID', messageId);
   if (inReplyTo !== undefined) top.structured('In-Reply-To', inReplyTo);
   if (references.length > 0) top.structured('References', references.join(' '));
@@ -335,7 +340,7 @@ function assemble(message: MailMessage, head: MessageHead, prepared: PreparedAtt
     top.structured('X-Priority', priority[0]).structured('X-MSMail-Priority', priority[1]).structured('Importance', priority[2]);
   }
   for (const [name, value] of custom) top.text(name, value);
-  top.line('MIME-Version: 1.0');
+  top.lines('MIME-Version: 1.0\r\n');
   const eightBit = rcpt.utf8 || text?.encoding === '8bit' || html?.encoding === '8bit' || calendar?.encoded.encoding === '8bit' || prepared.some((a) => a.eightBit);
   const replayable = prepared.length === 0 || !prepared.some((a) => a.part.body.kind === 'stream');
   return new Composed(messageId, rcpt, top.toString(), root, limits, replayable, eightBit);

@@ -24,9 +24,9 @@ export class HeaderBlock {
     return this;
   }
 
-  /** A whole line, "Name: value" without CRLF, that the caller knows needs no folding (a constant). */
-  line(text: string): this {
-    this.#text += `${text}\r\n`;
+  /** Whole lines, each "Name: value" with its CRLF, that the caller knows need no folding. */
+  lines(text: string): this {
+    this.#text += text;
     return this;
   }
 
