@@ -2,6 +2,7 @@
 import { Readable } from 'node:stream';
 import { isAscii } from 'node:buffer';
 import { LineEndingNormalizer } from '../protocol/dot-stuffer.js';
+import { isMarkedCrlfOnly } from '../protocol/crlf-bytes.js';
 import { SmtpError } from '../errors.js';
 
 /** Something that can produce the message again (a composed message), so retries resend the same bytes. */
@@ -35,8 +36,9 @@ export function describeBody(body: MessageBody): BodyInfo {
   if (typeof body === 'string') body = Buffer.from(body, 'utf8');
   if (body instanceof Uint8Array) {
     // Normalised up front so SIZE= states the size actually transmitted (RFC 1870 counts CRLF line ends).
-    const bytes = normalize(body);
-    return { bytes, size: bytes.byteLength, eightBit: !isAscii(bytes), chunks: () => single(bytes) };
+    // A composed message is CRLF-only already (marked by the composer's hand-over): not scanned again.
+    const bytes = isMarkedCrlfOnly(body) ? body : normalize(body);
+    return new InMemoryBody(bytes);
   }
   if (body instanceof Readable) {
     const stream = body;
@@ -51,6 +53,21 @@ export function describeBody(body: MessageBody): BodyInfo {
   };
   if (replayable.size !== undefined) info.size = replayable.size;
   return info;
+}
+
+/** Bytes in memory: one object with a method, not a record with a closure over a context per message. */
+class InMemoryBody implements BodyInfo {
+  readonly bytes: Uint8Array;
+  readonly size: number;
+  readonly eightBit: boolean;
+  constructor(bytes: Uint8Array) {
+    this.bytes = bytes;
+    this.size = bytes.byteLength;
+    this.eightBit = !isAscii(bytes);
+  }
+  chunks(): AsyncIterable<Uint8Array> {
+    return single(this.bytes);
+  }
 }
 
 /**

@@ -253,6 +253,9 @@ export function formatAddress(mailbox: Mailbox): string {
 
 /** A header value for a list of mailboxes and groups. */
 export function formatAddressList(items: ReadonlyArray<AddressItem>): string {
+  // One mailbox, the usual To: no array of one formatted item to join.
+  const [only] = items;
+  if (items.length === 1 && only?.kind === 'mailbox') return formatAddress(only);
   return items
     .map((item) =>
       item.kind === 'mailbox' ? formatAddress(item) : `${formatPhrase(item.name)}:${item.members.map(formatAddress).join(', ')};`,

@@ -11,6 +11,8 @@ const pad = (n: number): string => String(n).padStart(2, '0');
 let cachedSecond = Number.NaN;
 let cachedText = '';
 
+let cachedLine = '';
+
 export function formatDate(date: Date): string {
   const second = Math.floor(date.getTime() / 1000);
   if (second === cachedSecond) return cachedText;
@@ -19,7 +21,23 @@ export function formatDate(date: Date): string {
     `${DAYS[date.getUTCDay()]}, ${date.getUTCDate()} ${MONTHS[date.getUTCMonth()]} ${date.getUTCFullYear()} ` +
     `${pad(date.getUTCHours())}:${pad(date.getUTCMinutes())}:${pad(date.getUTCSeconds())} +0000`
   );
+  cachedLine = `Date: ${cachedText}\r\n`;
   return cachedText;
+}
+
+/**
+ * The whole "Date: ...\r\n" header line for `date`, or for now when undefined (then no Date object unless
+ * the second changed since the last message). A formatted date is 31 ASCII characters at most: the line
+ * never folds.
+ */
+export function dateLine(date: Date | undefined): string {
+  if (date === undefined) {
+    const now = Date.now();
+    if (Math.floor(now / 1000) !== cachedSecond) formatDate(new Date(now));
+  } else {
+    formatDate(date);
+  }
+  return cachedLine;
 }
 
 /** Accepts a Date or anything Date.parse understands; refuses invalid dates and years outside 1900-9999. */

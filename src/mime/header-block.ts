@@ -8,16 +8,25 @@ import { encodeWords, isPlainHeaderText } from './encoded-word.js';
 import { SOFT_LINE, foldHeader } from './folding.js';
 
 export class HeaderBlock {
-  #lines: string[] = [];
+  // One string, appended to: no array of lines to join at the end.
+  #text = '';
   readonly #hard: number;
 
-  constructor(hardLimit = 998) {
+  /** `lines`: header lines already built (each ending in CRLF) to start with. */
+  constructor(hardLimit = 998, lines = '') {
     this.#hard = hardLimit;
+    this.#text = lines;
   }
 
   /** A structured value (addresses, ids, content types) that is already in wire syntax. */
   structured(name: string, value: string): this {
-    this.#lines.push(foldHeader(name, value, this.#hard));
+    this.#text += `${foldHeader(name, value, this.#hard)}\r\n`;
+    return this;
+  }
+
+  /** Whole lines, each "Name: value" with its CRLF, that the caller knows need no folding. */
+  lines(text: string): this {
+    this.#text += text;
     return this;
   }
 
@@ -25,26 +34,20 @@ export class HeaderBlock {
   text(name: string, value: string): this {
     if (isPlainHeaderText(value)) {
       try {
-        this.#lines.push(foldHeader(name, value, this.#hard));
-        return this;
+        this.#text += `${foldHeader(name, value, this.#hard)}\r\n`;
+            return this;
       } catch (err) {
         // A single word too long to fit a line: encoded-words can be split anywhere.
         if (!(err instanceof SmtpError)) throw err;
       }
     }
     const words = encodeWords(value, SOFT_LINE - name.length - 2);
-    this.#lines.push(foldHeader(name, words.join(' '), this.#hard));
+    this.#text += `${foldHeader(name, words.join(' '), this.#hard)}\r\n`;
     return this;
   }
 
-  get length(): number {
-    return this.#lines.length;
-  }
-
   toString(): string {
-    let out = '';
-    for (const l of this.#lines) out += `${l}\r\n`;
-    return out;
+    return this.#text;
   }
 
   toBuffer(): Buffer {

@@ -11,30 +11,35 @@ import { normalizeAddress } from '../guards/address.js';
 import type { ResolvedLimits } from '../guards/limits.js';
 import { assertNoControls } from '../guards/text.js';
 import { parseAddressItems, type AddressItem, type Mailbox } from './address.js';
+import { cachedItems, keepItems } from './address-cache.js';
 import type { AddressInput, AddressListInput, MailMessage } from './message.js';
 
 export interface ResolvedRecipients {
   from: Mailbox;
   sender: Mailbox | undefined;
-  to: AddressItem[];
-  cc: AddressItem[];
-  replyTo: AddressItem[];
+  /** These lists (and their items) may be shared with other messages: read them, never write to them. */
+  to: readonly AddressItem[];
+  cc: readonly AddressItem[];
+  replyTo: readonly AddressItem[];
   envelope: { from: string; to: string[] };
   /** Some address has a non-ASCII local part (only possible with smtpUtf8). */
   utf8: boolean;
 }
+
+type MailboxItem = Extract<AddressItem, { kind: 'mailbox' }>;
 
 interface Ctx {
   smtpUtf8: boolean;
   utf8: boolean;
 }
 
-function mailbox(name: string, address: string, field: string, ctx: Ctx): Mailbox {
+/** A mailbox item: every one is built by this function, so they all share one object shape. */
+function mailbox(name: string, address: string, field: string, ctx: Ctx): MailboxItem {
   assertNoControls(name, `${field}.name`);
   if (name.length > 998) throw guardError(`${field}.name: longer than 998 characters`);
   const n = normalizeAddress(address, field, { smtpUtf8: ctx.smtpUtf8 });
   if (n.utf8) ctx.utf8 = true;
-  return { name, address: n.address };
+  return { kind: 'mailbox', name, address: n.address };
 }
 
 function parseString(input: string, field: string): AddressItem[] {
@@ -54,28 +59,47 @@ function parseString(input: string, field: string): AddressItem[] {
  */
 const BARE_ADDRESS = /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+@[A-Za-z0-9.-]+$/;
 
-function readOne(input: AddressInput, field: string, ctx: Ctx): AddressItem[] {
+function readOne(input: AddressInput, field: string, ctx: Ctx): readonly AddressItem[] {
   if (typeof input === 'string') {
-    if (BARE_ADDRESS.test(input)) return [{ kind: 'mailbox', ...mailbox('', input, field, ctx) }];
-    const items = parseString(input, field);
-    return items.map((item, i) => {
-      // "a@x, bad@@x" names the second address: to[1], not to.
-      const where = items.length > 1 ? `${field}[${i}]` : field;
-      if (item.kind === 'mailbox') return { kind: 'mailbox', ...mailbox(item.name, item.address, where, ctx) };
-      assertNoControls(item.name, `${where}.group`);
-      return { kind: 'group', name: item.name, members: item.members.map((m, j) => mailbox(m.name, m.address, `${where}[${i}].members[${j}]`, ctx)) };
-    });
+    // The same strings come back message after message (a sender, a list): what one of them parsed and
+    // normalised to is kept, keyed by the whole string, so it is checked once, not per message.
+    const known = cachedItems(input, ctx.smtpUtf8);
+    if (known !== undefined) {
+      if (known.utf8) ctx.utf8 = true;
+      return known.items;
+    }
+    const before = ctx.utf8;
+    ctx.utf8 = false;
+    const items = parseOne(input, field, ctx);
+    keepItems(input, items, ctx.utf8);
+    ctx.utf8 ||= before;
+    return items;
   }
   if (typeof input === 'object' && input !== null && typeof input.address === 'string') {
     const name = input.name ?? '';
     if (typeof name !== 'string') throw guardError(`${field}.name: expected a string`);
-    return [{ kind: 'mailbox', ...mailbox(name, input.address, `${field}.address`, ctx) }];
+    return [mailbox(name, input.address, `${field}.address`, ctx)];
   }
   throw guardError(`${field}: expected an address string or { name, address }`);
 }
 
-function readList(input: AddressListInput | undefined, field: string, ctx: Ctx): AddressItem[] {
-  if (input === undefined || input === null) return [];
+function parseOne(input: string, field: string, ctx: Ctx): AddressItem[] {
+  if (BARE_ADDRESS.test(input)) return [mailbox('', input, field, ctx)];
+  const items = parseString(input, field);
+  return items.map((item, i) => {
+    // "a@x, bad@@x" names the second address: to[1], not to.
+    const where = items.length > 1 ? `${field}[${i}]` : field;
+    if (item.kind === 'mailbox') return mailbox(item.name, item.address, where, ctx);
+    assertNoControls(item.name, `${where}.group`);
+    return { kind: 'group', name: item.name, members: item.members.map((m, j) => mailbox(m.name, m.address, `${where}[${i}].members[${j}]`, ctx)) };
+  });
+}
+
+/** Shared and never written to: most messages have no Cc, Bcc or Reply-To. */
+const NONE: readonly AddressItem[] = Object.freeze([]);
+
+function readList(input: AddressListInput | undefined, field: string, ctx: Ctx): readonly AddressItem[] {
+  if (input === undefined || input === null) return NONE;
   if (Array.isArray(input)) return input.flatMap((one, i) => readOne(one, `${field}[${i}]`, ctx));
   return readOne(input, field, ctx);
 }
@@ -84,11 +108,11 @@ function single(input: AddressInput, field: string, ctx: Ctx): Mailbox {
   const items = readOne(input, field, ctx);
   const [first] = items;
   if (items.length !== 1 || first === undefined || first.kind !== 'mailbox') throw guardError(`${field}: expected exactly one address`);
-  return { name: first.name, address: first.address };
+  return first;
 }
 
 /** Appends the bare addresses of `items` (group members included) to `out`. */
-function flatten(items: AddressItem[], out: string[] = []): string[] {
+function flatten(items: readonly AddressItem[], out: string[] = []): string[] {
   for (const item of items) {
     if (item.kind === 'mailbox') out.push(item.address);
     else for (const m of item.members) out.push(m.address);
@@ -98,11 +122,12 @@ function flatten(items: AddressItem[], out: string[] = []): string[] {
 
 export function resolveRecipients(
   message: MailMessage,
-  options: { defaultFrom?: AddressInput; smtpUtf8: boolean },
+  defaultFrom: AddressInput | undefined,
+  smtpUtf8: boolean,
   limits: ResolvedLimits,
 ): ResolvedRecipients {
-  const ctx: Ctx = { smtpUtf8: options.smtpUtf8, utf8: false };
-  const fromInput = message.from ?? options.defaultFrom;
+  const ctx: Ctx = { smtpUtf8, utf8: false };
+  const fromInput = message.from ?? defaultFrom;
   if (fromInput === undefined) throw guardError('from: a sender address is required');
   const from = single(fromInput, 'from', ctx);
   const sender = message.sender === undefined ? undefined : single(message.sender, 'sender', ctx);
@@ -112,7 +137,10 @@ export function resolveRecipients(
   const replyTo = readList(message.replyTo, 'replyTo', ctx);
 
   let envFrom = (sender ?? from).address;
-  let envTo = flatten(bcc, flatten(cc, flatten(to)));
+  const [first] = to;
+  // One recipient in To and nobody else, the usual case: no list to collect them in.
+  let exact = to.length === 1 && first?.kind === 'mailbox' && cc.length === 0 && bcc.length === 0;
+  let envTo = exact && first?.kind === 'mailbox' ? [first.address] : flatten(bcc, flatten(cc, flatten(to)));
   const env = message.envelope;
   if (env !== undefined) {
     if (typeof env !== 'object' || env === null) throw guardError('envelope: expected an object');
@@ -123,6 +151,7 @@ export function resolveRecipients(
     }
     if (env.to !== undefined) {
       const list = Array.isArray(env.to) ? env.to : [env.to];
+      exact = false;
       envTo = list.flatMap((s, i) => {
         if (typeof s !== 'string') throw guardError(`envelope.to[${i}]: expected a string`);
         return flatten(parseString(s, `envelope.to[${i}]`)).map((a) => mailbox('', a, `envelope.to[${i}]`, ctx).address);
@@ -131,7 +160,7 @@ export function resolveRecipients(
   }
   // A new array of the exact size: one built by push() keeps room for 17 (V8's first growth step), and a
   // send's result keeps this array (envelope.to) for as long as the caller keeps the result.
-  const unique = envTo.length === 1 ? [envTo[0] as string] : [...new Set(envTo)];
+  const unique = envTo.length === 1 ? (exact ? envTo : [envTo[0] as string]) : [...new Set(envTo)];
   if (unique.length === 0) throw guardError('to: at least one recipient (to, cc, bcc or envelope.to) is required');
   if (unique.length > limits.maxRecipients) throw guardError(`to: more than ${limits.maxRecipients} recipients`);
   return { from, sender, to, cc, replyTo, envelope: { from: envFrom, to: unique }, utf8: ctx.utf8 };
