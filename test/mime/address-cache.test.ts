@@ -11,7 +11,12 @@ const item = (address: string) => [{ kind: 'mailbox' as const, name: '', address
 
 describe('address memo', () => {
   it('holds at most 256 entries: the 257th starts it again', () => {
-    for (let i = 0; i < 256; i++) keepItems(`bound-${i}@x.example`, item(`bound-${i}@x.example`), false);
+    // The memo is shared with every other test in this thread: first fill it until it starts again, so it
+    // holds exactly one entry (the filler that made it start again), whatever ran before.
+    keepItems('fill-0@x.example', item('fill-0@x.example'), false);
+    let j = 1;
+    while (cachedItems('fill-0@x.example', true) !== undefined) keepItems(`fill-${j}@x.example`, item(`fill-${j++}@x.example`), false);
+    for (let i = 0; i < 255; i++) keepItems(`bound-${i}@x.example`, item(`bound-${i}@x.example`), false);
     expect(cachedItems('bound-0@x.example', true)).toBeDefined();
     keepItems('one-more@x.example', item('one-more@x.example'), false);
     expect(cachedItems('bound-0@x.example', true)).toBeUndefined();
