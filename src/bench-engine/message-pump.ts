@@ -25,6 +25,7 @@ import { isPositive, type Reply } from '../protocol/reply.js';
 import { isOutOfSequence } from '../protocol/reply-sequence.js';
 import { outOfSequenceError, replyError } from '../connection/reply-errors.js';
 import { setReadSink } from '../tls/direct-reads.js';
+import { atTurnEnd } from '../connection/loop-turn.js';
 import type { PayloadSlot } from './payload.js';
 import type { PumpWire } from './pump-wire.js';
 
@@ -240,7 +241,7 @@ class Pump {
     const failure = this.#parser.takeFailure();
     if (failure) this.#break(failure.with({ phase: this.#phaseOf(this.#kinds[0]) }));
     if (!this.#finished) this.#fill(now);
-    socket.uncork();
+    flushAtTurnEnd(socket);
   };
 
   #reply(reply: Reply, now: number): void {
@@ -413,6 +414,24 @@ class Pump {
 }
 
 const EMPTY_DOT_BYTES = Buffer.from('.\r\n', 'latin1');
+
+/**
+ * The sockets written in this loop turn, uncorked together when it ends (one setImmediate for all), as the
+ * client's ReplyChannel does: the replies of many sessions arrive in one poll, and their writes then reach
+ * the server in one burst instead of waking it once per session.
+ */
+let corked: Duplex[] = [];
+
+function flushAtTurnEnd(socket: Duplex): void {
+  if (corked.length === 0) atTurnEnd(uncorkAll);
+  corked.push(socket);
+}
+
+function uncorkAll(): void {
+  const list = corked;
+  corked = [];
+  for (const socket of list) socket.uncork();
+}
 
 function commandName(kind: number): string {
   return ['RSET', 'MAIL', 'RCPT', 'DATA', 'the end of the message', 'BDAT', 'the end of the message', 'QUIT'][kind] ?? 'the command';
