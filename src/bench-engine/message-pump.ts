@@ -118,7 +118,7 @@ class Pump {
   start(): void {
     const socket = this.#socket;
     if (!setReadSink(socket, this.#onData)) socket.on('data', this.#onData);
-    socket.on('error', this.#onClose);
+    socket.on('error', this.#onError);
     socket.on('close', this.#onClose);
     socket.on('end', this.#onClose);
     if (socket.destroyed || socket.readableEnded) {
@@ -384,6 +384,11 @@ class Pump {
       return;
     }
     this.#break(new SmtpError('ECONNECTION', 'Connection closed by the server unexpectedly', { phase: this.#phaseOf(this.#kinds[0]), transient: true }));
+  };
+
+  readonly #onError = (error: Error): void => {
+    const code = (error as NodeJS.ErrnoException).code ?? error.message;
+    this.#break(new SmtpError('ECONNECTION', `Connection error: ${code}`, { phase: this.#phaseOf(this.#kinds[0]), transient: true, cause: error }));
   };
 
   /** One timer for the session: it checks the time since the last reply when it fires, and re-arms. */

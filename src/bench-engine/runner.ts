@@ -1,7 +1,12 @@
 /**
  * One thread's share of a benchmark: N SmtpConnections, each sending messages from a shared claim counter
  * with up to two transactions in flight (pipelining: the next MAIL follows the previous dot without
- * waiting for its reply) or one at a time. Latency is measured per message, from send() to the final reply.
+ * waiting for its reply) or one at a time. Latency is measured per message, from its first write (or
+ * send()) to the final reply.
+ *
+ * Two engines: 'pump' (default) lets the client open the session, then runs the lean loop of
+ * message-pump.ts on its socket; 'client' sends every message through SmtpConnection.send(), which
+ * measures the library's own transaction.
  *
  * The load generator's own work per message is kept to a minimum: each lane owns one message buffer whose
  * number it patches in place (no composing, no allocation, no copy), and reads the clock once per message

@@ -107,6 +107,19 @@ describe('message pump: refusals and faults', () => {
     expect(result.sessionsOpened).toBe(2);
   });
 
+  it('a connection reset (TCP RST) mid-pipeline: the messages in flight fail ECONNECTION, the rest go on', async () => {
+    server = await scriptedServer(
+      [...greetAndEhlo(NAME, ['PIPELINING']), ...envelope(), { s: '250 ok' }, { s: '250 ok' }, { s: '354 go' }, { data: true }, ...envelope(), { reset: true }],
+      [...greetAndEhlo(NAME, ['PIPELINING']), ...envelope(), { s: '250 ok' }, { s: '250 ok' }, { s: '354 go' }, { data: true }, { s: '250 ok' }, ...quit],
+    );
+    const result = await runBench(options(server.port, 3));
+    await server.done;
+    expect(server.errors).toEqual([]);
+    expect(result.messages).toEqual({ requested: 3, attempted: 3, sent: 1, failed: 2, notAttempted: 0 });
+    expect(result.errors).toEqual({ ECONNECTION: 2 });
+    expect(result.sessionsOpened).toBe(2);
+  });
+
   it('a 421 ends the session: the message it answered and the one behind it fail, the rest go on a new session', async () => {
     server = await scriptedServer(
       [
