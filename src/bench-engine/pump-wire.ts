@@ -11,6 +11,8 @@ import * as cmd from '../protocol/commands.js';
 import type { Capabilities } from '../protocol/capabilities.js';
 
 export interface PumpWire {
+  /** Bytes of message content (what SIZE= says). */
+  size: number;
   /** MAIL FROM line alone (servers without PIPELINING). */
   mail: Buffer;
   /** One RCPT TO line per recipient. */
@@ -37,6 +39,7 @@ export function prepareWire(envelope: { from: string; to: string[] }, template: 
   const mail = Buffer.from(cmd.mailFrom(envelope.from, caps.size !== undefined ? { size } : {}), 'utf8');
   const rcpts = envelope.to.map((to) => Buffer.from(cmd.rcptTo(to), 'utf8'));
   return {
+    size,
     mail,
     rcpts,
     envelope: Buffer.concat([mail, ...rcpts]),

@@ -152,6 +152,14 @@ export async function runShare(options: BenchOptions, share: Share, live: LiveCo
       session.socket.destroy();
       throw error;
     }
+    const limit = session.capabilities.size;
+    if (limit !== undefined && limit > 0 && wire.size > limit) {
+      // As send() does: refused before a byte of it is written, and so is every other message of the run.
+      session.socket.destroy();
+      const error = new SmtpError('ESIZE', `The message is ${wire.size} bytes; the server accepts at most ${limit} (SIZE)`, { phase: 'mail', transient: false });
+      for (let n = claim(); n >= 0; n = claim()) host.failed(error);
+      return;
+    }
     await runPump(session, wire, slots, settings, host);
   };
 

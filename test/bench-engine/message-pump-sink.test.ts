@@ -102,6 +102,16 @@ describe('message pump against the sink', () => {
     expect(messages).toHaveLength(60);
   });
 
+  it("a message over the server's SIZE fails ESIZE before a byte of it is written, as send() does", async () => {
+    const { sink: server, messages } = await capture({ maxMessageBytes: 1000 });
+    const result = await runBench(options(server.port, { messages: 20, connections: 1 }));
+    expect(result.messages).toMatchObject({ attempted: 20, sent: 0, failed: 20 });
+    expect(result.errors).toEqual({ ESIZE: 20 });
+    expect(result.errorMessages.ESIZE).toContain('accepts at most 1000');
+    expect(messages).toHaveLength(0);
+    expect(server.stats.messages).toBe(0);
+  });
+
   it('a payload whose content cannot end in CRLF by itself gets one (size one byte over the header)', async () => {
     const { sink: server, messages } = await capture({ chunking: false });
     // Find the header size first: a tiny message is the header alone.
