@@ -7,10 +7,11 @@ import { Worker } from 'node:worker_threads';
 import { SmtpError } from '../errors.js';
 import { runShare, type LiveCounters, type Share, type ShareResult } from './runner.js';
 import { addCounts, summarize } from './stats.js';
-import type { BenchOptions, BenchProgress, BenchResult } from './types.js';
+import { BENCH_ENGINES, type BenchOptions, type BenchProgress, type BenchResult } from './types.js';
 import type { WorkerInput, WorkerMessage } from './worker.js';
 
-export type { BenchOptions, BenchProgress, BenchResult, BenchTarget, LatencySummary } from './types.js';
+export type { BenchEngine, BenchOptions, BenchProgress, BenchResult, BenchTarget, LatencySummary } from './types.js';
+export { BENCH_ENGINES } from './types.js';
 
 export interface RunBenchHooks {
   /** Called about ten times a second while the run goes on. */
@@ -59,6 +60,7 @@ function validate(options: BenchOptions): void {
   if (options.messages !== undefined && (!Number.isInteger(options.messages) || options.messages < 1)) bad('messages must be at least 1');
   if (!Number.isInteger(options.recipients) || options.recipients < 1) bad('recipients must be at least 1');
   if (!Number.isInteger(options.workers) || options.workers < 1) bad('workers must be at least 1');
+  if (options.engine !== undefined && !BENCH_ENGINES.includes(options.engine)) bad(`engine must be one of ${BENCH_ENGINES.join(', ')}`);
 }
 
 /** Connections as even as possible; messages in proportion to each share's connections. */
@@ -129,6 +131,7 @@ function merge(options: BenchOptions, workers: number, results: ShareResult[], d
     connections: options.connections,
     workers,
     pipelining: options.pipelining,
+    engine: options.engine ?? 'pump',
     size: options.size,
     recipients: options.recipients,
     messages: {

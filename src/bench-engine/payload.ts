@@ -81,7 +81,7 @@ function filler(length: number): Buffer {
     out[length - 2] = 0x0d;
     out[length - 1] = 0x0a;
   } else if (length === 1) {
-    out[0] = 0x0a; // normalised to CRLF by the connection
+    out[0] = 0x61; // no room for a CRLF: the sender ends the content with one (as the client does)
   }
   return out;
 }

@@ -1,7 +1,12 @@
 /**
  * One thread's share of a benchmark: N SmtpConnections, each sending messages from a shared claim counter
  * with up to two transactions in flight (pipelining: the next MAIL follows the previous dot without
- * waiting for its reply) or one at a time. Latency is measured per message, from send() to the final reply.
+ * waiting for its reply) or one at a time. Latency is measured per message, from its first write (or
+ * send()) to the final reply.
+ *
+ * Two engines: 'pump' (default) lets the client open the session, then runs the lean loop of
+ * message-pump.ts on its socket; 'client' sends every message through SmtpConnection.send(), which
+ * measures the library's own transaction.
  *
  * The load generator's own work per message is kept to a minimum: each lane owns one message buffer whose
  * number it patches in place (no composing, no allocation, no copy), and reads the clock once per message
@@ -13,7 +18,9 @@
 import { setMaxListeners } from 'node:events';
 import { SmtpConnection, sessionHooks } from '../connection/smtp-connection.js';
 import { SmtpError } from '../errors.js';
-import { makePayload } from './payload.js';
+import { makePayload, type Payload } from './payload.js';
+import { runPump, type PumpHost } from './message-pump.js';
+import { prepareWire } from './pump-wire.js';
 import { LatencyRecorder } from './stats.js';
 import type { BenchOptions } from './types.js';
 
@@ -104,11 +111,56 @@ export async function runShare(options: BenchOptions, share: Share, live: LiveCo
       }
       failures = 0;
       result.sessionsOpened += 1;
-      const inFlight = options.pipelining ? 2 : 1;
-      await Promise.all(Array.from({ length: inFlight }, () => lane(conn)));
-      if (sessionHooks(conn).usable) await conn.quit();
-      else conn.close();
+      if (options.engine === 'client') {
+        const inFlight = options.pipelining ? 2 : 1;
+        await Promise.all(Array.from({ length: inFlight }, () => lane(conn)));
+        if (sessionHooks(conn).usable) await conn.quit();
+        else conn.close();
+      } else {
+        await pump(conn);
+      }
     }
+  };
+
+  // The pump's report to this share: the same counters the client lanes keep.
+  const host: PumpHost = {
+    claim,
+    sent: (latencyMs, bytes) => {
+      latencies.record(latencyMs);
+      result.sent += 1;
+      result.bytes += bytes;
+      live.sent += 1;
+    },
+    failed: (error) => {
+      result.failed += 1;
+      live.failed += 1;
+      count(result.errors, result.errorMessages, error);
+    },
+  };
+  const timeout = options.target.timeoutMs ?? 30_000;
+  const settings = { pipelining: options.pipelining, chunking: true, commandMs: timeout, dataMs: Math.max(timeout, 60_000) };
+
+  /** The lean loop on the session the client opened (see message-pump.ts). */
+  const pump = async (conn: SmtpConnection): Promise<void> => {
+    const session = sessionHooks(conn).detach();
+    // Fresh buffers per session: a broken session's socket may still hold the old ones in its queue.
+    const slots = [payload.slot(), payload.slot()] as [ReturnType<Payload['slot']>, ReturnType<Payload['slot']>];
+    let wire;
+    try {
+      wire = prepareWire(payload.envelope, slots[0].bytes, session.capabilities);
+    } catch (error) {
+      session.socket.destroy();
+      throw error;
+    }
+    const limit = session.capabilities.size;
+    if (limit !== undefined && limit > 0 && wire.size > limit) {
+      // As send() does: refused before a byte of it is written, and so is every other message of the run.
+      session.socket.destroy();
+      const error = new SmtpError('ESIZE', `The message is ${wire.size} bytes; the server accepts at most ${limit} (SIZE)`, { phase: 'mail', transient: false });
+      for (let n = claim(); n >= 0; n = claim()) host.failed(error);
+      return;
+    }
+    await runPump(session, wire, slots, settings, host);
   };
 
   await Promise.all(Array.from({ length: share.connections }, session));

@@ -28,6 +28,12 @@ export interface BenchOptions {
   recipients: number;
   /** Up to two transactions in flight per connection (needs the server's PIPELINING); false = one at a time, no PIPELINING. */
   pipelining: boolean;
+  /**
+   * 'pump' (default): the client opens each session (connect, TLS, AUTH), then a lean loop sends the
+   * prepared messages on its socket. 'client': every message through SmtpConnection.send(), which measures
+   * the library's own transaction.
+   */
+  engine?: BenchEngine;
   /** worker_threads to spread the connections over; 1 = run in this thread. */
   workers: number;
   /** Envelope sender. */
@@ -35,6 +41,11 @@ export interface BenchOptions {
   /** Recipients are rcpt1@DOMAIN ... rcptR@DOMAIN. */
   recipientDomain: string;
 }
+
+export type BenchEngine = 'pump' | 'client';
+
+/** The engines `mailwire bench --engine` accepts. */
+export const BENCH_ENGINES: readonly BenchEngine[] = ['pump', 'client'];
 
 export interface BenchProgress {
   sent: number;
@@ -56,6 +67,7 @@ export interface BenchResult {
   connections: number;
   workers: number;
   pipelining: boolean;
+  engine: BenchEngine;
   size: number;
   recipients: number;
   messages: {

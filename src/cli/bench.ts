@@ -1,7 +1,7 @@
 /** `mailwire bench HOST[:PORT]`: load a server and report throughput, latency percentiles and errors. */
 import os from 'node:os';
 import { defaultPort, type Security } from '../connection/options.js';
-import { runBench, type BenchOptions, type BenchResult, type BenchTarget } from '../bench-engine/index.js';
+import { BENCH_ENGINES, runBench, type BenchOptions, type BenchResult, type BenchTarget } from '../bench-engine/index.js';
 import { UsageError, flag, parse, serverFrom, parseCount, parseDuration, parseSize, str } from './args.js';
 import { AUTH_METHODS, SECURITIES, oneOf, toMinTls } from './config-file.js';
 import { passwordFromFlags, readText } from './connection-flags.js';
@@ -21,6 +21,9 @@ is a terminal.
   --size BYTES        message size, e.g. 1024, 10k, 1m (default 1k)
   --recipients R      recipients per message (default 1)
   --no-pipelining     one transaction at a time per session, no PIPELINING
+  --engine E          pump (default): the client opens each session (TLS, AUTH), then a lean loop sends
+                      the prepared messages on it, every reply checked | client: every message through
+                      the library's SmtpConnection.send() (measures the client itself)
   --workers N|auto    spread the sessions over N threads (auto: one per core; default 1)
   --security MODE     opportunistic (default: STARTTLS when offered) | starttls | tls | none
   --user USER --pass-env VAR | --pass-file FILE    authenticate every session
@@ -46,6 +49,7 @@ const OPTIONS = {
   size: { type: 'string' },
   recipients: { type: 'string' },
   'no-pipelining': { type: 'boolean' },
+  engine: { type: 'string' },
   workers: { type: 'string', short: 'w' },
   security: { type: 'string' },
   user: { type: 'string' },
@@ -112,6 +116,7 @@ export async function benchCommand(argv: string[], io: CliIo): Promise<number> {
     size: parseSize(str(values, 'size') ?? '1k', '--size'),
     recipients: parseCount(str(values, 'recipients') ?? '1', '--recipients', 1, 1000),
     pipelining: !flag(values, 'no-pipelining'),
+    engine: oneOf(str(values, 'engine') ?? 'pump', BENCH_ENGINES, '--engine'),
     workers: workers === 'auto' ? os.availableParallelism() : parseCount(workers ?? '1', '--workers', 1, 256),
     from: str(values, 'from') ?? 'bench@mailwire.test',
     recipientDomain: str(values, 'rcpt-domain') ?? 'example.test',
@@ -136,7 +141,7 @@ export async function benchCommand(argv: string[], io: CliIo): Promise<number> {
 export function printBench(out: OutputStream, r: BenchResult): void {
   const row = (label: string, text: string): void => line(out, `  ${label.padEnd(11)} ${text}`);
   const host = r.target.host.includes(':') ? `[${r.target.host}]` : r.target.host;
-  line(out, `bench ${host}:${r.target.port}, security ${securityWords(r.target.security)}: ${r.connections} connection${r.connections === 1 ? '' : 's'}, ${r.workers} thread${r.workers === 1 ? '' : 's'}, ${bytes(r.size)} messages, ${r.recipients} recipient${r.recipients === 1 ? '' : 's'}, pipelining ${r.pipelining ? 'on' : 'off'}`);
+  line(out, `bench ${host}:${r.target.port}, security ${securityWords(r.target.security)}: ${r.connections} connection${r.connections === 1 ? '' : 's'}, ${r.workers} thread${r.workers === 1 ? '' : 's'}, ${bytes(r.size)} messages, ${r.recipients} recipient${r.recipients === 1 ? '' : 's'}, pipelining ${r.pipelining ? 'on' : 'off'}, engine ${r.engine}`);
   const of = r.messages.requested !== null ? ` of ${count(r.messages.requested)}` : '';
   row('messages', `${count(r.messages.sent)} sent, ${count(r.messages.failed)} failed${of} in ${ms(r.durationMs)}${r.interrupted ? ' (interrupted)' : ''}`);
   row('throughput', `${count(r.throughput.messagesPerSec)} msg/s, ${bytes(r.throughput.bytesPerSec)}/s`);

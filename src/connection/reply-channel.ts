@@ -271,6 +271,23 @@ export class ReplyChannel {
     return this.#stream;
   }
 
+  /**
+   * Gives the stream away for good (the bench's message pump): listeners and the read timer removed, the
+   * bytes of an unfinished reply line returned with it. Only between exchanges: a reply owed, or one
+   * arrived and unread, means the stream is not at a reply boundary, and that is an error.
+   */
+  handOver(): { stream: Duplex; buffered: Buffer | undefined } {
+    if (this.#broken) throw this.#broken;
+    if (this.#expected > 0 || this.#arrived.length > 0 || this.#waiters.length > 0) {
+      throw new SmtpError('EPROTOCOL', 'The session cannot be handed over with replies pending', { phase: 'mail', transient: false });
+    }
+    const buffered = this.#parser.takeUnfinishedLine();
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#timerAt = Number.POSITIVE_INFINITY;
+    return { stream: this.detach(), buffered };
+  }
+
   /** Continues on a new stream (the TLS socket after STARTTLS) with a fresh parser state. */
   reattach(stream: Duplex): void {
     this.#stream = stream;

@@ -7,6 +7,7 @@
  * with commands through the ReplyChannel FIFO, which is what makes pipelining a matter of writing N commands
  * and reading N replies.
  */
+import type { Duplex } from 'node:stream';
 import type tls from 'node:tls';
 import { SmtpError, type SmtpPhase } from '../errors.js';
 import * as cmd from '../protocol/commands.js';
@@ -68,6 +69,20 @@ export interface SessionHooks {
   rset(): Promise<Reply>;
   quit(): Promise<void>;
   close(): void;
+  /**
+   * Gives the open socket (plain or TLS) away for the bench's message pump: the session's listeners and
+   * timers removed, bytes already read after the last reply returned with it, and the session closed
+   * without touching the socket (send/quit/close then do nothing to it). Throws when the session is not
+   * open and idle.
+   */
+  detach(): DetachedSession;
+}
+
+/** What `detach()` hands over: the socket, the bytes read past the last reply, the session's capabilities. */
+export interface DetachedSession {
+  socket: Duplex;
+  buffered: Buffer | undefined;
+  capabilities: Capabilities;
 }
 
 let hooksOf: (conn: SmtpConnection) => SessionHooks;
@@ -135,6 +150,7 @@ export class SmtpConnection {
         rset: () => conn.rset(),
         quit: () => conn.quit(),
         close: () => conn.close(),
+        detach: () => conn.#detach(),
       });
   }
 
@@ -420,6 +436,17 @@ export class SmtpConnection {
     if (why === undefined) return undefined;
     const hint = 'send through a server that offers REQUIRETLS over verified TLS (security "starttls" or "tls"), or drop requireTls';
     return new SmtpError('ETLS', `The message requires TLS (REQUIRETLS), but ${why}; nothing was sent`, { phase: 'mail', transient: false, hint });
+  }
+
+  #detach(): DetachedSession {
+    const channel = this.#requireChannel();
+    if (this.#state !== 'ready' || (this.#transactions?.inFlight ?? 0) > 0) {
+      throw new SmtpError('ECLOSED', `detach() needs an open, idle session (state ${this.state})`, { phase: 'mail' });
+    }
+    const capabilities = this.#requireCapabilities();
+    const { stream, buffered } = channel.handOver();
+    this.#state = 'closed';
+    return { socket: stream, buffered, capabilities };
   }
 
   #setKeepAlive(active: boolean): void {

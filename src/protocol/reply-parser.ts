@@ -67,6 +67,19 @@ export class ReplyParser {
     return this.#partialBytes > 0 || this.#code !== 0;
   }
 
+  /**
+   * Hands over the bytes of an unfinished line and forgets them (for a caller that continues the stream with
+   * another reader); undefined when none. Not possible inside a multiline reply: its earlier lines are parsed.
+   */
+  takeUnfinishedLine(): Buffer | undefined {
+    if (this.#code !== 0 || this.#poison !== undefined) throw new SmtpError('EPROTOCOL', 'reply parser is inside a reply', { transient: false });
+    if (this.#partialBytes === 0) return undefined;
+    const bytes = Buffer.concat(this.#partial, this.#partialBytes);
+    this.#partial = [];
+    this.#partialBytes = 0;
+    return bytes;
+  }
+
   /** Forget everything, including a previous error. */
   reset(): void {
     this.#partial = [];

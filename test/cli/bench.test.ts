@@ -135,4 +135,20 @@ describe('mailwire bench', () => {
       expect(r.code, args.join(' ')).toBe(2);
     }
   });
+
+  it('--engine: pump by default, client on request (both deliver everything); anything else is a usage error naming the flag', async () => {
+    for (const engine of [undefined, 'pump', 'client'] as const) {
+      const before = sink.stats.messages;
+      const { code, result } = await bench([`127.0.0.1:${sink.port}`, '--connections', '2', '--messages', '120', ...(engine ? ['--engine', engine] : [])]);
+      expect(code).toBe(0);
+      expect(result.engine).toBe(engine ?? 'pump');
+      expect(result.messages).toMatchObject({ sent: 120, failed: 0 });
+      expect(sink.stats.messages - before).toBe(120);
+    }
+    const bad = await runCli(built, ['bench', `127.0.0.1:${sink.port}`, '--engine', 'turbo'], { cwd: dir });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--engine must be one of pump, client');
+    const help = await runCli(built, ['bench', '--help'], { cwd: dir });
+    expect(help.stdout).toContain('--engine E');
+  });
 });
