@@ -76,8 +76,11 @@ export class MessageBody {
     stream.on('close', done);
   }
 
-  /** A ContentSink: takes buf[start, end). Arrow function so it can be handed around unbound. */
-  readonly write = (buf: Buffer, start: number, end: number): void => {
+  /**
+   * Takes buf[start, end). A method, not a per-instance arrow function: one body is made per message, and
+   * the session always calls it on the body.
+   */
+  write(buf: Buffer, start: number, end: number): void {
     if (this.overflow) return;
     const n = end - start;
     if (this.size + n > this.#limit) {
@@ -96,7 +99,7 @@ export class MessageBody {
     this.#chunks.push(slice);
     this.#held += n;
     if (this.#kind === 'file' && this.#held > SPILL_BYTES) this.#spill();
-  };
+  }
 
   #spill(): void {
     const stream = createWriteStream(this.path as string, { flags: 'wx', highWaterMark: STREAM_HIGH_WATER });
