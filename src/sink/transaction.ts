@@ -79,7 +79,9 @@ export function mayRcpt(tx: Transaction | null): tx is Transaction {
 export function addRecipient(tx: Transaction, address: string, cfg: SinkConfig): Outcome {
   if (tx.to.length >= cfg.rcptLimit) return { reply: R.tooManyRecipients };
   if (cfg.refuseRecipients?.(address)) return { reply: R.recipientRefused };
-  tx.to.push(address);
+  // The usual single recipient in an array of its size (a push onto [] reserves room for 17).
+  if (tx.to.length === 0) tx.to = [address];
+  else tx.to.push(address);
   return RECIPIENT_OK;
 }
 
