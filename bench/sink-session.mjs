@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /**
  * The sink's own JavaScript per message, without sockets: `node bench/sink-session.mjs [--dist DIR]`.
- * Drives one SinkSession (discard) through a stand-in socket with the packets smtp-source sends (MAIL,
+ * `--bare` leaves out onMessage, as `mailwire sink --discard --quiet` does (the session then skips describing
+ * each message). Drives one SinkSession (discard) through a stand-in socket with the packets smtp-source sends (MAIL,
  * RCPT, DATA, then a 2.2 KB body with its end), 300,000 messages after a warm-up, and prints the CPU
  * per message. End to end, one read and one write syscall per packet cost ten times more and vary with
  * the machine's load; this isolates the part src/sink/ controls (parsing, replies, bookkeeping).
@@ -33,7 +34,8 @@ class StandInSocket extends EventEmitter {
   }
 }
 
-const config = resolveOptions({ discard: true, onMessage: () => {} });
+const bare = process.argv.includes('--bare');
+const config = resolveOptions(bare ? { discard: true } : { discard: true, onMessage: () => {} });
 let counter = 0;
 const host = {
   config,
@@ -57,4 +59,4 @@ const before = process.cpuUsage();
 send(messages);
 const used = process.cpuUsage(before);
 if (host.stats.messages !== messages + 50_000) throw new Error(`the sink took ${host.stats.messages} messages`);
-console.log(`${dist}: ${((used.user + used.system) / messages).toFixed(2)} us of CPU per message (sink session, no sockets)`);
+console.log(`${dist}: ${((used.user + used.system) / messages).toFixed(2)} us of CPU per message (sink session, no sockets${bare ? ', no onMessage' : ''})`);

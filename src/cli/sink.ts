@@ -54,10 +54,13 @@ export async function sinkCommand(argv: string[], io: CliIo): Promise<number> {
   const quiet = flag(values, 'quiet');
   const options = await sinkOptions(values, io);
   const emit = (event: Record<string, unknown>): void => line(io.stdout, JSON.stringify(event));
-  options.onMessage = (m: SunkMessage): void => {
-    if (json) emit({ event: 'message', id: m.id, path: m.path ?? null, from: m.from, to: m.to, size: m.size, secure: m.secure, authUser: m.authUser ?? null });
-    else if (!quiet && m.path) line(io.stdout, `saved ${m.path}  from=<${m.from}> to=${m.to.map((t) => `<${t}>`).join(',')} ${bytes(m.size)}`);
-  };
+  // Only when it prints something: without onMessage a discarding sink skips describing each message.
+  if (json || (!quiet && !options.discard)) {
+    options.onMessage = (m: SunkMessage): void => {
+      if (json) emit({ event: 'message', id: m.id, path: m.path ?? null, from: m.from, to: m.to, size: m.size, secure: m.secure, authUser: m.authUser ?? null });
+      else if (m.path) line(io.stdout, `saved ${m.path}  from=<${m.from}> to=${m.to.map((t) => `<${t}>`).join(',')} ${bytes(m.size)}`);
+    };
+  }
 
   const sink = await startSink(options);
   if (json) {

@@ -3,8 +3,8 @@
  * of every line that starts with one, across arbitrary chunk boundaries.
  *
  * Speed matters (the sink must not be the bottleneck of `mailwire bench`), so there is no per-byte loop:
- * only lines that begin with a dot need work, and those are found with one native `indexOf("\r\n.")` per
- * occurrence. Everything between is handed on as a slice of the input chunk (no copy).
+ * only lines that begin with a dot need work, and those are found by native searches for the dot alone
+ * (see indexOfCrlfDot). Everything between is handed on as a slice of the input chunk (no copy).
  *
  * Only CRLF counts as a line ending: "\n.\n", "\r.\r" and friends are ordinary content. Accepting bare LF
  * terminators is what made "SMTP smuggling" possible, and a strict sink also catches client bugs.
@@ -13,7 +13,6 @@
 const CR = 0x0d;
 const LF = 0x0a;
 const DOT = 0x2e;
-const CRLF_DOT = Buffer.from('\r\n.', 'latin1');
 const LONE_CR = Buffer.from('\r', 'latin1');
 
 /** Receives unstuffed content as (buffer, start, end) ranges so counting needs no slicing. */
@@ -57,7 +56,7 @@ export class DotUnstuffer {
     while (pos < end) {
       switch (this.#state) {
         case State.Mid: {
-          const idx = buf.indexOf(CRLF_DOT, pos);
+          const idx = indexOfCrlfDot(buf, pos);
           if (idx !== -1) {
             pos = idx + 2; // at the dot
             this.#state = State.LineStart;
@@ -115,4 +114,15 @@ export class DotUnstuffer {
     if (flushEnd > segStart) this.#sink(buf, segStart, flushEnd);
     return -1;
   }
+}
+
+/**
+ * Index of the first "\r\n." in buf[from..], or -1: the same answer as `buf.indexOf("\r\n.", from)`, found
+ * by searching for the dot (a single-byte search, and dots are rare in mail) instead of for the CR that
+ * starts every line.
+ */
+function indexOfCrlfDot(buf: Buffer, from: number): number {
+  let dot = buf.indexOf(DOT, from + 2);
+  while (dot !== -1 && (buf[dot - 1] !== LF || buf[dot - 2] !== CR)) dot = buf.indexOf(DOT, dot + 1);
+  return dot === -1 ? -1 : dot - 2;
 }

@@ -24,6 +24,9 @@ export interface BodyResult {
 /** A discarded message's result: nothing to hand on (one shared object, not one per message). */
 const NOTHING: BodyResult = Object.freeze({});
 
+/** The shared empty list of a body that holds no slices (never pushed to: replaced on first use). */
+const NO_CHUNKS: Buffer[] = [];
+
 const SPILL_BYTES = 256 * 1024;
 const STREAM_HIGH_WATER = 1024 * 1024;
 
@@ -41,7 +44,8 @@ export class MessageBody {
   readonly path: string | undefined;
   readonly #kind: BodyKind;
   readonly #limit: number;
-  #chunks: Buffer[] = [];
+  /** Slices kept for a memory or file body; none for a discarded one. */
+  #chunks: Buffer[] = NO_CHUNKS;
   #held = 0;
   #stream: WriteStream | undefined;
   #streamError: Error | undefined;
@@ -76,8 +80,11 @@ export class MessageBody {
     stream.on('close', done);
   }
 
-  /** A ContentSink: takes buf[start, end). Arrow function so it can be handed around unbound. */
-  readonly write = (buf: Buffer, start: number, end: number): void => {
+  /**
+   * Takes buf[start, end). A method, not a per-instance arrow function: one body is made per message, and
+   * the session always calls it on the body.
+   */
+  write(buf: Buffer, start: number, end: number): void {
     if (this.overflow) return;
     const n = end - start;
     if (this.size + n > this.#limit) {
@@ -93,10 +100,11 @@ export class MessageBody {
       if (!this.#stream.destroyed && !this.#stream.write(slice)) this.#blocked = true;
       return;
     }
-    this.#chunks.push(slice);
+    if (this.#chunks === NO_CHUNKS) this.#chunks = [slice];
+    else this.#chunks.push(slice);
     this.#held += n;
     if (this.#kind === 'file' && this.#held > SPILL_BYTES) this.#spill();
-  };
+  }
 
   #spill(): void {
     const stream = createWriteStream(this.path as string, { flags: 'wx', highWaterMark: STREAM_HIGH_WATER });
@@ -108,13 +116,13 @@ export class MessageBody {
     for (const chunk of this.#chunks) stream.write(chunk);
     stream.uncork();
     if (stream.writableNeedDrain) this.#blocked = true;
-    this.#chunks = [];
+    this.#chunks = NO_CHUNKS;
     this.#held = 0;
   }
 
   /** Drop what we hold once the message is known to be refused. */
   #release(): void {
-    this.#chunks = [];
+    this.#chunks = NO_CHUNKS;
     this.#held = 0;
   }
 

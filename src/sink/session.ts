@@ -8,6 +8,7 @@ import type { Socket } from 'node:net';
 import { startAuth, type AuthProgress } from './auth.js';
 import { SinkConnection } from './connection.js';
 import { DotUnstuffer } from './dot-unstuffer.js';
+import { simplePath } from './envelope.js';
 import { LineKind, LineReader } from './line-reader.js';
 import { MessageBody } from './message-body.js';
 import type { SinkConfig } from './options.js';
@@ -129,13 +130,23 @@ export class SinkSession {
       case Verb.Helo:
         return this.#hello('HELO', argOf(line, argAt, end).trim());
       case Verb.Mail: {
+        // The usual MAIL straight from its bytes; anything else (and every refusal) takes txn.mail().
+        const from = txn.mayMail(this.#tx, this.#helo, this.#conn.secure, this.#authUser, this.#cfg) ? simplePath(line, argAt, end, 'FROM') : undefined;
+        if (from !== undefined) {
+          this.#tx = txn.open(from, [], false);
+          return this.#send(R.senderOk);
+        }
         const facts = { helo: this.#helo, secure: this.#conn.secure, authUser: this.#authUser };
         const { outcome, tx } = txn.mail(argOf(line, argAt, end), this.#tx, facts, this.#cfg);
         if (tx) this.#tx = tx;
         return this.#answer(outcome);
       }
-      case Verb.Rcpt:
-        return this.#answer(txn.rcpt(argOf(line, argAt, end), this.#tx, this.#cfg));
+      case Verb.Rcpt: {
+        const tx = this.#tx;
+        const to = txn.mayRcpt(tx) ? simplePath(line, argAt, end, 'TO') : undefined;
+        if (to !== undefined) return this.#answer(txn.addRecipient(tx as Transaction, to, this.#cfg));
+        return this.#answer(txn.rcpt(argOf(line, argAt, end), tx, this.#cfg));
+      }
       case Verb.Data:
         return this.#data(argOf(line, argAt, end));
       case Verb.Bdat:
@@ -238,6 +249,12 @@ export class SinkSession {
     if (body.overflow) {
       this.#host.track(body.abort());
       return this.#answer({ reply: R.tooBig });
+    }
+    if (this.#cfg.onMessage === undefined && this.#cfg.discard) {
+      // Discarded and nobody to tell: nothing to describe, only to count and answer.
+      this.#host.stats.messages++;
+      this.#host.stats.bytes += body.size;
+      return this.#send(queuedReply(body.id));
     }
     const base: SunkMessage = {
       id: body.id,

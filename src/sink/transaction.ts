@@ -46,15 +46,17 @@ export function mail(
   const params = checkMailParams(path.params, cfg.maxMessageBytes);
   if (typeof params === 'string') return { outcome: { reply: params } };
   if (!params.smtputf8 && isNonAscii(path.address)) return { outcome: { reply: R.needSmtputf8 } };
-  const tx: Transaction = {
-    from: path.address,
-    mailParams: path.params,
-    smtputf8: params.smtputf8,
-    to: [],
-    transport: null,
-    body: null,
-  };
-  return { outcome: { reply: R.senderOk }, tx };
+  return { outcome: { reply: R.senderOk }, tx: open(path.address, path.params, params.smtputf8) };
+}
+
+/** MAIL may start a transaction now (the checks of mail() that do not depend on its argument). */
+export function mayMail(current: Transaction | null, helo: string, secure: boolean, authUser: string | undefined, cfg: SinkConfig): boolean {
+  return current === null && helo !== '' && !(cfg.requireTls && !secure) && !(cfg.auth && authUser === undefined);
+}
+
+/** A new transaction for an accepted MAIL. */
+export function open(from: string, mailParams: string[], smtputf8: boolean): Transaction {
+  return { from, mailParams, smtputf8, to: [], transport: null, body: null };
 }
 
 export function rcpt(arg: string, tx: Transaction | null, cfg: SinkConfig): Outcome {
@@ -65,11 +67,25 @@ export function rcpt(arg: string, tx: Transaction | null, cfg: SinkConfig): Outc
   const bad = checkRcptParams(path.params);
   if (bad !== null) return { reply: bad };
   if (!tx.smtputf8 && isNonAscii(path.address)) return { reply: R.needSmtputf8 };
-  if (tx.to.length >= cfg.rcptLimit) return { reply: R.tooManyRecipients };
-  if (cfg.refuseRecipients?.(path.address)) return { reply: R.recipientRefused };
-  tx.to.push(path.address);
-  return { reply: R.recipientOk };
+  return addRecipient(tx, path.address, cfg);
 }
+
+/** RCPT may name a recipient now (the checks of rcpt() that come before its argument is read). */
+export function mayRcpt(tx: Transaction | null): tx is Transaction {
+  return tx !== null && tx.transport === null;
+}
+
+/** The last checks of RCPT for a well-formed address: the limit, refuseRecipients; then it is added. */
+export function addRecipient(tx: Transaction, address: string, cfg: SinkConfig): Outcome {
+  if (tx.to.length >= cfg.rcptLimit) return { reply: R.tooManyRecipients };
+  if (cfg.refuseRecipients?.(address)) return { reply: R.recipientRefused };
+  // The usual single recipient in an array of its size (a push onto [] reserves room for 17).
+  if (tx.to.length === 0) tx.to = [address];
+  else tx.to.push(address);
+  return RECIPIENT_OK;
+}
+
+const RECIPIENT_OK: Outcome = Object.freeze({ reply: R.recipientOk });
 
 /** Why DATA cannot start now, or null when it can. */
 export function dataRefusal(arg: string, tx: Transaction | null): Outcome | null {

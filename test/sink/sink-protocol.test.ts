@@ -114,6 +114,31 @@ describe('sink: session basics', () => {
   });
 });
 
+describe('sink: discard without onMessage (the load-test setup)', () => {
+  it('counts messages and unstuffed bytes, answers with an id, and still checks the envelope', async () => {
+    sink = await startSink({ discard: true });
+    const c = await open();
+    await c.cmd('EHLO client.example');
+    // The usual shapes (read from bytes) and the unusual ones (general parser) in one pipelined batch.
+    c.write('MAIL FROM:<a@example.com>\r\nRCPT TO:<b@example.com>\r\nRCPT TO:<@relay.example:c@example.com>\r\nRCPT TO:<Postmaster>\r\nRCPT TO:<d@exa mple.com>\r\nDATA\r\n');
+    expect((await c.replies(6)).map((r) => r.lines[0])).toEqual([
+      '250 2.1.0 Sender OK',
+      '250 2.1.5 Recipient OK',
+      '250 2.1.5 Recipient OK',
+      '250 2.1.5 Recipient OK',
+      '501 5.1.3 Bad address syntax',
+      '354 Start mail input; end with <CRLF>.<CRLF>',
+    ]);
+    c.write('..x\r\nbody\r\n.\r\nMAIL FROM:<a b@example.com>\r\nMAIL FROM:<>\r\nMAIL FROM:<e@example.com>\r\n');
+    const [queued, ...rest] = await c.replies(4);
+    expect(queued?.lines[0]).toMatch(/^250 2\.0\.0 OK: queued as [0-9a-z]+$/);
+    expect(rest.map((r) => r.code)).toEqual([250, 503, 503]); // "a b" is allowed, then MAIL nests
+    const stats = (sink as SinkServer).stats;
+    expect(stats.messages).toBe(1);
+    expect(stats.bytes).toBe('.x\r\nbody\r\n'.length);
+  });
+});
+
 describe('sink: pipelining and chunk boundaries', () => {
   it('answers every pipelined command of one write, in order, in one write', async () => {
     const { c, messages } = await setup();
