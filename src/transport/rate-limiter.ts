@@ -9,6 +9,7 @@
  */
 import { SmtpError } from '../errors.js';
 
+/** At most `messages` sends start in any window of `perMs` milliseconds, across every connection of a transport. */
 export interface RateLimit {
   messages: number;
   perMs: number;
