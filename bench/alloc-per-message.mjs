@@ -9,14 +9,9 @@
 import { Session } from 'node:inspector/promises';
 import { openClient } from './lib/clients.mjs';
 import { smallMessage } from './lib/messages.mjs';
+import { parseFlags } from './lib/args.mjs';
 
-const args = {};
-for (let i = 2; i < process.argv.length; i += 1) {
-  const key = process.argv[i].replace(/^--/, '');
-  const next = process.argv[i + 1];
-  if (next !== undefined && !next.startsWith('--')) args[key] = next, (i += 1);
-  else args[key] = true;
-}
+const args = parseFlags();
 const port = Number(args.port);
 const pool = Number(args.pool ?? 5);
 const count = Number(args.count ?? 10_000);

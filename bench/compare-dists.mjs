@@ -11,17 +11,13 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startFastSink } from './lib/servers.mjs';
+import { parseFlags } from './lib/args.mjs';
+import { median } from './lib/report.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const WORKER = path.join(HERE, 'lib', 'worker.mjs');
 
-const args = {};
-for (let i = 2; i < process.argv.length; i += 1) {
-  const key = process.argv[i].replace(/^--/, '');
-  const next = process.argv[i + 1];
-  if (next !== undefined && !next.startsWith('--')) args[key] = next, (i += 1);
-  else args[key] = true;
-}
+const args = parseFlags();
 const dists = { a: path.resolve(String(args.a ?? 'dist')), b: path.resolve(String(args.b ?? 'dist')) };
 const pool = Number(args.pool ?? 5);
 const count = Number(args.count ?? 10_000);
@@ -46,12 +42,6 @@ function run(dist, port) {
     });
   });
 }
-
-const median = (xs) => {
-  const s = [...xs].sort((x, y) => x - y);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
 
 const sink = await startFastSink(args.server);
 try {

@@ -14,6 +14,7 @@
 
 import { pathToFileURL } from 'node:url';
 import { loadBuiltOrSource } from './lib/mailwire.mjs';
+import { median } from './lib/report.mjs';
 
 async function loadNodemailer() {
   const mod = await import('nodemailer/lib/mail-composer');
@@ -51,12 +52,6 @@ function message(fx, i) {
     html: fx.html,
     attachments: [{ filename: 'report.pdf', content: fx.attachment, contentType: 'application/pdf' }],
   };
-}
-
-function median(values) {
-  const s = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 === 1 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
 }
 
 async function timeRun(name, count, build) {

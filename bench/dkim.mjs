@@ -14,6 +14,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
 import { loadBuiltOrSource } from './lib/mailwire.mjs';
+import { median } from './lib/report.mjs';
 
 async function loadNodemailer() {
   const composer = await import('nodemailer/lib/mail-composer');
@@ -43,12 +44,6 @@ function richMessage(attachment, i) {
     html: `<html><body>${'<p>Hello there, this is a <b>transactional</b> message.</p>\n'.repeat(20)}</body></html>`,
     attachments: [{ filename: 'report.pdf', content: attachment, contentType: 'application/pdf' }],
   };
-}
-
-function median(values) {
-  const s = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 === 1 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
 }
 
 function collect(stream) {

@@ -21,17 +21,13 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort, smtpSinkBinary, smtpSourceBinary } from './lib/servers.mjs';
+import { parseFlags } from './lib/args.mjs';
+import { median } from './lib/report.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const DIST = path.join(HERE, '..', 'dist');
 
-const args = {};
-for (let i = 2; i < process.argv.length; i += 1) {
-  const key = process.argv[i].replace(/^--/, '');
-  const next = process.argv[i + 1];
-  if (next !== undefined && !next.startsWith('--')) args[key] = next, (i += 1);
-  else args[key] = true;
-}
+const args = parseFlags();
 const messages = Number(args.messages ?? 20_000);
 const sessions = Number(args.sessions ?? 20);
 const rounds = Number(args.rounds ?? 7);
@@ -49,11 +45,6 @@ if (!source || !sinkBinary) throw new Error('smtp-source and smtp-sink are neede
 const builds = { mailwire: path.join(DIST, 'cli', 'bin.js') };
 if (typeof args.baseline === 'string') builds.baseline = args.baseline === '.' ? builds.mailwire : path.join(path.resolve(args.baseline), 'cli', 'bin.js');
 
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
 const spread = (xs) => `${Math.min(...xs).toFixed(2)}-${Math.max(...xs).toFixed(2)}`;
 /** Round r's order: the contestants rotated by r, so each takes each position equally often. */
 const rotate = (list, r) => list.map((_, i) => list[(i + r) % list.length]);

@@ -14,6 +14,8 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import v8 from 'node:v8';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { parseFlags } from './lib/args.mjs';
+import { median } from './lib/report.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const MB = 1024 * 1024;
@@ -68,14 +70,7 @@ async function child(spec) {
 }
 
 async function main() {
-  const args = {};
-  for (let i = 2; i < process.argv.length; i += 1) {
-    const arg = process.argv[i].replace(/^--/, '');
-    const eq = arg.indexOf('=');
-    if (eq > 0) args[arg.slice(0, eq)] = arg.slice(eq + 1);
-    else if (process.argv[i + 1] !== undefined && !process.argv[i + 1].startsWith('--')) args[arg] = process.argv[(i += 1)];
-    else args[arg] = true;
-  }
+  const args = parseFlags();
   const dists = String(args.dists ?? path.join(HERE, '..', 'dist')).split(',').map((d) => path.resolve(d));
   const rounds = Number(args.rounds ?? 3);
   const nodeFlags = args['node-flags'] ? String(args['node-flags']).split(' ') : [];
@@ -102,11 +97,6 @@ async function main() {
   } finally {
     await sink.close();
   }
-  const median = (xs) => {
-    const s = [...xs].sort((a, b) => a - b);
-    const m = s.length >> 1;
-    return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-  };
   dists.forEach((dist, i) => {
     const r = results[i];
     process.stdout.write(`${dist}: median peak ${median(r.map((x) => x.kernelPeak))} MB, baseline ${median(r.map((x) => x.baseline.rss))} MB (heap ${median(r.map((x) => x.baseline.heapTotal))}), new space at the peak ${median(r.map((x) => x.peak.newSpace))} MB, old ${median(r.map((x) => x.peak.oldSpace))} MB\n`);

@@ -10,6 +10,7 @@
  */
 import { openClient } from './clients.mjs';
 import { smallMessage } from './messages.mjs';
+import { median } from './report.mjs';
 
 const MB = 1024 * 1024;
 
@@ -116,13 +117,6 @@ function leastSquaresSlope(xs, ys) {
     den += (xs[i] - mx) ** 2;
   }
   return den === 0 ? 0 : num / den;
-}
-
-function median(values) {
-  const sorted = [...values].sort((a, b) => a - b);
-  if (sorted.length === 0) return undefined;
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
 const round2 = (x) => Math.round(x * 100) / 100;
