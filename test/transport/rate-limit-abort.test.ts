@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createTransport, type SmtpError } from '../../src/index.js';
 import { RateLimiter } from '../../src/transport/rate-limiter.js';
 import { startSink, type SunkMessage } from '../../src/sink/index.js';
@@ -60,9 +60,19 @@ describe('RateLimiter', () => {
   });
 
   it('never lets more than `messages` start in any window', async () => {
-    const limiter = new RateLimiter({ messages: 3, perMs: 60 });
-    const starts: number[] = [];
-    await Promise.all(Array.from({ length: 10 }, () => limiter.take().then(() => starts.push(Date.now()))));
-    for (let i = 3; i < starts.length; i += 1) expect((starts[i] ?? 0) - (starts[i - 3] ?? 0)).toBeGreaterThanOrEqual(60);
+    // Fake clock: a start is recorded at the millisecond the limiter granted it, not when a later
+    // microtask of the test got to run (which made the real-clock version read 59 ms now and then).
+    vi.useFakeTimers();
+    try {
+      const limiter = new RateLimiter({ messages: 3, perMs: 60 });
+      const starts: number[] = [];
+      const all = Promise.all(Array.from({ length: 10 }, () => limiter.take().then(() => starts.push(Date.now()))));
+      await vi.advanceTimersByTimeAsync(1_000);
+      await all;
+      expect(starts).toHaveLength(10);
+      for (let i = 3; i < starts.length; i += 1) expect((starts[i] ?? 0) - (starts[i - 3] ?? 0)).toBeGreaterThanOrEqual(60);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
