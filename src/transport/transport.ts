@@ -179,7 +179,7 @@ export class SmtpTransport extends TransportEvents {
   /** A queued send got its turn. */
   #start(job: QueuedSend): void {
     const { body } = job;
-    const running = body === undefined ? this.#composeAndDeliver(job.message as MailMessage, job.options, job.started) : this.#deliverRaw(job.message as Envelope, body, job.options, job.started);
+    const running = body === undefined ? this.#composeAndDeliver(job.message as MailMessage, job.options, job.started) : this.#deliver(job.message as Envelope, body, '', job.options, job.started, true);
     void running.then(job.resolve, job.reject);
   }
 
@@ -233,8 +233,7 @@ export class SmtpTransport extends TransportEvents {
       return await this.#deliver(prepared.envelope, source, prepared.messageId, deliveryOptions(message, options, prepared), started, false);
     } finally {
       if (dispose) await dispose().catch(() => undefined); // before the send settles: no file outlives it
-      this.#admission.leave();
-      this.#settled();
+      this.#endTurn();
     }
   }
 
@@ -262,15 +261,6 @@ export class SmtpTransport extends TransportEvents {
     return new Promise<SendInfo>((resolve, reject) => {
       this.#admission.enter(new QueuedSend(checked, body, options, started, resolve, reject), options.signal);
     });
-  }
-
-  async #deliverRaw(envelope: Envelope, body: RawBody, options: SendCallOptions, started: number): Promise<SendInfo> {
-    try {
-      return await this.#deliver(envelope, body, '', options, started);
-    } finally {
-      this.#admission.leave();
-      this.#settled();
-    }
   }
 
   /**
@@ -342,7 +332,8 @@ export class SmtpTransport extends TransportEvents {
    * stands before it (the first target, no rate limiter, no failures of other sends to answer for), is made
    * here without an async frame: the pool's promise gets one then(), where an async function's promise,
    * frame and await were paid by every message. A failed first attempt, and every other case, is
-   * #deliverLoop's, which picks up where this left off. `queued`: see #composeAndDeliver.
+   * #deliverLoop's, which picks up where this left off. `queued`: the send holds an admission turn, and
+   * #deliver ends it as it settles (a message composed in its turn, see #composeAndDeliver, and sendRaw()).
    */
   #deliver(
     envelope: Envelope,
@@ -485,7 +476,7 @@ export class SmtpTransport extends TransportEvents {
       this.emit('message:failed', { error: failure, durationMs: performance.now() - started, ...(messageId ? { messageId } : {}) });
       throw failure;
     } finally {
-      // A queued send composed without an async step (#composeAndDeliver) ends its turn here.
+      // A send that holds its admission turn here (`queued`, see #deliver) ends it here.
       if (queued) this.#endTurn();
     }
   }
