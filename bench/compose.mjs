@@ -14,24 +14,12 @@
 
 import { pathToFileURL } from 'node:url';
 import { loadBuiltOrSource } from './lib/mailwire.mjs';
+import { pseudoRandom } from './lib/messages.mjs';
 import { median } from './lib/report.mjs';
 
 async function loadNodemailer() {
   const mod = await import('nodemailer/lib/mail-composer');
   return mod.default ?? mod;
-}
-
-/** Deterministic, incompressible-looking bytes. */
-function pseudoRandom(size, seed = 1) {
-  const out = Buffer.allocUnsafe(size);
-  let x = seed;
-  for (let i = 0; i < size; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = x & 255;
-  }
-  return out;
 }
 
 function fixture(attachmentBytes) {

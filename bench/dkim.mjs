@@ -14,24 +14,13 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
 import { loadBuiltOrSource } from './lib/mailwire.mjs';
+import { pseudoRandom } from './lib/messages.mjs';
 import { median } from './lib/report.mjs';
 
 async function loadNodemailer() {
   const composer = await import('nodemailer/lib/mail-composer');
   const dkim = await import('nodemailer/lib/dkim');
   return { MailComposer: composer.default ?? composer, DKIM: dkim.default ?? dkim };
-}
-
-function pseudoRandom(size, seed = 1) {
-  const out = Buffer.allocUnsafe(size);
-  let x = seed;
-  for (let i = 0; i < size; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = x & 255;
-  }
-  return out;
 }
 
 const paragraph = 'Hello there, this is a transactional message with a report attached. Grüße from mailwire!\n';

@@ -34,3 +34,16 @@ export function richMessage(index, attachment) {
     attachments: [{ filename: 'data.bin', content: attachment }],
   };
 }
+
+/** Deterministic, incompressible-looking bytes (xorshift): attachments that no encoder can shortcut. */
+export function pseudoRandom(size, seed = 1) {
+  const out = Buffer.allocUnsafe(size);
+  let x = seed;
+  for (let i = 0; i < size; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    out[i] = x & 255;
+  }
+  return out;
+}
