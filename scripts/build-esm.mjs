@@ -4,7 +4,7 @@
  * `import('mailwire')` and the `mailwire` command start faster; see docs/memory-and-startup.md.
  *
  * - The entry points keep the paths package.json, the bin and the scripts name (outbase src/ -> dist/).
- *   dist/bench-engine/worker.js is one too: it is started by path as a worker thread (src/package-root.ts).
+ *   dist/bench-engine/worker.js is one too: it is started by path as a worker thread (src/package-root.ts finds it).
  * - Code splitting: every `await import()` in src/ stays a separate chunk, loaded on first use, and a module
  *   used by two entries lives once in a shared chunk, so its classes are the same objects from every entry
  *   (an SmtpError from the nodemailer compat entry is `instanceof` the main entry's SmtpError).

@@ -8,12 +8,13 @@
  * to a log, so only this package's files count, never the test runner's.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildCli, type Built } from '../cli/cli-harness.js';
+import { startSink } from '../../src/sink/index.js';
+import { buildCli, runCli, type Built } from '../cli/cli-harness.js';
 
 let built: Built;
 let dir = '';
@@ -99,5 +100,20 @@ describe('the bundled ES module build', () => {
       await t.close?.();
       console.log(JSON.stringify({ transport: t.mailwire.constructor === m.SmtpTransport, error: error?.constructor === m.SmtpError }));`);
     expect(r).toEqual({ transport: true, error: true });
+  });
+
+  it('a copy of dist/ on its own (as bench/run.mjs makes one) still finds the bench worker thread', async () => {
+    const copy = path.join(dir, 'copy');
+    cpSync(path.join(built.root, 'dist'), copy, { recursive: true });
+    writeFileSync(path.join(copy, 'package.json'), '{ "type": "module" }\n');
+    const sink = await startSink({ discard: true });
+    try {
+      const r = await runCli({ ...built, cli: path.join(copy, 'cli/bin.js') }, ['bench', `127.0.0.1:${sink.port}`, '-c', '2', '-n', '20', '--workers', '2', '--json'], { timeoutMs: 30_000 });
+      expect(r.stderr).toBe('');
+      expect(JSON.parse(r.stdout)).toMatchObject({ workers: 2, messages: { sent: 20, failed: 0 } });
+      expect(r.code).toBe(0);
+    } finally {
+      await sink.close();
+    }
   });
 });
