@@ -58,7 +58,7 @@ async function timeRun(name, count, build) {
  * mailwire is faster). `log` receives one line per run (default: stderr).
  */
 export async function runComposeBench({ messages = 10_000, rounds = 3, attachmentBytes = 100 * 1024, log = (line) => process.stderr.write(`${line}\n`) } = {}) {
-  const mailwire = await loadBuiltOrSource('mime/index.js');
+  const mailwire = await loadBuiltOrSource('index.js');
   const MailComposer = await loadNodemailer();
   const fx = fixture(attachmentBytes);
 

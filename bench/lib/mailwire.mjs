@@ -15,7 +15,8 @@ export function loadMailwire() {
 }
 
 /**
- * For the in-process benches (compose, DKIM): `dist/<entry>`, or the sources when there is no build or
+ * For the in-process benches (compose, DKIM): `dist/<entry>` (an entry point: the build is bundled, so
+ * internal modules such as mime/index.js are no files of dist/), or the sources when there is no build or
  * MAILWIRE_FROM_SRC=1 (under tsx, which maps the .js names to the .ts sources), so a stale dist/ can be
  * bypassed.
  */

@@ -5,6 +5,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import { SmtpError } from '../errors.js';
+import { builtFile } from '../package-root.js';
 import { runShare, type LiveCounters, type Share, type ShareResult } from './runner.js';
 import { addCounts, summarize } from './stats.js';
 import { BENCH_ENGINES, type BenchOptions, type BenchProgress, type BenchResult } from './types.js';
@@ -85,7 +86,7 @@ function split(options: BenchOptions, workers: number): Share[] {
 
 function runInWorker(options: BenchOptions, share: Share, live: LiveCounters, signal?: AbortSignal): Promise<ShareResult> {
   return new Promise((resolve, reject) => {
-    const worker = new Worker(new URL('./worker.js', import.meta.url), { workerData: { options, share } satisfies WorkerInput });
+    const worker = new Worker(builtFile('bench-engine/worker.js'), { workerData: { options, share } satisfies WorkerInput });
     let settled = false;
     const onAbort = (): void => worker.postMessage({ type: 'stop' });
     signal?.addEventListener('abort', onAbort, { once: true });

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { exitCodeFor, printError } from './format.js';
 import { EXIT, line, type CliIo, type Command } from './io.js';
 import { UsageError } from './args.js';
+import { packageRoot } from '../package-root.js';
 
 /**
  * Each command is loaded when it is run: a process that runs `bench` does not parse the audit, probe,
@@ -61,7 +62,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
 
 function version(): string {
   try {
-    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: string };
+    const pkg = JSON.parse(readFileSync(new URL('package.json', packageRoot()), 'utf8')) as { version?: string };
     return pkg.version ?? 'unknown';
   } catch {
     return 'unknown';
