@@ -13,21 +13,25 @@ const SRC = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../src')
 /** Which rooms each room may import. A room is a folder of src/ (or a file at its top, without .ts). */
 export const ALLOWED = {
   errors: [],
+  // One abort listener per caller signal, shared by every layer a send waits in (src/abort/fanout.ts): it
+  // imports nothing, and every room that honours a caller's signal (tls, dkim, connection, proxy, pool,
+  // transport and the rooms above them) may import it. Not in protocol, which stays pure.
+  abort: [],
   protocol: ['errors'],
   sasl: ['errors', 'protocol'],
-  tls: ['errors', 'protocol'],
+  tls: ['errors', 'abort', 'protocol'],
   guards: ['errors', 'protocol'],
   mime: ['errors', 'guards', 'protocol'],
-  dkim: ['errors', 'guards', 'mime', 'protocol'],
-  connection: ['errors', 'protocol', 'sasl', 'tls', 'guards'],
-  proxy: ['errors', 'tls', 'guards'],
-  pool: ['errors', 'connection', 'protocol', 'tls'],
-  transport: ['errors', 'protocol', 'sasl', 'tls', 'guards', 'mime', 'dkim', 'connection', 'pool', 'proxy'],
+  dkim: ['errors', 'abort', 'guards', 'mime', 'protocol'],
+  connection: ['errors', 'abort', 'protocol', 'sasl', 'tls', 'guards'],
+  proxy: ['errors', 'abort', 'tls', 'guards'],
+  pool: ['errors', 'abort', 'connection', 'protocol', 'tls'],
+  transport: ['errors', 'abort', 'protocol', 'sasl', 'tls', 'guards', 'mime', 'dkim', 'connection', 'pool', 'proxy'],
   sink: ['errors', 'protocol', 'tls'],
-  audit: ['errors', 'protocol', 'sasl', 'tls', 'guards', 'mime', 'connection', 'transport'],
-  'bench-engine': ['errors', 'protocol', 'sasl', 'tls', 'guards', 'mime', 'connection', 'pool', 'transport'],
-  compat: ['errors', 'protocol', 'sasl', 'tls', 'guards', 'mime', 'dkim', 'connection', 'pool', 'transport', 'proxy'],
-  cli: ['errors', 'protocol', 'sasl', 'tls', 'guards', 'mime', 'dkim', 'connection', 'pool', 'transport', 'sink', 'audit', 'bench-engine', 'proxy'],
+  audit: ['errors', 'abort', 'protocol', 'sasl', 'tls', 'guards', 'mime', 'connection', 'transport'],
+  'bench-engine': ['errors', 'abort', 'protocol', 'sasl', 'tls', 'guards', 'mime', 'connection', 'pool', 'transport'],
+  compat: ['errors', 'abort', 'protocol', 'sasl', 'tls', 'guards', 'mime', 'dkim', 'connection', 'pool', 'transport', 'proxy'],
+  cli: ['errors', 'abort', 'protocol', 'sasl', 'tls', 'guards', 'mime', 'dkim', 'connection', 'pool', 'transport', 'sink', 'audit', 'bench-engine', 'proxy'],
   index: Object.keys({}).concat('*'),
 };
 
