@@ -14,6 +14,7 @@
  * closed, and a place comes back only through its release(), which hands it to the longest-waiting send.
  */
 import { SmtpError } from '../errors.js';
+import { subscribeAbort, type AbortSubscription } from '../abort/fanout.js';
 import type { Envelope, MessageBody, SendOptions, SendResult } from '../connection/transaction.js';
 import { SmtpConnection, sessionHooks } from '../connection/smtp-connection.js';
 import { WaiterQueue } from './waiter-queue.js';
@@ -355,21 +356,20 @@ export class ConnectionPool {
             // would wait for the idle timeout).
             if (idle) void this.#drop(idle, 'replaced by a fresh connection', true);
           }
-          let onAbort: (() => void) | undefined;
+          let subscription: AbortSubscription | undefined;
           grant = await new Promise<Grant>((resolve) => {
             const waiter: Waiter = { resolve };
             // A waiter woken without a slot keeps its place at the head of the queue (fairness).
             const entry = waited ? this.#waiters.unshift(waiter) : this.#waiters.push(waiter);
             if (signal) {
-              onAbort = () => {
+              subscription = subscribeAbort(signal, () => {
                 this.#waiters.remove(entry);
                 resolve(undefined);
-              };
-              signal.addEventListener('abort', onAbort, { once: true });
+              });
             }
           });
-          // One signal may serve many sends: do not leave a listener behind for every time this one waited.
-          if (onAbort) signal?.removeEventListener('abort', onAbort);
+          // One signal may serve many sends: do not leave a subscriber behind for every time this one waited.
+          subscription?.unsubscribe();
           waited = true;
         }
         afterWait = false;

@@ -3,6 +3,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { ConnectionPool, type PooledConnection, type PoolOptions } from '../../src/pool/pool.js';
 import type { SendResult } from '../../src/connection/transaction.js';
 import { SmtpError } from '../../src/errors.js';
+import { abortSubscriberCount } from '../../src/abort/fanout.js';
 
 class FakeConnection implements PooledConnection {
   usable = true;
@@ -301,7 +302,9 @@ describe('ConnectionPool', () => {
     const controller = new AbortController();
     const sends = Array.from({ length: 5 }, (_, i) => pool.send(env(`r${i}@x`), 'b', { signal: controller.signal }));
     await new Promise((r) => setTimeout(r, 5));
-    expect(getEventListeners(controller.signal, 'abort').length).toBe(4); // the four waiting
+    // The four waiting subscribe through one listener on the signal (src/abort/fanout.ts).
+    expect(getEventListeners(controller.signal, 'abort').length).toBe(1);
+    expect(abortSubscriberCount(controller.signal)).toBe(4);
     for (let i = 0; i < 5; i += 1) {
       made[0]?.releaseAll();
       await new Promise((r) => setTimeout(r, 5));
