@@ -355,6 +355,51 @@ describe('ConnectionPool', () => {
     expect(made[0]?.sent).toEqual(['a@x']);
     await pool.close();
   });
+
+  it('waiters with and without signals keep their order; an aborted one leaves it, and close() does not wait for it', async () => {
+    const { pool, made } = makePool({ maxConnections: 1, pipelineDepth: 1 }, (c) => (c.hold = true));
+    const shared = new AbortController();
+    const own = new AbortController();
+    const first = pool.send(env('a@x'), 'b');
+    await new Promise((r) => setTimeout(r, 5));
+    const outcome = (p: Promise<unknown>) => p.then(() => 'sent', (e: { code: string }) => e.code);
+    const waiting = [
+      outcome(pool.send(env('b@x'), 'b', { signal: shared.signal })),
+      outcome(pool.send(env('c@x'), 'b', { signal: own.signal })),
+      outcome(pool.send(env('d@x'), 'b')),
+      outcome(pool.send(env('e@x'), 'b', { signal: shared.signal })),
+    ];
+    expect(pool.pending).toBe(4);
+    expect(abortSubscriberCount(shared.signal)).toBe(2);
+    own.abort();
+    expect(pool.pending).toBe(3);
+    const closing = pool.close();
+    for (let i = 0; i < 4; i += 1) {
+      made[0]?.releaseAll();
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    await first;
+    expect(await Promise.all(waiting)).toEqual(['sent', 'EABORT', 'sent', 'sent']);
+    expect(made[0]?.sent).toEqual(['a@x', 'b@x', 'd@x', 'e@x']);
+    expect(abortSubscriberCount(shared.signal)).toBe(0);
+    expect(getEventListeners(shared.signal, 'abort')).toEqual([]);
+    await closing;
+  });
+
+  it('close() waiting on queued sends ends when their signal aborts them', async () => {
+    const { pool, made } = makePool({ maxConnections: 1, pipelineDepth: 1 }, (c) => (c.hold = true));
+    const controller = new AbortController();
+    const first = pool.send(env('a@x'), 'b');
+    await new Promise((r) => setTimeout(r, 5));
+    const queued = Array.from({ length: 3 }, (_, i) => pool.send(env(`q${i}@x`), 'b', { signal: controller.signal }).catch((e: { code: string }) => e.code));
+    const closing = pool.close();
+    controller.abort();
+    expect(await Promise.all(queued)).toEqual(['EABORT', 'EABORT', 'EABORT']);
+    made[0]?.releaseAll();
+    await first;
+    await closing;
+    expect(made[0]?.sent).toEqual(['a@x']);
+  });
 });
 
 describe('ConnectionPool results from custom connections', () => {
