@@ -386,6 +386,39 @@ describe('ConnectionPool', () => {
     await closing;
   });
 
+  it('a waiter woken to look again (pipeline room) whose signal aborts before it looks fails with EABORT, unsent', async () => {
+    const controller = new AbortController();
+    const { pool, made } = makePool({ maxConnections: 1, pipelineDepth: 2 }, (c) => {
+      c.hold = true;
+      c.capabilities.pipelining = true;
+      const send = c.send.bind(c);
+      c.send = async (envelope) => {
+        const result = await send(envelope);
+        // The pool annotates a's result right after a's end woke the waiter, and before the waiter looks:
+        // the abort lands exactly between the two.
+        if (envelope.to[0] === 'a@x') {
+          Object.defineProperty(result, 'connectionId', { configurable: true, get: () => 1, set: () => controller.abort() });
+        }
+        return result;
+      };
+    });
+    // A connection opened and idle first: a and b then take it at once, and their results are annotated
+    // after their slot is given back (an opening send annotates before).
+    const warm = pool.send(env('w@x'), 'b');
+    await new Promise((r) => setTimeout(r, 5));
+    made[0]?.releaseAll();
+    await warm;
+    const a = pool.send(env('a@x'), 'b');
+    const b = pool.send(env('b@x'), 'b');
+    const c = pool.send(env('c@x'), 'b', { signal: controller.signal }).catch((e: SmtpError) => `${e.code}: ${e.message}`);
+    expect(pool.pending).toBe(1);
+    made[0]?.releaseAll();
+    await Promise.all([a, b]);
+    expect(await c).toBe('EABORT: The send was aborted while waiting for a connection');
+    expect(made[0]?.sent).toEqual(['w@x', 'a@x', 'b@x']);
+    await pool.close();
+  });
+
   it('close() waiting on queued sends ends when their signal aborts them', async () => {
     const { pool, made } = makePool({ maxConnections: 1, pipelineDepth: 1 }, (c) => (c.hold = true));
     const controller = new AbortController();
