@@ -2,9 +2,11 @@
 /**
  * Bytes allocated per message by send() on a warmed pool, and where (V8's sampling heap profiler with the
  * objects the collector already freed counted too):
- *   node bench/alloc-per-message.mjs --port P [--pool 5] [--count 10000] [--lib mailwire|mailwire-raw] [--top 25]
+ *   node bench/alloc-per-message.mjs --port P [--pool 5] [--count 10000] [--lib mailwire|mailwire-raw] [--top 25] [--signal]
  * The server is whatever listens on 127.0.0.1:P (start smtp-sink there). Sampled: an estimate, steady to a
  * few percent at 10,000 messages; compare builds with MAILWIRE_BENCH_DIST=/path/to/dist.
+ * --signal passes one AbortSignal, shared by every send of a burst, to send() (mailwire only): what a caller's
+ * request-scoped or shutdown signal costs per message.
  */
 import { Session } from 'node:inspector/promises';
 import { openClient } from './lib/clients.mjs';
@@ -17,11 +19,16 @@ const pool = Number(args.pool ?? 5);
 const count = Number(args.count ?? 10_000);
 const library = String(args.lib ?? 'mailwire');
 const top = Number(args.top ?? 25);
+const withSignal = args.signal === true;
+if (withSignal && library !== 'mailwire') throw new Error('--signal is for --lib mailwire only');
 if (!port) throw new Error('--port is required (an SMTP sink on 127.0.0.1)');
 
 async function burst(messages) {
   const client = await openClient(library, { host: '127.0.0.1', port, connections: pool, maxMessages: 1e9 });
-  await Promise.all(Array.from({ length: messages }, (_, i) => client.send(smallMessage(i, 2048))));
+  // One signal for the whole burst, as an application's shutdown signal would be (never aborted here).
+  const options = withSignal ? { signal: new AbortController().signal } : undefined;
+  const send = options ? (message) => client.transport.send(message, options) : client.send;
+  await Promise.all(Array.from({ length: messages }, (_, i) => send(smallMessage(i, 2048))));
   await client.close();
 }
 
@@ -48,7 +55,7 @@ const walk = (node, caller) => {
   for (const child of node.children) walk(child, frame.url === '' ? caller : label(frame));
 };
 walk(profile.head, undefined);
-process.stdout.write(`${library}, pool ${pool}, ${count} messages: ${Math.round(total / count)} bytes allocated per message (sampled, connections opened and closed included)\n`);
+process.stdout.write(`${library}${withSignal ? ' (one shared signal)' : ''}, pool ${pool}, ${count} messages: ${Math.round(total / count)} bytes allocated per message (sampled, connections opened and closed included)\n`);
 for (const [name, bytes] of [...sites].sort((a, b) => b[1] - a[1]).slice(0, top)) {
   process.stdout.write(`${String(Math.round(bytes / count)).padStart(7)} B/msg  ${name}\n`);
 }

@@ -2,6 +2,8 @@
  * Politeness towards the audited server: at most `max` connections open at once, and at least `delayMs`
  * between two connection openings, whichever check asks. Waiters are served in order.
  */
+import { subscribeAbort } from '../abort/fanout.js';
+
 export class ConnectionGate {
   readonly #max: number;
   readonly #delayMs: number;
@@ -41,9 +43,9 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
     const timer = setTimeout(done, ms);
     function done(): void {
       clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
+      subscription?.unsubscribe();
       resolve();
     }
-    signal?.addEventListener('abort', done, { once: true });
+    const subscription = signal ? subscribeAbort(signal, done) : undefined;
   });
 }

@@ -10,6 +10,7 @@
 import net from 'node:net';
 import tls from 'node:tls';
 import { SmtpError } from '../errors.js';
+import { subscribeAbort, type AbortSubscription } from '../abort/fanout.js';
 import { ReplyParser } from '../protocol/reply-parser.js';
 import { formatReply, type Reply } from '../protocol/reply.js';
 import { parseCapabilities, type Capabilities } from '../protocol/capabilities.js';
@@ -66,8 +67,9 @@ export class RawSession {
     this.#options = options;
     this.transcript = transcript;
     this.#listen(socket);
-    // The audit's overall deadline ends every wait at once.
-    options.signal?.addEventListener('abort', this.#onAbort, { once: true });
+    // The audit's overall deadline ends every wait at once. Through the shared listener: with
+    // maxConnections above 10, a listener per session made Node warn about the audit's signal.
+    this.#abort = options.signal ? subscribeAbort(options.signal, this.#onAbort) : undefined;
   }
 
   /** Connects (with the TLS handshake when implicitTls) and reads the greeting. */
@@ -188,9 +190,10 @@ export class RawSession {
   }
 
   readonly #onAbort = (): void => this.#wake?.();
+  readonly #abort: AbortSubscription | undefined;
 
   close(): void {
-    this.#options.signal?.removeEventListener('abort', this.#onAbort);
+    this.#abort?.unsubscribe();
     this.#closed = true;
     this.#socket.destroy();
     this.#wake?.();

@@ -4,6 +4,7 @@
  * fails or runs out of time is listed in `skipped` with why; it never ends the audit.
  */
 import { SmtpError } from '../errors.js';
+import { subscribeAbort } from '../abort/fanout.js';
 import { AUDIT_CHECKS } from './checks/index.js';
 import { takeBaseline } from './baseline.js';
 import { ConnectionGate } from './connection-gate.js';
@@ -35,9 +36,10 @@ export async function auditServer(options: AuditOptions): Promise<AuditReport> {
   // One signal for the deadline and the caller's (AbortSignal.any is newer than the Node 20.0 we support).
   const stop = new AbortController();
   const timer = setTimeout(() => stop.abort(), options.overallTimeoutMs ?? 180_000);
+  // Through the shared listener: a caller may run many audits with one signal.
   const onCallerAbort = (): void => stop.abort();
   if (options.signal?.aborted) stop.abort();
-  options.signal?.addEventListener('abort', onCallerAbort, { once: true });
+  const subscription = options.signal ? subscribeAbort(options.signal, onCallerAbort) : undefined;
   const signal = stop.signal;
   const gate = new ConnectionGate(Math.max(1, options.maxConnections ?? 2), Math.max(0, options.delayMs ?? 200));
   const ctx = new AuditContext(resolved, report, gate, signal);
@@ -45,7 +47,7 @@ export async function auditServer(options: AuditOptions): Promise<AuditReport> {
     return await run(ctx, options, report, gate, started);
   } finally {
     clearTimeout(timer);
-    options.signal?.removeEventListener('abort', onCallerAbort);
+    subscription?.unsubscribe();
   }
 }
 

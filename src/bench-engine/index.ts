@@ -5,6 +5,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import { SmtpError } from '../errors.js';
+import { subscribeAbort } from '../abort/fanout.js';
 import { builtFile } from '../package-root.js';
 import { runShare, type LiveCounters, type Share, type ShareResult } from './runner.js';
 import { addCounts, summarize } from './stats.js';
@@ -88,12 +89,13 @@ function runInWorker(options: BenchOptions, share: Share, live: LiveCounters, si
   return new Promise((resolve, reject) => {
     const worker = new Worker(builtFile('bench-engine/worker.js'), { workerData: { options, share } satisfies WorkerInput });
     let settled = false;
-    const onAbort = (): void => worker.postMessage({ type: 'stop' });
-    signal?.addEventListener('abort', onAbort, { once: true });
+    // One worker per core, each waiting on the caller's signal: through the shared listener (more than 10
+    // cores would otherwise make Node warn about the caller's signal).
+    const subscription = signal ? subscribeAbort(signal, () => worker.postMessage({ type: 'stop' })) : undefined;
     const finish = (error: Error | undefined, result?: ShareResult): void => {
       if (settled) return;
       settled = true;
-      signal?.removeEventListener('abort', onAbort);
+      subscription?.unsubscribe();
       if (error) reject(error);
       else resolve(result as ShareResult);
     };

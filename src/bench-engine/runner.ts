@@ -15,7 +15,6 @@
  * A session that breaks is replaced; one that cannot be opened three times in a row gives up, so a dead
  * server ends the run quickly instead of spinning.
  */
-import { setMaxListeners } from 'node:events';
 import { SmtpConnection, sessionHooks } from '../connection/smtp-connection.js';
 import { SmtpError } from '../errors.js';
 import { makePayload, type Payload } from './payload.js';
@@ -66,8 +65,9 @@ export async function runShare(options: BenchOptions, share: Share, live: LiveCo
     return ++sequence;
   };
 
-  // Every connection's connect() listens on the signal at the same time: that is not a leak.
-  if (signal) setMaxListeners(Math.max(share.connections + 10, 20), signal);
+  // Every connection's connect() waits on the signal at the same time: the connector subscribes through
+  // src/abort/fanout.ts, one listener on the signal for all of them, so the caller's signal is left as it is
+  // (no setMaxListeners on an object that is not ours).
 
   const lane = async (conn: SmtpConnection): Promise<void> => {
     const hooks = sessionHooks(conn);

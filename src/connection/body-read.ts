@@ -7,6 +7,7 @@
  * Each read gets a promise of its own rather than a race against one long-lived "stopped" promise: every
  * race would leave a reaction on that promise holding its chunk until the body ends.
  */
+import { subscribeAbort, type AbortSubscription } from '../abort/fanout.js';
 import { SmtpError } from '../errors.js';
 import type { BodyInfo } from './body-source.js';
 import type { ReplyChannel } from './reply-channel.js';
@@ -23,8 +24,9 @@ export async function* readBody(info: BodyInfo, channel: ReplyChannel, signal: A
   };
   const offBreak = channel.onBreak(stop);
   const onAbort = (): void => stop(new SmtpError('EABORT', 'The send was aborted while its message was being read', { phase: 'data', transient: false }));
+  let subscription: AbortSubscription | undefined;
   if (signal?.aborted) onAbort();
-  else signal?.addEventListener('abort', onAbort, { once: true });
+  else if (signal) subscription = subscribeAbort(signal, onAbort);
   const idle = (): void => stop(new SmtpError('ETIMEDOUT', `The message body gave nothing to send for ${idleMs} ms`, { phase: 'data', transient: false }));
   let timer: NodeJS.Timeout | undefined;
   try {
@@ -43,6 +45,6 @@ export async function* readBody(info: BodyInfo, channel: ReplyChannel, signal: A
   } finally {
     clearTimeout(timer);
     offBreak();
-    signal?.removeEventListener('abort', onAbort);
+    subscription?.unsubscribe();
   }
 }

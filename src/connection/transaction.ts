@@ -11,6 +11,7 @@
  * message ('none'); between that write and the final reply, a dead connection means 'unknown'.
  */
 import { SmtpError, sourceFailure, type SmtpPhase } from '../errors.js';
+import { subscribeAbort, type AbortSubscription } from '../abort/fanout.js';
 import * as cmd from '../protocol/commands.js';
 import type { Capabilities } from '../protocol/capabilities.js';
 import { formatReply, isPositive, type Reply } from '../protocol/reply.js';
@@ -237,12 +238,10 @@ export class TransactionRunner {
     this.#inFlight += 1;
     this.#ctx.onBusy(true);
     const signal = options.signal;
-    const onAbort = signal ? (): void => this.#abortMidway(state) : undefined;
-    let listening = false;
+    let subscription: AbortSubscription | undefined;
     try {
       // Inside the try: if this throws (a caller's bogus signal), the finally still opens the gate.
-      if (onAbort) signal?.addEventListener('abort', onAbort, { once: true });
-      listening = onAbort !== undefined;
+      if (signal) subscription = subscribeAbort(signal, () => this.#abortMidway(state));
       const { channel, timeouts, transcript } = this.#ctx;
       // Always a microtask, even behind an open gate: an abort signalled right after send() returns must still
       // find the transaction unwritten (EABORT, nothing sent). An abort while waiting ends the wait: nothing of
@@ -329,7 +328,7 @@ export class TransactionRunner {
       throw error;
     } finally {
       state.settled = true;
-      if (listening && onAbort) signal?.removeEventListener('abort', onAbort);
+      subscription?.unsubscribe();
       this.#endAnswered(state);
       // Idempotent; makes sure nobody waits forever behind a failed transaction. One that left before its turn
       // (aborted) must not let the next one write while the ones ahead of it are still writing.
@@ -840,10 +839,9 @@ function throwIfAborted(signal: AbortSignal | undefined, phase: SmtpPhase, chann
 function turnOrAbort(previous: Promise<void>, signal: AbortSignal): Promise<boolean> {
   return new Promise<boolean>((resolve) => {
     if (signal.aborted) return resolve(false);
-    const onAbort = (): void => resolve(false);
-    signal.addEventListener('abort', onAbort, { once: true });
+    const subscription = subscribeAbort(signal, () => resolve(false));
     void previous.then(() => {
-      signal.removeEventListener('abort', onAbort);
+      subscription.unsubscribe();
       resolve(true);
     });
   });

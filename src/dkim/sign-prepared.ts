@@ -9,6 +9,7 @@
  */
 import { Readable } from 'node:stream';
 import { SmtpError } from '../errors.js';
+import { subscribeAbort, type AbortSubscription } from '../abort/fanout.js';
 import { messageBytesNow, type PreparedMessage } from '../mime/compose.js';
 import { MessageHasher, signatureFields } from './message-hasher.js';
 import type { DkimSigner } from './options.js';
@@ -55,11 +56,11 @@ async function readAll(stream: Readable, signal: AbortSignal | undefined, each: 
   }
   // Raced with the abort rather than ended by destroying the stream: a composed stream waiting on a caller's
   // stream that never ends cannot finish its own destruction, and the send must end anyway.
-  let onAbort: (() => void) | undefined;
+  let subscription: AbortSubscription | undefined;
   const aborted = new Promise<never>((_resolve, reject) => {
-    onAbort = () => reject(new SmtpError('EABORT', 'The send was aborted while the message was being signed', { phase: 'compose', transient: false }));
+    const onAbort = (): void => reject(new SmtpError('EABORT', 'The send was aborted while the message was being signed', { phase: 'compose', transient: false }));
     if (signal.aborted) onAbort();
-    else signal.addEventListener('abort', onAbort, { once: true });
+    else subscription = subscribeAbort(signal, onAbort);
   });
   aborted.catch(() => undefined);
   const chunks = stream[Symbol.asyncIterator]();
@@ -73,7 +74,7 @@ async function readAll(stream: Readable, signal: AbortSignal | undefined, each: 
     stream.destroy();
     throw error;
   } finally {
-    if (onAbort) signal.removeEventListener('abort', onAbort);
+    subscription?.unsubscribe();
   }
 }
 

@@ -14,9 +14,10 @@
  * closed, and a place comes back only through its release(), which hands it to the longest-waiting send.
  */
 import { SmtpError } from '../errors.js';
+import { subscribeAbort, type AbortSubscription } from '../abort/fanout.js';
 import type { Envelope, MessageBody, SendOptions, SendResult } from '../connection/transaction.js';
 import { SmtpConnection, sessionHooks } from '../connection/smtp-connection.js';
-import { WaiterQueue } from './waiter-queue.js';
+import { WaiterQueue, type QueueEntry } from './waiter-queue.js';
 import { Place, Places } from './places.js';
 
 /** What the pool needs from a session (an SmtpConnection is driven through its internal hooks). */
@@ -157,13 +158,20 @@ export class ConnectionPool {
       this.#active += 1;
       return this.#sendNow(ready, envelope, body, options, undefined) as Promise<PoolSendResult>;
     }
-    // A send that will wait (no connection now, none to open) and has no signal or fresh connection to care
-    // about waits as a record in the queue, not as a suspended async frame (see QueuedSend).
-    if (!fresh && options.signal === undefined && this.#mustWait()) {
-      this.#active += 1;
-      const queued = new QueuedSend(this.#woken, envelope, body, options);
+    // A send that will wait (no connection now, none to open) and has no fresh connection to care about waits
+    // as a record in the queue, not as a suspended async frame (see QueuedSend). With a signal, the record
+    // subscribes to it (one shared listener per signal, src/abort/fanout.ts) and leaves the queue on abort.
+    const signal = options.signal;
+    if (!fresh && (signal === undefined || !signal.aborted) && this.#mustWait()) {
+      const queued = signal === undefined ? new QueuedSend(this.#woken, envelope, body, options) : new AbortableQueuedSend(this.#woken, envelope, body, options);
       const promise = queued.promise();
-      this.#waiters.push(queued);
+      try {
+        this.#enqueue(queued, false);
+      } catch (error) {
+        // The signal's addEventListener threw (not a real AbortSignal): nothing was queued.
+        return Promise.reject(error);
+      }
+      this.#active += 1;
       return promise;
     }
     return this.#acquireAndSend(envelope, body, options, fresh, false, undefined);
@@ -266,7 +274,8 @@ export class ConnectionPool {
    */
   #granted(queued: QueuedSend, grant: Grant): void {
     let slot: Slot | undefined;
-    if (!this.#closed) {
+    // Aborted since it was woken to look again: the loop's next round throws EABORT, as it would have.
+    if (!this.#closed && !(grant === undefined && queued.options.signal?.aborted === true)) {
       if (grant === undefined) {
         // Woken to look again (a pipeline has room, or a connection broke): the loop's next round.
         const idle = this.#survey();
@@ -279,7 +288,7 @@ export class ConnectionPool {
         } else if (this.#places.free === 0) {
           if (shared === undefined) {
             // Still nothing: back to the head of the queue (a waiter woken without a slot keeps its place).
-            this.#waiters.unshift(queued);
+            this.#enqueue(queued, true);
             return;
           }
           this.#take(shared);
@@ -296,6 +305,29 @@ export class ConnectionPool {
       return;
     }
     this.#sendNow(slot, queued.envelope, queued.body, queued.options, queued);
+  }
+
+  /**
+   * Queues a waiting record at the back (a new waiter) or the front (woken without a slot). One with a signal
+   * subscribes to it, for as long as it is in the queue: an abort takes it out and fails it with EABORT, as
+   * the waiting loop of #acquireAndSend does. Subscribes before queueing: if that throws, nothing is queued.
+   */
+  #enqueue(queued: QueuedSend, front: boolean): void {
+    if (!(queued instanceof AbortableQueuedSend)) {
+      if (front) this.#waiters.unshift(queued);
+      else this.#waiters.push(queued);
+      return;
+    }
+    let entry: QueueEntry<Waiter> | undefined;
+    const subscription = subscribeAbort(queued.options.signal as AbortSignal, () => {
+      if (entry === undefined || !this.#waiters.remove(entry)) return;
+      queued.subscription = undefined;
+      this.#active -= 1;
+      if (this.#active === 0) this.#drained?.();
+      queued.fail(abortError());
+    });
+    entry = front ? this.#waiters.unshift(queued) : this.#waiters.push(queued);
+    queued.subscription = subscription;
   }
 
   /** A send on `slot` settled: the slot goes back, and close() may be waiting for the last send. */
@@ -355,21 +387,20 @@ export class ConnectionPool {
             // would wait for the idle timeout).
             if (idle) void this.#drop(idle, 'replaced by a fresh connection', true);
           }
-          let onAbort: (() => void) | undefined;
+          let subscription: AbortSubscription | undefined;
           grant = await new Promise<Grant>((resolve) => {
             const waiter: Waiter = { resolve };
             // A waiter woken without a slot keeps its place at the head of the queue (fairness).
             const entry = waited ? this.#waiters.unshift(waiter) : this.#waiters.push(waiter);
             if (signal) {
-              onAbort = () => {
+              subscription = subscribeAbort(signal, () => {
                 this.#waiters.remove(entry);
                 resolve(undefined);
-              };
-              signal.addEventListener('abort', onAbort, { once: true });
+              });
             }
           });
-          // One signal may serve many sends: do not leave a listener behind for every time this one waited.
-          if (onAbort) signal?.removeEventListener('abort', onAbort);
+          // One signal may serve many sends: do not leave a subscriber behind for every time this one waited.
+          subscription?.unsubscribe();
           waited = true;
         }
         afterWait = false;
@@ -670,6 +701,22 @@ class QueuedSend implements Waiter {
 
 /** The QueuedSend whose promise is being made. */
 let making: QueuedSend | undefined;
+
+/**
+ * A queued send with a signal: the same record, and its subscription to the signal while it is in the queue
+ * (a subclass, so that the sends without a signal do not carry the field).
+ */
+class AbortableQueuedSend extends QueuedSend {
+  subscription: AbortSubscription | undefined = undefined;
+
+  /** Woken: out of the queue, so no longer its abort's to take out (what it was woken with is looked at next). */
+  override resolve(grant: Grant): void {
+    const subscription = this.subscription;
+    this.subscription = undefined;
+    subscription?.unsubscribe();
+    super.resolve(grant);
+  }
+}
 
 function takeSettlers(done: (result: PoolSendResult) => void, fail: (error: unknown) => void): void {
   const queued = making as QueuedSend;

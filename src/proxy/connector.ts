@@ -11,6 +11,7 @@ import net from 'node:net';
 import tls from 'node:tls';
 import type { Duplex } from 'node:stream';
 import { SmtpError } from '../errors.js';
+import { subscribeAbort, type AbortSubscription } from '../abort/fanout.js';
 import type { ConnectRequest, ConnectedSocket, Connector } from '../tls/connector.js';
 import { buildTlsOptions, mapTlsError, type TlsSettings } from '../tls/policy.js';
 import { resolvePinned, systemResolver, type Resolver } from '../guards/destination.js';
@@ -37,6 +38,7 @@ export function createProxyConnector(proxy: string | ProxySpec, options: ProxyCo
   return (request) =>
     new Promise<ConnectedSocket>((resolve, reject) => {
       const attempt: Attempt = { socket: undefined, waitingFor: `a connection to the proxy ${name}`, over: false };
+      let subscription: AbortSubscription | undefined;
       const stop = (error: SmtpError): void => {
         if (attempt.over) return;
         attempt.over = true;
@@ -57,10 +59,10 @@ export function createProxyConnector(proxy: string | ProxySpec, options: ProxyCo
       timer.unref?.();
       const cleanup = (): void => {
         clearTimeout(timer);
-        request.signal?.removeEventListener('abort', onAbort);
+        subscription?.unsubscribe();
       };
       if (request.signal?.aborted) return onAbort();
-      request.signal?.addEventListener('abort', onAbort, { once: true });
+      if (request.signal) subscription = subscribeAbort(request.signal, onAbort);
       connectThrough(spec, name, request, options, attempt).then(
         (connected) => {
           if (attempt.over) {

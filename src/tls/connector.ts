@@ -8,6 +8,7 @@ import net from 'node:net';
 import tls from 'node:tls';
 import type { Duplex } from 'node:stream';
 import { SmtpError } from '../errors.js';
+import { subscribeAbort, type AbortSubscription } from '../abort/fanout.js';
 import { buildTlsOptions, mapTlsError, type TlsSettings } from './policy.js';
 import { connectWithDirectReads } from './direct-reads.js';
 
@@ -41,6 +42,7 @@ export const defaultConnector: Connector = (request) =>
   new Promise<ConnectedSocket>((resolve, reject) => {
     const target = request.address ?? request.host;
     let settled = false;
+    let subscription: AbortSubscription | undefined;
     const where = request.socketPath !== undefined ? { path: request.socketPath } : { host: target, port: request.port };
     const socket: net.Socket = request.implicitTls
       ? tls.connect({ ...buildTlsOptions(request.host, request.tls), ...where })
@@ -51,7 +53,7 @@ export const defaultConnector: Connector = (request) =>
       if (settled) return;
       settled = true;
       clearTimeout(timer);
-      request.signal?.removeEventListener('abort', onAbort);
+      subscription?.unsubscribe();
       socket.off('error', onError);
       socket.off(readyEvent, onReady);
       if (error) {
@@ -79,7 +81,7 @@ export const defaultConnector: Connector = (request) =>
     );
     timer.unref?.();
     if (request.signal?.aborted) return onAbort();
-    request.signal?.addEventListener('abort', onAbort, { once: true });
+    if (request.signal) subscription = subscribeAbort(request.signal, onAbort);
     socket.once(readyEvent, onReady);
     socket.on('error', onError);
   });

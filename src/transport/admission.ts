@@ -5,6 +5,7 @@
  * free: memory grows with the backlog while the pool can only use a few dozen at a time. Sends past the limit
  * wait here, in order, holding nothing but the caller's own message object.
  */
+import { subscribeAbort, type AbortSubscription } from '../abort/fanout.js';
 import { SmtpError } from '../errors.js';
 import { inNextTurn } from '../connection/loop-turn.js';
 
@@ -17,9 +18,8 @@ import { inNextTurn } from '../connection/loop-turn.js';
 export interface AdmissionJob {
   queuePrev: AdmissionJob | undefined;
   queueNext: AdmissionJob | undefined;
-  /** While the job waits with a signal: the listener to remove when it is let in. */
-  queueAbort: (() => void) | undefined;
-  queueSignal: AbortSignal | undefined;
+  /** While the job waits with a signal: its subscription to the signal, ended when it is let in. */
+  queueAbort: AbortSubscription | undefined;
 }
 
 /**
@@ -74,15 +74,12 @@ export class Admission<T extends AdmissionJob> {
       return;
     }
     if (signal) {
-      const onAbort = (): void => {
-        if (job.queueAbort !== onAbort) return; // let in meanwhile
+      // Before queueing: if this throws (not a real AbortSignal), nothing is left in the queue. A job let in
+      // meanwhile has ended its subscription, so this runs only for a job still waiting.
+      job.queueAbort = subscribeAbort(signal, () => {
         this.#unlink(job);
         this.#refuse(job, abortError());
-      };
-      // Before queueing: if this throws (not a real AbortSignal), nothing is left in the queue.
-      signal.addEventListener('abort', onAbort, { once: true });
-      job.queueAbort = onAbort;
-      job.queueSignal = signal;
+      });
     }
     job.queuePrev = this.#tail;
     job.queueNext = undefined;
@@ -114,7 +111,7 @@ export class Admission<T extends AdmissionJob> {
     if (this.#letIn.push(next) === 1) inNextTurn(this.#startLetIn);
   }
 
-  /** Takes `job` out of the queue (and its abort listener off its signal). */
+  /** Takes `job` out of the queue (and ends its subscription to its signal). */
   #unlink(job: AdmissionJob): void {
     const { queuePrev: prev, queueNext: next } = job;
     if (prev) prev.queueNext = next;
@@ -124,11 +121,10 @@ export class Admission<T extends AdmissionJob> {
     job.queuePrev = undefined;
     job.queueNext = undefined;
     this.#waiting -= 1;
-    const onAbort = job.queueAbort;
-    if (onAbort !== undefined) {
-      job.queueSignal?.removeEventListener('abort', onAbort);
+    const subscription = job.queueAbort;
+    if (subscription !== undefined) {
       job.queueAbort = undefined;
-      job.queueSignal = undefined;
+      subscription.unsubscribe();
     }
   }
 }

@@ -7,6 +7,7 @@
  * A waiter whose send is aborted leaves the queue at once, settles with EABORT (nothing was written), and
  * takes no slot: the abort must not wait for a turn that may be minutes away.
  */
+import { subscribeAbort, type AbortSubscription } from '../abort/fanout.js';
 import { SmtpError } from '../errors.js';
 
 /** At most `messages` sends start in any window of `perMs` milliseconds, across every connection of a transport. */
@@ -18,8 +19,7 @@ export interface RateLimit {
 interface Waiter {
   resolve: () => void;
   reject: (error: SmtpError) => void;
-  signal: AbortSignal | undefined;
-  onAbort: (() => void) | undefined;
+  subscription: AbortSubscription | undefined;
 }
 
 export class RateLimiter {
@@ -38,11 +38,8 @@ export class RateLimiter {
     if (signal?.aborted) return Promise.reject(abortError());
     if (this.#waiters.length === 0 && this.#claim(Date.now())) return Promise.resolve();
     return new Promise<void>((resolve, reject) => {
-      const waiter: Waiter = { resolve, reject, signal, onAbort: undefined };
-      if (signal) {
-        waiter.onAbort = () => this.#leave(waiter);
-        signal.addEventListener('abort', waiter.onAbort, { once: true });
-      }
+      const waiter: Waiter = { resolve, reject, subscription: undefined };
+      if (signal) waiter.subscription = subscribeAbort(signal, () => this.#leave(waiter));
       this.#waiters.push(waiter);
       this.#schedule();
     });
@@ -62,7 +59,7 @@ export class RateLimiter {
     const now = Date.now();
     while (this.#waiters.length > 0 && this.#claim(now)) {
       const waiter = this.#waiters.shift() as Waiter;
-      if (waiter.onAbort) waiter.signal?.removeEventListener('abort', waiter.onAbort);
+      waiter.subscription?.unsubscribe();
       waiter.resolve();
     }
     this.#schedule();

@@ -1,4 +1,5 @@
 /** Which failures are retried, and how long to wait before the next try. */
+import { subscribeAbort } from '../abort/fanout.js';
 import { SmtpError } from '../errors.js';
 
 export function isRetryable(error: SmtpError): boolean {
@@ -44,7 +45,7 @@ export async function backoff(round: number, retry: { minDelayMs: number; maxDel
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(done, delay);
     function done(): void {
-      signal?.removeEventListener('abort', onAbort);
+      subscription?.unsubscribe();
       resolve();
     }
     function onAbort(): void {
@@ -52,6 +53,6 @@ export async function backoff(round: number, retry: { minDelayMs: number; maxDel
       reject(new SmtpError('EABORT', 'The send was aborted while waiting to retry', { phase: 'connect', transient: false }));
     }
     if (signal?.aborted) return onAbort();
-    signal?.addEventListener('abort', onAbort, { once: true });
+    const subscription = signal ? subscribeAbort(signal, onAbort) : undefined;
   });
 }

@@ -1,4 +1,5 @@
 /** The `signal` a caller passes to send() and sendRaw(): checked up front, and honoured while a message is prepared. */
+import { subscribeAbort } from '../abort/fanout.js';
 import { SmtpError } from '../errors.js';
 
 /**
@@ -25,15 +26,14 @@ export function untilAborted<T>(work: Promise<T>, signal: AbortSignal | undefine
   const aborted = (): SmtpError => new SmtpError('EABORT', 'The send was aborted while the message was being prepared', { phase: 'compose', transient: false });
   if (signal.aborted) return Promise.reject(aborted());
   return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(aborted());
-    signal.addEventListener('abort', onAbort, { once: true });
+    const subscription = subscribeAbort(signal, () => reject(aborted()));
     work.then(
       (value) => {
-        signal.removeEventListener('abort', onAbort);
+        subscription.unsubscribe();
         resolve(value);
       },
       (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
+        subscription.unsubscribe();
         reject(error);
       },
     );

@@ -8,6 +8,7 @@
  */
 import type { Readable } from 'node:stream';
 import { SmtpError } from '../errors.js';
+import type { AbortSubscription } from '../abort/fanout.js';
 import { SmtpConnection, sessionHooks } from '../connection/smtp-connection.js';
 import type { DsnOptions, Envelope, MessageBody, RejectedRecipient, SendOptions } from '../connection/transaction.js';
 import { ConnectionPool, type PoolSendResult } from '../pool/pool.js';
@@ -52,8 +53,7 @@ interface Target {
 class QueuedSend implements AdmissionJob {
   queuePrev: AdmissionJob | undefined = undefined;
   queueNext: AdmissionJob | undefined = undefined;
-  queueAbort: (() => void) | undefined = undefined;
-  queueSignal: AbortSignal | undefined = undefined;
+  queueAbort: AbortSubscription | undefined = undefined;
   constructor(
     /** send()'s message, or sendRaw()'s checked envelope. */
     readonly message: MailMessage | Envelope,

@@ -13,7 +13,7 @@ export function promiseGate(limit: number): { enter: (signal?: AbortSignal) => P
     (job, error) => job.reject(error),
   );
   return {
-    enter: (signal) => new Promise<void>((resolve, reject) => admission.enter({ resolve, reject, queuePrev: undefined, queueNext: undefined, queueAbort: undefined, queueSignal: undefined }, signal)),
+    enter: (signal) => new Promise<void>((resolve, reject) => admission.enter({ resolve, reject, queuePrev: undefined, queueNext: undefined, queueAbort: undefined }, signal)),
     leave: () => admission.leave(),
     get inside() {
       return admission.inside;

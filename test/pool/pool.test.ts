@@ -3,6 +3,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { ConnectionPool, type PooledConnection, type PoolOptions } from '../../src/pool/pool.js';
 import type { SendResult } from '../../src/connection/transaction.js';
 import { SmtpError } from '../../src/errors.js';
+import { abortSubscriberCount } from '../../src/abort/fanout.js';
 
 class FakeConnection implements PooledConnection {
   usable = true;
@@ -301,7 +302,9 @@ describe('ConnectionPool', () => {
     const controller = new AbortController();
     const sends = Array.from({ length: 5 }, (_, i) => pool.send(env(`r${i}@x`), 'b', { signal: controller.signal }));
     await new Promise((r) => setTimeout(r, 5));
-    expect(getEventListeners(controller.signal, 'abort').length).toBe(4); // the four waiting
+    // The four waiting subscribe through one listener on the signal (src/abort/fanout.ts).
+    expect(getEventListeners(controller.signal, 'abort').length).toBe(1);
+    expect(abortSubscriberCount(controller.signal)).toBe(4);
     for (let i = 0; i < 5; i += 1) {
       made[0]?.releaseAll();
       await new Promise((r) => setTimeout(r, 5));
@@ -351,6 +354,84 @@ describe('ConnectionPool', () => {
     await first;
     expect(made[0]?.sent).toEqual(['a@x']);
     await pool.close();
+  });
+
+  it('waiters with and without signals keep their order; an aborted one leaves it, and close() does not wait for it', async () => {
+    const { pool, made } = makePool({ maxConnections: 1, pipelineDepth: 1 }, (c) => (c.hold = true));
+    const shared = new AbortController();
+    const own = new AbortController();
+    const first = pool.send(env('a@x'), 'b');
+    await new Promise((r) => setTimeout(r, 5));
+    const outcome = (p: Promise<unknown>) => p.then(() => 'sent', (e: { code: string }) => e.code);
+    const waiting = [
+      outcome(pool.send(env('b@x'), 'b', { signal: shared.signal })),
+      outcome(pool.send(env('c@x'), 'b', { signal: own.signal })),
+      outcome(pool.send(env('d@x'), 'b')),
+      outcome(pool.send(env('e@x'), 'b', { signal: shared.signal })),
+    ];
+    expect(pool.pending).toBe(4);
+    expect(abortSubscriberCount(shared.signal)).toBe(2);
+    own.abort();
+    expect(pool.pending).toBe(3);
+    const closing = pool.close();
+    for (let i = 0; i < 4; i += 1) {
+      made[0]?.releaseAll();
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    await first;
+    expect(await Promise.all(waiting)).toEqual(['sent', 'EABORT', 'sent', 'sent']);
+    expect(made[0]?.sent).toEqual(['a@x', 'b@x', 'd@x', 'e@x']);
+    expect(abortSubscriberCount(shared.signal)).toBe(0);
+    expect(getEventListeners(shared.signal, 'abort')).toEqual([]);
+    await closing;
+  });
+
+  it('a waiter woken to look again (pipeline room) whose signal aborts before it looks fails with EABORT, unsent', async () => {
+    const controller = new AbortController();
+    const { pool, made } = makePool({ maxConnections: 1, pipelineDepth: 2 }, (c) => {
+      c.hold = true;
+      c.capabilities.pipelining = true;
+      const send = c.send.bind(c);
+      c.send = async (envelope) => {
+        const result = await send(envelope);
+        // The pool annotates a's result right after a's end woke the waiter, and before the waiter looks:
+        // the abort lands exactly between the two.
+        if (envelope.to[0] === 'a@x') {
+          Object.defineProperty(result, 'connectionId', { configurable: true, get: () => 1, set: () => controller.abort() });
+        }
+        return result;
+      };
+    });
+    // A connection opened and idle first: a and b then take it at once, and their results are annotated
+    // after their slot is given back (an opening send annotates before).
+    const warm = pool.send(env('w@x'), 'b');
+    await new Promise((r) => setTimeout(r, 5));
+    made[0]?.releaseAll();
+    await warm;
+    const a = pool.send(env('a@x'), 'b');
+    const b = pool.send(env('b@x'), 'b');
+    const c = pool.send(env('c@x'), 'b', { signal: controller.signal }).catch((e: SmtpError) => `${e.code}: ${e.message}`);
+    expect(pool.pending).toBe(1);
+    made[0]?.releaseAll();
+    await Promise.all([a, b]);
+    expect(await c).toBe('EABORT: The send was aborted while waiting for a connection');
+    expect(made[0]?.sent).toEqual(['w@x', 'a@x', 'b@x']);
+    await pool.close();
+  });
+
+  it('close() waiting on queued sends ends when their signal aborts them', async () => {
+    const { pool, made } = makePool({ maxConnections: 1, pipelineDepth: 1 }, (c) => (c.hold = true));
+    const controller = new AbortController();
+    const first = pool.send(env('a@x'), 'b');
+    await new Promise((r) => setTimeout(r, 5));
+    const queued = Array.from({ length: 3 }, (_, i) => pool.send(env(`q${i}@x`), 'b', { signal: controller.signal }).catch((e: { code: string }) => e.code));
+    const closing = pool.close();
+    controller.abort();
+    expect(await Promise.all(queued)).toEqual(['EABORT', 'EABORT', 'EABORT']);
+    made[0]?.releaseAll();
+    await first;
+    await closing;
+    expect(made[0]?.sent).toEqual(['a@x']);
   });
 });
 
