@@ -3,7 +3,6 @@
  * messages over worker threads when asked (one SMTP client thread rarely saturates a fast server), merges
  * their counters and latency samples, and reports progress while it runs.
  */
-import { Worker } from 'node:worker_threads';
 import { SmtpError } from '../errors.js';
 import { subscribeAbort } from '../abort/fanout.js';
 import { builtFile } from '../package-root.js';
@@ -85,7 +84,9 @@ function split(options: BenchOptions, workers: number): Share[] {
   return shares;
 }
 
-function runInWorker(options: BenchOptions, share: Share, live: LiveCounters, signal?: AbortSignal): Promise<ShareResult> {
+async function runInWorker(options: BenchOptions, share: Share, live: LiveCounters, signal?: AbortSignal): Promise<ShareResult> {
+  // Loaded here, not at the top: a run on one thread (the default) does not pay for loading worker_threads.
+  const { Worker } = await import('node:worker_threads');
   return new Promise((resolve, reject) => {
     const worker = new Worker(builtFile('bench-engine/worker.js'), { workerData: { options, share } satisfies WorkerInput });
     let settled = false;
