@@ -167,12 +167,19 @@ export class SmtpTransport extends TransportEvents {
     } catch (error) {
       return Promise.reject(error);
     }
+    return this.#admit(message, undefined, options);
+  }
+
+  /**
+   * A checked send() or sendRaw() joins the admission queue. A send waiting for its turn is one promise and
+   * one small record, not a suspended async frame: a burst of 10,000 sends would otherwise park 10,000
+   * frames of the whole send chain (a kilobyte or more each) in the old generation.
+   */
+  #admit(message: MailMessage | Envelope, body: RawBody | undefined, options: SendCallOptions): Promise<SendInfo> {
     this.#pending += 1;
     const started = performance.now();
-    // A send waiting for its turn is one promise and one small record, not a suspended async frame: a burst
-    // of 10,000 sends would otherwise park 10,000 frames of a kilobyte or more in the old generation.
     return new Promise<SendInfo>((resolve, reject) => {
-      this.#admission.enter(new QueuedSend(message, undefined, options, started, resolve, reject), options.signal);
+      this.#admission.enter(new QueuedSend(message, body, options, started, resolve, reject), options.signal);
     });
   }
 
@@ -254,13 +261,8 @@ export class SmtpTransport extends TransportEvents {
     } catch (error) {
       return Promise.reject(error);
     }
-    this.#pending += 1;
-    const started = performance.now();
-    // Through the same admission queue as send(): a burst of raw sends waits as small records, not as the
-    // suspended frames of the whole send chain (each several times the size of the record).
-    return new Promise<SendInfo>((resolve, reject) => {
-      this.#admission.enter(new QueuedSend(checked, body, options, started, resolve, reject), options.signal);
-    });
+    // Through the same admission queue as send().
+    return this.#admit(checked, body, options);
   }
 
   /**
